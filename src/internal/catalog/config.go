@@ -1,0 +1,34 @@
+package catalog
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/pg"
+)
+
+// Config is everything the catalog service reads from its environment.
+type Config struct {
+	platform.Base
+	// Port is the HTTP port.
+	Port int `env:"PORT" envDefault:"5001"`
+	// Database selects PostgreSQL when DATABASE_URL is set, else the
+	// embedded in-memory store.
+	Database pg.Config
+	// AdminToken is the bearer token of the admin endpoints; empty
+	// disables them.
+	AdminToken platform.Secret `env:"ADMIN_TOKEN"`
+	// SeedCatalog loads the bundled sample catalog into an empty store.
+	SeedCatalog bool `env:"SEED_CATALOG" envDefault:"true"`
+}
+
+// Validate reports every setting that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Port < 1 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("PORT must be 1-65535, got %d", c.Port))
+	}
+	errs = append(errs, c.Base.Validate(), c.Database.Validate())
+	return errors.Join(errs...)
+}

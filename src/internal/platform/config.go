@@ -1,0 +1,126 @@
+// Package platform holds what every service shares: configuration, logging,
+// the Fiber app with its middleware and error mapping, health checks, metrics
+// and graceful shutdown. It imports no service package.
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Secret is a configuration value that must never be printed: it formats and
+// logs as a mask so a config struct can be logged whole at start.
+type Secret string
+
+// Value returns the secret in clear, for the one place that needs it.
+func (s Secret) Value() string { return string(s) }
+
+// String masks the secret in fmt output.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "********"
+}
+
+// LogValue masks the secret in slog output.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Base is the configuration every service shares; each service embeds it in
+// its own config struct and sets its own default port with the PORT variable.
+type Base struct {
+	// Host is the interface the HTTP server binds to.
+	Host string `env:"HOST" envDefault:"0.0.0.0"`
+	// LogLevel is one of debug, info, warn, error.
+	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+	// LogDir, when set, also writes the JSON log to <LogDir>/<service>.log,
+	// as the original system did under logs_and_metrics/.
+	LogDir string `env:"LOG_DIR"`
+	// RequestTimeout is the deadline of each request's context.
+	RequestTimeout time.Duration `env:"REQUEST_TIMEOUT" envDefault:"5s"`
+	// ReadTimeout and WriteTimeout bound slow clients.
+	ReadTimeout  time.Duration `env:"READ_TIMEOUT" envDefault:"10s"`
+	WriteTimeout time.Duration `env:"WRITE_TIMEOUT" envDefault:"10s"`
+	// IdleTimeout closes idle keep-alive connections.
+	IdleTimeout time.Duration `env:"IDLE_TIMEOUT" envDefault:"60s"`
+	// BodyLimit is the largest request body accepted, in bytes.
+	BodyLimit int `env:"BODY_LIMIT" envDefault:"1048576"`
+	// ShutdownTimeout is how long in-flight requests may take to drain.
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// ReadyTimeout bounds each readiness check.
+	ReadyTimeout time.Duration `env:"READY_TIMEOUT" envDefault:"2s"`
+}
+
+// Validate reports the first setting that cannot work.
+func (b Base) Validate() error {
+	var errs []error
+	if _, err := ParseLevel(b.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	for name, d := range map[string]time.Duration{
+		"REQUEST_TIMEOUT": b.RequestTimeout, "READ_TIMEOUT": b.ReadTimeout,
+		"WRITE_TIMEOUT": b.WriteTimeout, "SHUTDOWN_TIMEOUT": b.ShutdownTimeout,
+		"READY_TIMEOUT": b.ReadyTimeout, "IDLE_TIMEOUT": b.IdleTimeout,
+	} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, d))
+		}
+	}
+	if b.BodyLimit < 1024 {
+		errs = append(errs, fmt.Errorf("BODY_LIMIT must be at least 1024 bytes, got %d", b.BodyLimit))
+	}
+	return errors.Join(errs...)
+}
+
+// Validator is implemented by config structs that check their own values.
+type Validator interface{ Validate() error }
+
+// LoadConfig fills a service config struct from environment variables
+// (defaults in envDefault tags) and validates it. environ is
+// env.ToMap(os.Environ()) in production; tests pass their own map so they never
+// touch the process environment.
+func LoadConfig[T Validator](environ map[string]string) (T, error) {
+	var cfg T
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: environ}); err != nil {
+		return cfg, fmt.Errorf("reading configuration: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("invalid configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// EnvNames lists every environment variable a config struct reads; the chart
+// tests use it to prove the chart sets only variables a service understands.
+func EnvNames[T any]() []string {
+	var cfg T
+	params, err := env.GetFieldParams(&cfg)
+	if err != nil {
+		return nil
+	}
+	names := make([]string, 0, len(params))
+	for _, p := range params {
+		names = append(names, p.Key)
+	}
+	return names
+}
+
+// RequiredEnvNames lists the variables a config struct cannot start without.
+func RequiredEnvNames[T any]() []string {
+	var cfg T
+	params, err := env.GetFieldParams(&cfg)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, p := range params {
+		if p.Required {
+			names = append(names, p.Key)
+		}
+	}
+	return names
+}

@@ -1,0 +1,80 @@
+// Package outbox implements the transactional outbox: a service writes each
+// event in the same transaction as the state change it describes, and a relay
+// publishes the waiting events later. Nothing is ever published from inside a
+// request, so a change is never lost nor announced without having happened.
+package outbox
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shop-platform/shop/src/internal/events"
+	"github.com/shop-platform/shop/src/internal/platform/pg"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrate creates the outbox table in the service's database.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("outbox migrations: %w", err)
+	}
+	return pg.Migrate(ctx, pool, sub, "outbox_schema_migrations", logger)
+}
+
+// Insert writes e to the outbox inside tx.
+func Insert(ctx context.Context, tx pgx.Tx, e events.Envelope) error {
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encoding event %s: %w", e.ID, err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO outbox (id, type, envelope, created_at) VALUES ($1, $2, $3, $4)`,
+		e.ID, e.Type, raw, e.Time)
+	return pg.Wrap("writing outbox", err)
+}
+
+// Pending lists up to limit unsent events, oldest first.
+func Pending(ctx context.Context, pool *pgxpool.Pool, limit int) ([]events.Envelope, error) {
+	rows, err := pool.Query(ctx, `SELECT envelope FROM outbox WHERE sent_at IS NULL ORDER BY created_at, id LIMIT $1`, limit)
+	if err != nil {
+		return nil, pg.Wrap("reading outbox", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (events.Envelope, error) {
+		var e events.Envelope
+		err := row.Scan(&e)
+		return e, err
+	})
+	return list, pg.Wrap("reading outbox", err)
+}
+
+// Memory is the embedded outbox: the in-memory stores append to it while
+// holding their own lock, which is as atomic as a transaction in one process.
+type Memory struct {
+	mu      sync.Mutex
+	pending []events.Envelope
+}
+
+// Add appends e to the unsent events.
+func (m *Memory) Add(e events.Envelope) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pending = append(m.pending, e)
+}
+
+// Pending lists up to limit unsent events, oldest first.
+func (m *Memory) Pending(_ context.Context, limit int) ([]events.Envelope, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := min(limit, len(m.pending))
+	return append([]events.Envelope(nil), m.pending[:n]...), nil
+}

@@ -1,0 +1,116 @@
+package platform
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/ansrivas/fiberprometheus/v2"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Paths every service serves.
+const (
+	HealthPath  = "/health"
+	ReadyPath   = "/ready"
+	MetricsPath = "/metrics"
+)
+
+// NewApp builds the Fiber app every service starts from: request id, panic
+// recovery, HTTP metrics on reg, a deadline on every request context, JSON
+// errors, and the /health, /ready and /metrics routes. ready holds the
+// dependency checks behind /ready.
+func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Registry, ready Checks) *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               service,
+		BodyLimit:             base.BodyLimit,
+		ReadTimeout:           base.ReadTimeout,
+		WriteTimeout:          base.WriteTimeout,
+		IdleTimeout:           base.IdleTimeout,
+		DisableStartupMessage: true,
+		// Errors raised before the middleware chain runs (body too large,
+		// malformed HTTP) still get the JSON error shape.
+		ErrorHandler: func(c *fiber.Ctx, err error) error { return writeError(c, logger, err) },
+	})
+
+	prom := fiberprometheus.NewWithRegistry(reg, service, "http", "", nil)
+	prom.SetSkipPaths([]string{HealthPath, ReadyPath, MetricsPath})
+
+	app.Use(requestid.New())
+	app.Use(requestContext(base.RequestTimeout))
+	app.Use(prom.Middleware)
+	// Errors are turned into responses here, inside the metrics middleware,
+	// so the recorded status is the one the client got.
+	app.Use(func(c *fiber.Ctx) error {
+		if err := c.Next(); err != nil {
+			return writeError(c, logger, err)
+		}
+		return nil
+	})
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		logger.ErrorContext(c.UserContext(), "panic in handler", "panic", fmt.Sprint(e), "path", c.Path())
+	}}))
+
+	app.Get(HealthPath, func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"status": "ok"})
+	})
+	app.Get(ReadyPath, ready.handler(base.ReadyTimeout))
+	prom.RegisterAt(app, MetricsPath)
+	return app
+}
+
+// requestContext gives each request a context with the request id and a
+// deadline: Fiber v2 never cancels its request contexts by itself.
+func requestContext(timeout time.Duration) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, _ := c.Locals("requestid").(string)
+		ctx, cancel := context.WithTimeout(WithRequestID(context.Background(), utils.CopyString(id)), timeout)
+		defer cancel()
+		c.SetUserContext(ctx)
+		return c.Next()
+	}
+}
+
+// RequireBearer guards admin routes with a static bearer token: 401 without a
+// token, 403 with a wrong one, 403 for everyone when no token is configured.
+func RequireBearer(token Secret) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		auth := c.Get(fiber.HeaderAuthorization)
+		given, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || given == "" {
+			return NewError(fiber.StatusUnauthorized, "unauthorized", "this endpoint needs an Authorization: Bearer <admin token> header")
+		}
+		if token == "" {
+			return NewError(fiber.StatusForbidden, "forbidden", "the admin API is disabled: ADMIN_TOKEN is not set")
+		}
+		if subtle.ConstantTimeCompare([]byte(given), []byte(token.Value())) != 1 {
+			return NewError(fiber.StatusForbidden, "forbidden", "the admin token is not valid")
+		}
+		return c.Next()
+	}
+}
+
+// Serve runs app on ln until ctx is cancelled, then stops accepting
+// connections and waits up to timeout for in-flight requests to finish.
+func Serve(ctx context.Context, app *fiber.App, ln net.Listener, timeout time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving http: %w", err)
+	case <-ctx.Done():
+	}
+	if err := app.ShutdownWithTimeout(timeout); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutting down http: %w", err)
+	}
+	return <-errc
+}
