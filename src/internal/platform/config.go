@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/caarlos0/env/v11"
@@ -123,4 +124,13 @@ func RequiredEnvNames[T any]() []string {
 		}
 	}
 	return names
+}
+
+// ValidateURL checks that an http(s) URL setting has a scheme and a host.
+func ValidateURL(name, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s must be an http:// or https:// URL with a host, got %q", name, raw)
+	}
+	return nil
 }

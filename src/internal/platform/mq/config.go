@@ -1,0 +1,32 @@
+// Package mq connects services to RabbitMQ: the durable topic exchange, the
+// outbox relay that publishes with confirms, and consumers that ack only
+// after their own transaction commits.
+package mq
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/shop-platform/shop/src/internal/platform"
+)
+
+// Config is how a service reaches RabbitMQ. Services embed it.
+type Config struct {
+	// URL is an AMQP URL; empty selects the in-process event bus.
+	URL platform.Secret `env:"AMQP_URL"`
+	// Password, when set, replaces the URL's password, so the chart can keep
+	// the URL in plain values and the password in a Secret.
+	Password platform.Secret `env:"AMQP_PASSWORD"`
+}
+
+// Validate checks the URL parses without connecting.
+func (c Config) Validate() error {
+	if c.URL == "" {
+		return nil
+	}
+	u, err := url.Parse(c.URL.Value())
+	if err != nil || (u.Scheme != "amqp" && u.Scheme != "amqps") || u.Host == "" {
+		return fmt.Errorf("AMQP_URL must be an amqp:// or amqps:// URL with a host")
+	}
+	return nil
+}
