@@ -4,6 +4,7 @@
 package platform
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +28,10 @@ func (s Secret) String() string {
 	}
 	return "********"
 }
+
+// MarshalJSON masks the secret when a config struct is encoded, as slog's
+// JSON handler does with struct attributes.
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
 // LogValue masks the secret in slog output.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }

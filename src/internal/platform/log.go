@@ -19,8 +19,9 @@ func ParseLevel(s string) (slog.Level, error) {
 	return level, nil
 }
 
-// NewLogger returns a JSON logger to stdout, and also to <dir>/<service>.log
-// when dir is set. The returned close function flushes and closes that file.
+// NewLogger returns a JSON logger to stdout, and also to
+// <LogDir>/<service>.log when LogDir is set; callers add their service
+// attribute with With. The returned close function flushes and closes that file.
 func NewLogger(service string, base Base) (*slog.Logger, func() error, error) {
 	level, err := ParseLevel(base.LogLevel)
 	if err != nil {
@@ -40,7 +41,7 @@ func NewLogger(service string, base Base) (*slog.Logger, func() error, error) {
 		closeFile = f.Close
 	}
 	handler := slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level})
-	return slog.New(requestIDHandler{handler}).With("service", service), closeFile, nil
+	return slog.New(requestIDHandler{handler}), closeFile, nil
 }
 
 type requestIDKey struct{}

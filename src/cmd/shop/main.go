@@ -1,0 +1,92 @@
+// Command shop runs the whole shop in one process, each service on its own
+// port, with embedded backends unless DATABASE_URL (and AMQP_URL,
+// ELASTICSEARCH_URL) point at real ones. It is what `make run` starts.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/caarlos0/env/v11"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/shop-platform/shop/src/internal/catalog"
+	"github.com/shop-platform/shop/src/internal/platform"
+)
+
+// ports are the runner's own settings: the service ports, so tests and a
+// second copy can move them. The services' PORT variable is ignored here.
+type ports struct {
+	Catalog int `env:"CATALOG_PORT" envDefault:"5001"`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, env.ToMap(os.Environ()), os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "shop:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, environ map[string]string, stdout io.Writer) error {
+	delete(environ, "PORT")
+	var p ports
+	if err := env.ParseWithOptions(&p, env.Options{Environment: environ}); err != nil {
+		return fmt.Errorf("reading ports: %w", err)
+	}
+	if environ["ADMIN_TOKEN"] == "" {
+		environ["ADMIN_TOKEN"] = randomToken()
+	}
+
+	catalogCfg, err := platform.LoadConfig[catalog.Config](environ)
+	if err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	catalogCfg.Port = p.Catalog
+	logger, closeLog, err := platform.NewLogger("shop", catalogCfg.Base)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = closeLog() }()
+
+	catalogSvc, err := catalog.Open(ctx, catalogCfg, logger.With("service", "catalog"))
+	if err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	defer catalogSvc.Close()
+	catalogLn, err := listen(catalogCfg.Host, p.Catalog)
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(stdout, "shop is running (Ctrl-C to stop)\n")
+	fmt.Fprintf(stdout, "  catalog   http://localhost:%d/catalog\n", p.Catalog)
+	fmt.Fprintf(stdout, "  admin token (for PUT/DELETE): %s\n", environ["ADMIN_TOKEN"])
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return platform.Serve(gctx, catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout) })
+	return g.Wait()
+}
+
+func listen(host string, port int) (net.Listener, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return nil, fmt.Errorf("listening on port %d: %w", port, err)
+	}
+	return ln, nil
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,106 @@
+package catalog
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/shop-platform/shop/src/internal/platform"
+)
+
+// Routes registers the catalog endpoints on app.
+func Routes(app *fiber.App, store Store, adminToken platform.Secret) {
+	h := handlers{store: store}
+	app.Get("/catalog", h.list)
+	app.Get("/catalog/categories", h.categories)
+	app.Get("/catalog/:id", h.get)
+	admin := platform.RequireBearer(adminToken)
+	app.Put("/catalog/:id", admin, h.put)
+	app.Delete("/catalog/:id", admin, h.delete)
+}
+
+type handlers struct{ store Store }
+
+func (h handlers) list(c *fiber.Ctx) error {
+	q, err := ParseQuery(func(key string) string { return c.Query(key) })
+	if err != nil {
+		return err
+	}
+	page, err := h.store.List(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
+}
+
+func (h handlers) categories(c *fiber.Ctx) error {
+	list, err := h.store.Categories(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"categories": list})
+}
+
+// productID reads and checks the id path parameter. It is copied: Fiber
+// reuses the request buffer, and the id may be kept by the store.
+func productID(c *fiber.Ctx) (string, error) {
+	id := utils.CopyString(c.Params("id"))
+	return id, ValidateID(id)
+}
+
+func (h handlers) get(c *fiber.Ctx) error {
+	id, err := productID(c)
+	if err != nil {
+		return notFoundOr(id, err)
+	}
+	p, err := h.store.Get(c.UserContext(), id)
+	if err != nil {
+		return notFoundOr(id, err)
+	}
+	return c.JSON(p)
+}
+
+func (h handlers) put(c *fiber.Ctx) error {
+	id, err := productID(c)
+	if err != nil {
+		return err
+	}
+	var in ProductInput
+	if err := platform.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	p, created, err := h.store.Upsert(c.UserContext(), id, in)
+	if err != nil {
+		return err
+	}
+	if created {
+		c.Status(http.StatusCreated).Location("/catalog/" + p.ID)
+	}
+	return c.JSON(p)
+}
+
+func (h handlers) delete(c *fiber.Ctx) error {
+	id, err := productID(c)
+	if err != nil {
+		return notFoundOr(id, err)
+	}
+	if err := h.store.Delete(c.UserContext(), id); err != nil {
+		return notFoundOr(id, err)
+	}
+	return c.SendStatus(http.StatusNoContent)
+}
+
+// notFoundOr answers an unknown or malformed id with a 404, since no product
+// can have it, and passes other errors on.
+func notFoundOr(id string, err error) error {
+	var pe *platform.Error
+	if errors.Is(err, ErrNotFound) || errors.As(err, &pe) {
+		return platform.NotFound("product %q not found", id)
+	}
+	return err
+}

@@ -1,0 +1,234 @@
+package catalog
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shop-platform/shop/src/internal/platform/outbox"
+	"github.com/shop-platform/shop/src/internal/platform/pg"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrate brings the catalog schema, outbox included, up to date. Several
+// replicas may call it at once: the migrations run under an advisory lock.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("catalog migrations: %w", err)
+	}
+	if err := pg.Migrate(ctx, pool, sub, "catalog_schema_migrations", logger); err != nil {
+		return err
+	}
+	return outbox.Migrate(ctx, pool, logger)
+}
+
+// PostgresStore keeps the catalog in PostgreSQL.
+type PostgresStore struct {
+	pool *pgxpool.Pool
+}
+
+// NewPostgresStore uses pool, whose database Migrate has prepared.
+func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
+
+const productColumns = `id, name, description, category, price_cents, currency, image, stock, created_at, updated_at`
+
+func scanProduct(row pgx.CollectableRow) (Product, error) {
+	var p Product
+	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.PriceCents, &p.Currency, &p.Image, &p.Stock, &p.CreatedAt, &p.UpdatedAt)
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	return p, err
+}
+
+var orderBy = map[string]string{
+	SortName:      `lower(name) COLLATE "C", id`,
+	SortNameDesc:  `lower(name) COLLATE "C" DESC, id`,
+	SortPrice:     `price_cents, id`,
+	SortPriceDesc: `price_cents DESC, id`,
+	SortNewest:    `updated_at DESC, id`,
+}
+
+// where builds the WHERE clause of q with numbered arguments.
+func (q Query) where() (string, []any) {
+	var conds []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if q.Category != "" {
+		conds = append(conds, "lower(category) = lower("+arg(q.Category)+")")
+	}
+	if q.Text != "" {
+		// The text is matched literally: LIKE wildcards in it are escaped.
+		pattern := "%" + likeEscaper.Replace(strings.ToLower(q.Text)) + "%"
+		p := arg(pattern)
+		conds = append(conds, "(lower(name) LIKE "+p+" OR lower(description) LIKE "+p+")")
+	}
+	if q.MinPrice > 0 {
+		conds = append(conds, "price_cents >= "+arg(q.MinPrice))
+	}
+	if q.MaxPrice >= 0 {
+		conds = append(conds, "price_cents <= "+arg(q.MaxPrice))
+	}
+	if q.InStock {
+		conds = append(conds, "stock > 0")
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// List implements Store.
+func (s *PostgresStore) List(ctx context.Context, q Query) (Page, error) {
+	where, args := q.where()
+	page := Page{Items: []Product{}, Page: q.Page, PageSize: q.PageSize}
+	n := len(args)
+	sql := `SELECT ` + productColumns + `, count(*) OVER () FROM products` + where +
+		` ORDER BY ` + orderBy[q.Sort] + ` LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
+	rows, err := s.pool.Query(ctx, sql, append(args, q.PageSize, q.Offset())...)
+	if err != nil {
+		return page, pg.Wrap("listing products", err)
+	}
+	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Product, error) {
+		var p Product
+		err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.PriceCents, &p.Currency, &p.Image, &p.Stock, &p.CreatedAt, &p.UpdatedAt, &page.Total)
+		p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+		return p, err
+	})
+	if err != nil {
+		return page, pg.Wrap("listing products", err)
+	}
+	page.Items = items
+	if len(items) == 0 && q.Page > 1 {
+		// Past the last page the window count has no row to ride on.
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM products`+where, args...).Scan(&page.Total); err != nil {
+			return page, pg.Wrap("counting products", err)
+		}
+	}
+	return page, nil
+}
+
+// Get implements Store.
+func (s *PostgresStore) Get(ctx context.Context, id string) (Product, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+productColumns+` FROM products WHERE id = $1`, id)
+	if err != nil {
+		return Product{}, pg.Wrap("reading product", err)
+	}
+	p, err := pgx.CollectExactlyOneRow(rows, scanProduct)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Product{}, ErrNotFound
+	}
+	return p, pg.Wrap("reading product", err)
+}
+
+// Categories implements Store.
+func (s *PostgresStore) Categories(ctx context.Context) ([]Category, error) {
+	rows, err := s.pool.Query(ctx, `SELECT category, count(*) FROM products GROUP BY category ORDER BY category COLLATE "C"`)
+	if err != nil {
+		return nil, pg.Wrap("listing categories", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Category, error) {
+		var c Category
+		err := row.Scan(&c.Name, &c.Count)
+		return c, err
+	})
+	return list, pg.Wrap("listing categories", err)
+}
+
+// Upsert implements Store.
+func (s *PostgresStore) Upsert(ctx context.Context, id string, in ProductInput) (Product, bool, error) {
+	var p Product
+	var created bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		in := in.Normalized()
+		at := now()
+		err := tx.QueryRow(ctx, `
+			INSERT INTO products (id, name, description, category, price_cents, currency, image, stock, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+			ON CONFLICT (id) DO UPDATE SET
+				name = EXCLUDED.name, description = EXCLUDED.description, category = EXCLUDED.category,
+				price_cents = EXCLUDED.price_cents, currency = EXCLUDED.currency, image = EXCLUDED.image,
+				stock = EXCLUDED.stock, updated_at = EXCLUDED.updated_at
+			RETURNING `+productColumns+`, (xmax = 0)`,
+			id, in.Name, in.Description, in.Category, in.PriceCents, in.Currency, in.Image, in.Stock, at,
+		).Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.PriceCents, &p.Currency, &p.Image, &p.Stock, &p.CreatedAt, &p.UpdatedAt, &created)
+		if err != nil {
+			return err
+		}
+		p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+		e, err := upsertedEvent(p)
+		if err != nil {
+			return err
+		}
+		return outbox.Insert(ctx, tx, e)
+	})
+	if err != nil {
+		return Product{}, false, pg.Wrap("saving product", err)
+	}
+	return p, created, nil
+}
+
+// Delete implements Store.
+func (s *PostgresStore) Delete(ctx context.Context, id string) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM products WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		e, err := deletedEvent(id)
+		if err != nil {
+			return err
+		}
+		return outbox.Insert(ctx, tx, e)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return ErrNotFound
+	}
+	return pg.Wrap("deleting product", err)
+}
+
+// SeedIfEmpty implements Store. The check and the inserts share a
+// transaction holding a table lock, so replicas starting together seed once.
+func (s *PostgresStore) SeedIfEmpty(ctx context.Context, products []Product) (int, error) {
+	var inserted int
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE products IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM products)`).Scan(&exists); err != nil || exists {
+			return err
+		}
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{"products"},
+			[]string{"id", "name", "description", "category", "price_cents", "currency", "image", "stock", "created_at", "updated_at"},
+			pgx.CopyFromSlice(len(products), func(i int) ([]any, error) {
+				p := products[i]
+				return []any{p.ID, p.Name, p.Description, p.Category, p.PriceCents, p.Currency, p.Image, p.Stock, p.CreatedAt, p.UpdatedAt}, nil
+			}))
+		inserted = int(n)
+		return err
+	})
+	return inserted, pg.Wrap("seeding products", err)
+}
+
+// Ping implements Store.
+func (s *PostgresStore) Ping(ctx context.Context) error {
+	return pg.Wrap("pinging database", s.pool.Ping(ctx))
+}

@@ -1,0 +1,130 @@
+// Package catalog is the catalog service: products, categories and stock,
+// served over HTTP from PostgreSQL or the embedded in-memory store.
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shop-platform/shop/src/internal/events"
+	"github.com/shop-platform/shop/src/internal/platform"
+)
+
+// ErrNotFound is returned for an unknown product id.
+var ErrNotFound = errors.New("product not found")
+
+// Product is one item for sale. Prices are integer minor units (cents).
+type Product struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Category    string    `json:"category"`
+	PriceCents  int64     `json:"price_cents"`
+	Currency    string    `json:"currency"`
+	Image       string    `json:"image"`
+	Stock       int       `json:"stock"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Event is the product as announced on product.upserted.
+func (p Product) Event() events.Product {
+	return events.Product{
+		ID: p.ID, Name: p.Name, Description: p.Description, Category: p.Category,
+		PriceCents: p.PriceCents, Currency: p.Currency, Image: p.Image, Stock: p.Stock, UpdatedAt: p.UpdatedAt,
+	}
+}
+
+// ProductInput is the body of PUT /catalog/{id}: every field a caller sets.
+type ProductInput struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Category    string `json:"category"`
+	PriceCents  int64  `json:"price_cents"`
+	Currency    string `json:"currency"`
+	Image       string `json:"image"`
+	Stock       int    `json:"stock"`
+}
+
+// Limits of product fields.
+const (
+	MaxNameLen        = 200
+	MaxDescriptionLen = 5000
+	MaxCategoryLen    = 64
+	MaxImageLen       = 500
+	MaxPriceCents     = 100_000_000 // one million in major units
+	MaxStock          = 1_000_000
+)
+
+var (
+	idPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+// ValidateID checks a product id: lowercase letters, digits and dashes.
+func ValidateID(id string) error {
+	if !idPattern.MatchString(id) {
+		return platform.BadRequest("invalid_id", "product id %q must be 1-64 lowercase letters, digits or dashes, starting with a letter or digit", id)
+	}
+	return nil
+}
+
+// Validate checks every field and names the first that is wrong.
+func (in ProductInput) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return platform.NewError(http.StatusUnprocessableEntity, "invalid_"+field, "%s: %s", field, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case strings.TrimSpace(in.Name) == "":
+		return bad("name", "is required")
+	case utf8.RuneCountInString(in.Name) > MaxNameLen:
+		return bad("name", "must be at most %d characters", MaxNameLen)
+	case utf8.RuneCountInString(in.Description) > MaxDescriptionLen:
+		return bad("description", "must be at most %d characters", MaxDescriptionLen)
+	case strings.TrimSpace(in.Category) == "":
+		return bad("category", "is required")
+	case utf8.RuneCountInString(in.Category) > MaxCategoryLen:
+		return bad("category", "must be at most %d characters", MaxCategoryLen)
+	case in.PriceCents < 0 || in.PriceCents > MaxPriceCents:
+		return bad("price_cents", "must be between 0 and %d, got %d", MaxPriceCents, in.PriceCents)
+	case !currencyPattern.MatchString(in.Currency):
+		return bad("currency", "must be a three-letter ISO 4217 code such as USD, got %q", in.Currency)
+	case utf8.RuneCountInString(in.Image) > MaxImageLen:
+		return bad("image", "must be at most %d characters", MaxImageLen)
+	case in.Stock < 0 || in.Stock > MaxStock:
+		return bad("stock", "must be between 0 and %d, got %d", MaxStock, in.Stock)
+	}
+	return nil
+}
+
+// Normalized trims the text fields so equal inputs store equal products.
+func (in ProductInput) Normalized() ProductInput {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Category = strings.TrimSpace(in.Category)
+	in.Description = strings.TrimSpace(in.Description)
+	in.Image = strings.TrimSpace(in.Image)
+	return in
+}
+
+// Category is a category name and how many products it holds.
+type Category struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+// Page is one page of a product listing.
+type Page struct {
+	Items    []Product `json:"items"`
+	Total    int       `json:"total"`
+	Page     int       `json:"page"`
+	PageSize int       `json:"page_size"`
+}
+
+// now is the store clock: UTC at microsecond precision, as PostgreSQL keeps
+// timestamps, so both stores return equal products.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

@@ -1,0 +1,81 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/outbox"
+	"github.com/shop-platform/shop/src/internal/platform/pg"
+)
+
+// Service is a running catalog: its store and its HTTP app. Open builds it
+// for both the catalog binary and the all-in-one shop runner, so the two
+// cannot drift apart.
+type Service struct {
+	Store  Store
+	App    *fiber.App
+	Outbox *outbox.Memory // the embedded outbox; nil on PostgreSQL
+	close  func()
+}
+
+// Open connects the store chosen by cfg (PostgreSQL when DATABASE_URL is
+// set, else memory), migrates and seeds it, and builds the HTTP app.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
+	svc := &Service{close: func() {}}
+	if cfg.Database.URL != "" {
+		pool, err := pg.Open(ctx, cfg.Database, logger)
+		if err != nil {
+			return nil, err
+		}
+		if err := Migrate(ctx, pool, logger); err != nil {
+			pool.Close()
+			return nil, err
+		}
+		svc.Store, svc.close = NewPostgresStore(pool), pool.Close
+		logger.InfoContext(ctx, "catalog store: PostgreSQL")
+	} else {
+		svc.Outbox = &outbox.Memory{}
+		svc.Store = NewMemoryStore(svc.Outbox)
+		logger.InfoContext(ctx, "catalog store: embedded (in memory); set DATABASE_URL for PostgreSQL")
+	}
+	if cfg.SeedCatalog {
+		if err := seed(ctx, svc.Store, logger); err != nil {
+			svc.Close()
+			return nil, err
+		}
+	}
+	reg := platform.NewRegistry()
+	svc.App = NewApp(cfg, svc.Store, logger, reg)
+	return svc, nil
+}
+
+// NewApp builds the catalog's HTTP app over store.
+func NewApp(cfg Config, store Store, logger *slog.Logger, reg *prometheus.Registry) *fiber.App {
+	app := platform.NewApp("catalog", cfg.Base, logger, reg, platform.Checks{"store": store.Ping})
+	Routes(app, store, cfg.AdminToken)
+	return app
+}
+
+func seed(ctx context.Context, store Store, logger *slog.Logger) error {
+	products, err := SeedProducts()
+	if err != nil {
+		return err
+	}
+	n, err := store.SeedIfEmpty(ctx, products)
+	if err != nil {
+		return fmt.Errorf("seeding catalog: %w", err)
+	}
+	if n > 0 {
+		logger.InfoContext(ctx, "seeded empty catalog", "products", n)
+	}
+	return nil
+}
+
+// Close releases the store's connections. Call it after the HTTP server
+// has drained.
+func (s *Service) Close() { s.close() }

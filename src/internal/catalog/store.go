@@ -1,0 +1,50 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/shop-platform/shop/src/internal/events"
+)
+
+// Store keeps the products. Both implementations, PostgreSQL and in-memory,
+// pass the same contract tests (store_contract_test.go).
+type Store interface {
+	// List returns one page of the products matching q, and their total.
+	List(ctx context.Context, q Query) (Page, error)
+	// Get returns one product, or ErrNotFound.
+	Get(ctx context.Context, id string) (Product, error)
+	// Categories lists every category with its product count, by name.
+	Categories(ctx context.Context) ([]Category, error)
+	// Upsert creates or replaces the product with this id and records a
+	// product.upserted event in the outbox, atomically. created tells which.
+	Upsert(ctx context.Context, id string, in ProductInput) (p Product, created bool, err error)
+	// Delete removes a product and records product.deleted, atomically; an
+	// unknown id is ErrNotFound.
+	Delete(ctx context.Context, id string) error
+	// SeedIfEmpty inserts products when the store has none (without events:
+	// consumers build their state from the catalog when they start empty)
+	// and returns how many it inserted.
+	SeedIfEmpty(ctx context.Context, products []Product) (int, error)
+	// Ping checks the store answers, for /ready.
+	Ping(ctx context.Context) error
+}
+
+// Source is the CloudEvents source of the catalog's events.
+const Source = "/shop/catalog"
+
+func upsertedEvent(p Product) (events.Envelope, error) {
+	e, err := events.New(Source, events.ProductUpserted, p.Event())
+	if err != nil {
+		return e, fmt.Errorf("building event: %w", err)
+	}
+	return e, nil
+}
+
+func deletedEvent(id string) (events.Envelope, error) {
+	e, err := events.New(Source, events.ProductDeleted, events.ProductRemoved{ID: id})
+	if err != nil {
+		return e, fmt.Errorf("building event: %w", err)
+	}
+	return e, nil
+}
