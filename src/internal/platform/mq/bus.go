@@ -1,0 +1,42 @@
+package mq
+
+import (
+	"context"
+
+	"github.com/shop-platform/shop/src/internal/events"
+)
+
+// Handler processes one delivered event. Returning nil acknowledges it, so a
+// handler returns only after its own transaction has committed; an error
+// means "redeliver later" until the delivery limit sends it to the
+// dead-letter queue. Events are delivered at least once: handlers are
+// idempotent on the event id.
+type Handler func(ctx context.Context, e events.Envelope) error
+
+// Subscription binds a handler to the event types it needs.
+type Subscription struct {
+	// Queue names the consumer's queue. Replicas sharing a durable queue
+	// compete for its events (catalog reserving stock).
+	Queue string
+	// PerReplica gives each replica its own exclusive, auto-deleted queue,
+	// so every replica sees every event (search replicas each holding an
+	// embedded index). Queue is then a prefix.
+	PerReplica bool
+	// Types are the event types (routing keys) to receive.
+	Types []string
+	// Handler processes each event.
+	Handler Handler
+}
+
+// Bus is the event bus: RabbitMQ (the shop.events topic exchange) or the
+// in-process bus of the embedded default. Both pass one contract suite.
+type Bus interface {
+	// Publish sends e and returns once the broker has confirmed it.
+	Publish(ctx context.Context, e events.Envelope) error
+	// Subscribe declares the subscription's queue and bindings, then
+	// delivers events to its handler in the background until Close.
+	Subscribe(ctx context.Context, sub Subscription) error
+	// Close stops the consumers (waiting for handlers in flight) and
+	// releases the connection.
+	Close() error
+}
