@@ -1,0 +1,218 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/porter"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+)
+
+// Analyzer names, shared with the Elasticsearch mapping: shop_en is English
+// text (possessives removed, lowercase, Porter stemming, no stop words, which
+// Terms drops from queries instead); shop_plain only lowercases, for prefixes.
+const (
+	analyzerEnglish = "shop_en"
+	analyzerPlain   = "shop_plain"
+)
+
+// Embedded is the embedded full-text backend: bleve indexes in memory behind
+// a bleve index alias, which a rebuild swaps atomically.
+type Embedded struct {
+	mapping mapping.IndexMapping
+	alias   bleve.IndexAlias
+	mu      sync.Mutex // guards live
+	live    bleve.Index
+	closed  atomic.Bool
+}
+
+// NewEmbedded returns an empty in-memory index.
+func NewEmbedded() (*Embedded, error) {
+	m, err := bleveMapping()
+	if err != nil {
+		return nil, err
+	}
+	idx, err := bleve.NewMemOnly(m)
+	if err != nil {
+		return nil, fmt.Errorf("creating embedded index: %w", err)
+	}
+	return &Embedded{mapping: m, alias: bleve.NewIndexAlias(idx), live: idx}, nil
+}
+
+func bleveMapping() (mapping.IndexMapping, error) {
+	im := bleve.NewIndexMapping()
+	if err := im.AddCustomAnalyzer(analyzerEnglish, map[string]any{
+		"type": custom.Name, "tokenizer": unicode.Name,
+		"token_filters": []any{en.PossessiveName, lowercase.Name, porter.Name},
+	}); err != nil {
+		return nil, fmt.Errorf("defining %s analyzer: %w", analyzerEnglish, err)
+	}
+	if err := im.AddCustomAnalyzer(analyzerPlain, map[string]any{
+		"type": custom.Name, "tokenizer": unicode.Name, "token_filters": []any{lowercase.Name},
+	}); err != nil {
+		return nil, fmt.Errorf("defining %s analyzer: %w", analyzerPlain, err)
+	}
+	text := func(analyzer string, store bool) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store = store
+		f.IncludeTermVectors = store // highlighting needs the term positions
+		f.IncludeInAll = false
+		return f
+	}
+	kw := func(store bool) *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = store
+		f.IncludeInAll = false
+		return f
+	}
+	stored := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Index = false
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	num := bleve.NewNumericFieldMapping()
+	num.Store = true
+	num.IncludeInAll = false
+	boolean := bleve.NewBooleanFieldMapping()
+	boolean.IncludeInAll = false
+
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt("id", kw(true))
+	doc.AddFieldMappingsAt("name", text(analyzerEnglish, true))
+	doc.AddFieldMappingsAt("name_plain", text(analyzerPlain, false))
+	doc.AddFieldMappingsAt("name_sort", kw(false))
+	doc.AddFieldMappingsAt("description", text(analyzerEnglish, true))
+	doc.AddFieldMappingsAt("category", kw(true))
+	doc.AddFieldMappingsAt("category_text", text(analyzerEnglish, false))
+	doc.AddFieldMappingsAt("price_cents", num)
+	doc.AddFieldMappingsAt("currency", stored())
+	doc.AddFieldMappingsAt("image", stored())
+	doc.AddFieldMappingsAt("in_stock", boolean)
+	im.DefaultMapping = doc
+	im.DefaultAnalyzer = analyzerEnglish
+	return im, nil
+}
+
+// Name implements Backend.
+func (e *Embedded) Name() string { return "embedded" }
+
+// Upsert implements Backend.
+func (e *Embedded) Upsert(_ context.Context, d Doc) error {
+	if err := e.alias.Index(d.ID, d); err != nil {
+		return fmt.Errorf("indexing product %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// Delete implements Backend.
+func (e *Embedded) Delete(_ context.Context, id string) error {
+	if err := e.alias.Delete(id); err != nil {
+		return fmt.Errorf("removing product %s: %w", id, err)
+	}
+	return nil
+}
+
+// Count implements Backend.
+func (e *Embedded) Count(context.Context) (int, error) {
+	n, err := e.alias.DocCount()
+	if err != nil {
+		return 0, fmt.Errorf("counting products: %w", err)
+	}
+	return int(n), nil
+}
+
+// Refresh implements Backend: bleve writes are visible at once.
+func (e *Embedded) Refresh(context.Context) error { return nil }
+
+// Ping implements Backend.
+func (e *Embedded) Ping(context.Context) error {
+	if e.closed.Load() {
+		return fmt.Errorf("embedded index is closed")
+	}
+	return nil
+}
+
+// Close implements Backend.
+func (e *Embedded) Close() error {
+	e.closed.Store(true)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.live.Close()
+}
+
+// NewBuild implements Backend.
+func (e *Embedded) NewBuild(context.Context) (Build, error) {
+	idx, err := bleve.NewMemOnly(e.mapping)
+	if err != nil {
+		return nil, fmt.Errorf("creating embedded index: %w", err)
+	}
+	return &embeddedBuild{owner: e, idx: idx, batch: idx.NewBatch()}, nil
+}
+
+// embeddedBuild fills a new bleve index in batches.
+type embeddedBuild struct {
+	owner *Embedded
+	idx   bleve.Index
+	batch *bleve.Batch
+}
+
+const embeddedBatchSize = 500
+
+func (b *embeddedBuild) Add(_ context.Context, d Doc) error {
+	if err := b.batch.Index(d.ID, d); err != nil {
+		return fmt.Errorf("indexing product %s: %w", d.ID, err)
+	}
+	if b.batch.Size() >= embeddedBatchSize {
+		return b.flush()
+	}
+	return nil
+}
+
+func (b *embeddedBuild) flush() error {
+	if err := b.idx.Batch(b.batch); err != nil {
+		return fmt.Errorf("writing index batch: %w", err)
+	}
+	b.batch.Reset()
+	return nil
+}
+
+func (b *embeddedBuild) Commit(_ context.Context, changes []Change) error {
+	for _, c := range changes {
+		if c.Doc != nil {
+			if err := b.batch.Index(c.Doc.ID, *c.Doc); err != nil {
+				return fmt.Errorf("indexing product %s: %w", c.Doc.ID, err)
+			}
+		} else {
+			b.batch.Delete(c.DeleteID)
+		}
+	}
+	if err := b.flush(); err != nil {
+		return err
+	}
+	o := b.owner
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	old := o.live
+	// Swap waits for searches in flight on the old index, so closing it
+	// afterwards cannot break one.
+	o.alias.Swap([]bleve.Index{b.idx}, []bleve.Index{old})
+	o.live = b.idx
+	if err := old.Close(); err != nil {
+		return fmt.Errorf("closing the replaced index: %w", err)
+	}
+	return nil
+}
+
+func (b *embeddedBuild) Abort(context.Context) error { return b.idx.Close() }

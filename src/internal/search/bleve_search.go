@@ -1,0 +1,237 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Boosts of the relevance model, shared by both backends: the name counts
+// most, then the category, then the description; an exact word beats a
+// fuzzy one, and the whole text as a phrase in the name beats everything.
+const (
+	boostName        = 3.0
+	boostNameFuzzy   = 1.0
+	boostNamePrefix  = 1.5
+	boostCategory    = 1.5
+	boostDescription = 1.0
+	boostDescFuzzy   = 0.3
+	boostPhrase      = 5.0
+)
+
+var hitFields = []string{"id", "name", "category", "price_cents", "currency", "image"}
+
+// Search implements Backend.
+func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
+	req := bleve.NewSearchRequestOptions(bleveQuery(q), q.PageSize, q.Offset(), false)
+	req.Fields = hitFields
+	req.SortBy(bleveSort(q.Sort))
+	if len(Terms(q.Text)) > 0 {
+		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
+		req.Highlight.AddField("name")
+		req.Highlight.AddField("description")
+	}
+	req.AddFacet("category", bleve.NewFacetRequest("category", 100))
+	prices := bleve.NewFacetRequest("price_cents", len(PriceRanges()))
+	for _, r := range PriceRanges() {
+		from := float64(r.From)
+		var to *float64
+		if r.To != nil {
+			t := float64(*r.To)
+			to = &t
+		}
+		prices.AddNumericRange(rangeName(r), &from, to)
+	}
+	req.AddFacet("price", prices)
+
+	res, err := e.alias.SearchInContext(ctx, req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return Result{}, err
+		}
+		return Result{}, fmt.Errorf("searching the embedded index: %w", err)
+	}
+	out := Result{Hits: make([]Hit, 0, len(res.Hits)), Total: int(res.Total)}
+	for _, m := range res.Hits {
+		out.Hits = append(out.Hits, bleveHit(m))
+	}
+	out.Facets = bleveFacets(res.Facets)
+	return out, nil
+}
+
+func rangeName(r PriceCount) string { return fmt.Sprint(r.From) }
+
+func bleveHit(m *search.DocumentMatch) Hit {
+	str := func(f string) string { s, _ := m.Fields[f].(string); return s }
+	price, _ := m.Fields["price_cents"].(float64)
+	h := Hit{
+		ID: m.ID, Name: str("name"), Category: str("category"), PriceCents: int64(price),
+		Currency: str("currency"), Image: str("image"), Score: m.Score,
+		Highlights: map[string][]string{},
+	}
+	for field, frags := range m.Fragments {
+		if len(frags) > 0 {
+			h.Highlights[field] = frags
+		}
+	}
+	return h
+}
+
+func bleveFacets(fr search.FacetResults) Facets {
+	out := Facets{Category: []CategoryCount{}, Price: PriceRanges()}
+	if c := fr["category"]; c != nil && c.Terms != nil {
+		for _, t := range c.Terms.Terms() {
+			out.Category = append(out.Category, CategoryCount{Value: t.Term, Count: t.Count})
+		}
+	}
+	sortCategories(out.Category)
+	if p := fr["price"]; p != nil {
+		counts := map[string]int{}
+		for _, r := range p.NumericRanges {
+			counts[r.Name] = r.Count
+		}
+		for i := range out.Price {
+			out.Price[i].Count = counts[rangeName(out.Price[i])]
+		}
+	}
+	return out
+}
+
+func bleveSort(s string) []string {
+	switch s {
+	case SortName:
+		return []string{"name_sort", "_id"}
+	case SortNameDesc:
+		return []string{"-name_sort", "_id"}
+	case SortPrice:
+		return []string{"price_cents", "_id"}
+	case SortPriceDesc:
+		return []string{"-price_cents", "_id"}
+	default:
+		return []string{"-_score", "_id"}
+	}
+}
+
+// bleveQuery is the relevance model of Terms and the boosts above, plus the
+// filters, which narrow the hits without changing scores.
+func bleveQuery(q Query) query.Query {
+	b := bleve.NewBooleanQuery()
+	terms := Terms(q.Text)
+	if len(terms) == 0 {
+		b.AddMust(bleve.NewMatchAllQuery())
+	}
+	for _, t := range terms {
+		b.AddMust(bleveTerm(t))
+	}
+	if len(terms) > 1 {
+		phrase := bleve.NewMatchPhraseQuery(q.Text)
+		phrase.SetField("name")
+		phrase.SetBoost(boostPhrase)
+		b.AddShould(phrase)
+	}
+	if f := bleveFilter(q); f != nil {
+		b.AddFilter(f)
+	}
+	return b
+}
+
+func bleveTerm(t Term) query.Query {
+	match := func(field string, fuzz int, boost float64) query.Query {
+		m := bleve.NewMatchQuery(t.Text)
+		m.SetField(field)
+		m.SetFuzziness(fuzz)
+		m.SetBoost(boost)
+		return m
+	}
+	d := bleve.NewDisjunctionQuery(
+		match("name", 0, boostName),
+		match("category_text", 0, boostCategory),
+		match("description", 0, boostDescription),
+	)
+	if t.Fuzziness > 0 {
+		d.AddQuery(match("name", t.Fuzziness, boostNameFuzzy), match("description", t.Fuzziness, boostDescFuzzy))
+	}
+	if t.Prefix {
+		p := bleve.NewPrefixQuery(t.Text)
+		p.SetField("name_plain")
+		p.SetBoost(boostNamePrefix)
+		d.AddQuery(p)
+	}
+	return d
+}
+
+func bleveFilter(q Query) query.Query {
+	var filters []query.Query
+	if q.Category != "" {
+		t := bleve.NewTermQuery(q.Category)
+		t.SetField("category")
+		filters = append(filters, t)
+	}
+	if q.MinPrice > 0 || q.MaxPrice >= 0 {
+		var lo, hi *float64
+		if q.MinPrice > 0 {
+			v := float64(q.MinPrice)
+			lo = &v
+		}
+		if q.MaxPrice >= 0 {
+			v := float64(q.MaxPrice)
+			hi = &v
+		}
+		yes := true
+		r := bleve.NewNumericRangeInclusiveQuery(lo, hi, &yes, &yes)
+		r.SetField("price_cents")
+		filters = append(filters, r)
+	}
+	if q.InStock {
+		s := bleve.NewBoolFieldQuery(true)
+		s.SetField("in_stock")
+		filters = append(filters, s)
+	}
+	switch len(filters) {
+	case 0:
+		return nil
+	case 1:
+		return filters[0]
+	default:
+		return bleve.NewConjunctionQuery(filters...)
+	}
+}
+
+// Suggest implements Backend: names whose words start with the typed words,
+// the last one as a prefix, best matches first, then by name.
+func (e *Embedded) Suggest(ctx context.Context, text string) ([]Suggestion, error) {
+	terms := Terms(text)
+	if len(terms) == 0 {
+		return []Suggestion{}, nil
+	}
+	c := bleve.NewConjunctionQuery()
+	for i, t := range terms {
+		if i == len(terms)-1 {
+			p := bleve.NewPrefixQuery(t.Text)
+			p.SetField("name_plain")
+			c.AddQuery(p)
+			continue
+		}
+		m := bleve.NewMatchQuery(t.Text)
+		m.SetField("name")
+		c.AddQuery(m)
+	}
+	req := bleve.NewSearchRequestOptions(c, MaxSuggestions, 0, false)
+	req.Fields = []string{"name"}
+	req.SortBy([]string{"-_score", "name_sort", "_id"})
+	res, err := e.alias.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("suggesting from the embedded index: %w", err)
+	}
+	out := make([]Suggestion, 0, len(res.Hits))
+	for _, m := range res.Hits {
+		name, _ := m.Fields["name"].(string)
+		out = append(out, Suggestion{ID: m.ID, Name: name})
+	}
+	return out, nil
+}
