@@ -13,6 +13,9 @@ import (
 type Backend interface {
 	// Name is "embedded" or "elasticsearch", for logs and /ready.
 	Name() string
+	// Prepare creates the index, its mapping and alias if missing;
+	// idempotent, so every replica calls it at start.
+	Prepare(ctx context.Context) error
 	Search(ctx context.Context, q Query) (Result, error)
 	// Suggest returns up to MaxSuggestions products whose names complete text.
 	Suggest(ctx context.Context, text string) ([]Suggestion, error)

@@ -108,6 +108,9 @@ func bleveMapping() (mapping.IndexMapping, error) {
 // Name implements Backend.
 func (e *Embedded) Name() string { return "embedded" }
 
+// Prepare implements Backend: NewEmbedded made the index.
+func (e *Embedded) Prepare(context.Context) error { return nil }
+
 // Upsert implements Backend.
 func (e *Embedded) Upsert(_ context.Context, d Doc) error {
 	if err := e.alias.Index(d.ID, d); err != nil {

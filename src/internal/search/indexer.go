@@ -1,0 +1,277 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/sethvargo/go-retry"
+
+	"github.com/shop-platform/shop/src/internal/events"
+	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/mq"
+)
+
+// Subscription is how the indexer listens to product changes: its own
+// queue per replica, since every replica may hold its own embedded index.
+func (ix *Indexer) Subscription() mq.Subscription {
+	return mq.Subscription{
+		Queue:      "search.products",
+		PerReplica: true,
+		Types:      []string{events.ProductUpserted, events.ProductDeleted},
+		Handler:    ix.Handle,
+	}
+}
+
+// Indexer keeps the index in step with the catalog: it applies product
+// events as they come and rebuilds the index from the catalog on demand and
+// when it starts empty.
+type Indexer struct {
+	backend Backend
+	catalog *CatalogClient
+	logger  *slog.Logger
+	metrics *metrics
+
+	// mu orders event writes against the end of a rebuild, so an event is
+	// either in the journal the rebuild replays or written after the swap.
+	mu      sync.Mutex
+	journal *[]Change // non-nil while a rebuild runs
+
+	statusMu sync.Mutex
+	status   ReindexStatus
+	loaded   bool
+	requests chan struct{}
+}
+
+// ReindexStatus is the state of the latest rebuild, the answer of
+// POST and GET /search/reindex.
+type ReindexStatus struct {
+	State      string     `json:"state"` // idle, running, done, failed
+	Indexed    int        `json:"indexed"`
+	Error      string     `json:"error,omitempty"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+}
+
+// Rebuild states.
+const (
+	StateIdle    = "idle"
+	StateRunning = "running"
+	StateDone    = "done"
+	StateFailed  = "failed"
+)
+
+// ErrReindexRunning is returned when a rebuild is asked for during one.
+var ErrReindexRunning = platform.NewError(409, "reindex_running", "a reindex is already running; GET /search/reindex shows its progress")
+
+// NewIndexer returns an indexer; Run starts its work.
+func NewIndexer(backend Backend, catalog *CatalogClient, logger *slog.Logger, m *metrics) *Indexer {
+	return &Indexer{
+		backend: backend, catalog: catalog, logger: logger, metrics: m,
+		status:   ReindexStatus{State: StateIdle},
+		requests: make(chan struct{}, 1),
+	}
+}
+
+// Handle applies one product event; it is the indexer's mq.Handler.
+// Upserts and deletes are idempotent, so redelivery is harmless.
+func (ix *Indexer) Handle(ctx context.Context, e events.Envelope) error {
+	change, err := changeOf(e)
+	if err != nil || change == nil {
+		outcome := "ignored"
+		if err != nil {
+			outcome = "error"
+		}
+		ix.metrics.events.WithLabelValues(e.Type, outcome).Inc()
+		return err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if change.Doc != nil {
+		err = ix.backend.Upsert(ctx, *change.Doc)
+	} else {
+		err = ix.backend.Delete(ctx, change.DeleteID)
+	}
+	ix.metrics.events.WithLabelValues(e.Type, result(err)).Inc()
+	if err != nil {
+		return fmt.Errorf("applying event %s: %w", e.ID, err)
+	}
+	if ix.journal != nil {
+		*ix.journal = append(*ix.journal, *change)
+	}
+	return nil
+}
+
+// changeOf decodes an event into an index change; nil for event types the
+// index does not care about.
+func changeOf(e events.Envelope) (*Change, error) {
+	switch e.Type {
+	case events.ProductUpserted:
+		var p events.Product
+		if err := e.Decode(&p); err != nil {
+			return nil, err
+		}
+		if p.ID == "" {
+			return nil, fmt.Errorf("event %s: product without an id", e.ID)
+		}
+		d := DocFrom(p)
+		return &Change{Doc: &d}, nil
+	case events.ProductDeleted:
+		var r events.ProductRemoved
+		if err := e.Decode(&r); err != nil {
+			return nil, err
+		}
+		if r.ID == "" {
+			return nil, fmt.Errorf("event %s: deletion without an id", e.ID)
+		}
+		return &Change{DeleteID: r.ID}, nil
+	default:
+		return nil, nil
+	}
+}
+
+// Reindex rebuilds the index from the catalog now, unless a rebuild is
+// already running.
+func (ix *Indexer) Reindex(ctx context.Context) (int, error) {
+	if !ix.begin() {
+		return 0, ErrReindexRunning
+	}
+	return ix.rebuild(ctx)
+}
+
+// rebuild fills a new index version from the catalog and swaps it in;
+// searches keep answering from the old version meanwhile. Events arriving
+// during the rebuild are applied to the old version at once and replayed
+// onto the new one before the swap. The caller has called begin.
+func (ix *Indexer) rebuild(ctx context.Context) (n int, err error) {
+	defer func() { ix.finish(n, err) }()
+	build, err := ix.backend.NewBuild(ctx)
+	if err != nil {
+		return 0, err
+	}
+	ix.mu.Lock()
+	ix.journal = &[]Change{}
+	ix.mu.Unlock()
+	n, err = ix.catalog.Each(ctx, func(p events.Product) error { return build.Add(ctx, DocFrom(p)) })
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	changes := *ix.journal
+	ix.journal = nil
+	if err != nil {
+		return n, errors.Join(err, build.Abort(context.WithoutCancel(ctx)))
+	}
+	return n, build.Commit(ctx, changes)
+}
+
+func (ix *Indexer) begin() bool {
+	ix.statusMu.Lock()
+	defer ix.statusMu.Unlock()
+	if ix.status.State == StateRunning {
+		return false
+	}
+	now := time.Now().UTC()
+	ix.status = ReindexStatus{State: StateRunning, StartedAt: &now}
+	return true
+}
+
+func (ix *Indexer) finish(n int, err error) {
+	ix.metrics.reindex.WithLabelValues(result(err)).Inc()
+	ix.statusMu.Lock()
+	defer ix.statusMu.Unlock()
+	now := time.Now().UTC()
+	ix.status.FinishedAt, ix.status.Indexed = &now, n
+	if err != nil {
+		ix.status.State, ix.status.Error = StateFailed, err.Error()
+		ix.logger.Error("reindex failed", "indexed", n, "error", err)
+		return
+	}
+	ix.status.State = StateDone
+	ix.loaded = true
+	ix.logger.Info("reindexed from the catalog", "products", n, "took", now.Sub(*ix.status.StartedAt).String())
+}
+
+// Status is the state of the latest rebuild.
+func (ix *Indexer) Status() ReindexStatus {
+	ix.statusMu.Lock()
+	defer ix.statusMu.Unlock()
+	return ix.status
+}
+
+// RequestReindex starts a rebuild in the background (Run performs it),
+// unless one is already running.
+func (ix *Indexer) RequestReindex() (ReindexStatus, error) {
+	if !ix.begin() {
+		return ix.Status(), ErrReindexRunning
+	}
+	// begin admits one rebuild at a time, so the buffer of one always has room.
+	ix.requests <- struct{}{}
+	return ix.Status(), nil
+}
+
+// Run prepares the backend, fills an empty index from the catalog
+// (retrying until both answer), then performs the requested rebuilds until
+// ctx ends.
+func (ix *Indexer) Run(ctx context.Context) {
+	backoff := retry.WithCappedDuration(10*time.Second, retry.NewExponential(500*time.Millisecond))
+	var count int
+	err := retry.Do(ctx, backoff, func(ctx context.Context) error {
+		err := ix.backend.Prepare(ctx)
+		if err == nil {
+			count, err = ix.backend.Count(ctx)
+		}
+		if err != nil {
+			ix.logger.WarnContext(ctx, "search index not ready, retrying", "backend", ix.backend.Name(), "error", err)
+			return retry.RetryableError(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return // cancelled before the backend answered
+	}
+	if count > 0 {
+		ix.markLoaded()
+	} else if _, err := ix.RequestReindex(); err != nil {
+		ix.logger.InfoContext(ctx, "initial load left to the running reindex")
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ix.requests:
+		}
+		if _, err := ix.rebuild(ctx); err == nil || ix.Loaded(ctx) == nil {
+			continue
+		}
+		// The index was never filled: retry until the catalog answers.
+		wait, _ := backoff.Next()
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		_, _ = ix.RequestReindex()
+	}
+}
+
+func (ix *Indexer) markLoaded() {
+	ix.statusMu.Lock()
+	defer ix.statusMu.Unlock()
+	ix.loaded = true
+}
+
+// Loaded is the readiness check of the initial load: it fails until the
+// index has been filled once.
+func (ix *Indexer) Loaded(context.Context) error {
+	ix.statusMu.Lock()
+	defer ix.statusMu.Unlock()
+	if ix.loaded {
+		return nil
+	}
+	if ix.status.Error != "" {
+		return fmt.Errorf("loading the index from the catalog: %s", ix.status.Error)
+	}
+	return errors.New("loading the index from the catalog")
+}
