@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -20,12 +21,15 @@ import (
 
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/mq"
+	"github.com/shop-platform/shop/src/internal/search"
 )
 
 // ports are the runner's own settings: the service ports, so tests and a
 // second copy can move them. The services' PORT variable is ignored here.
 type ports struct {
 	Catalog int `env:"CATALOG_PORT" envDefault:"5001"`
+	Search  int `env:"SEARCH_PORT" envDefault:"5002"`
 }
 
 func main() {
@@ -68,13 +72,62 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 		return err
 	}
 
+	bus, err := openBus(environ, logger)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = bus.Close() }()
+
+	// Search reads the catalog of this process unless CATALOG_URL says otherwise.
+	if environ["CATALOG_URL"] == "" {
+		environ["CATALOG_URL"] = fmt.Sprintf("http://127.0.0.1:%d", p.Catalog)
+	}
+	searchCfg, err := platform.LoadConfig[search.Config](environ)
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	searchCfg.Port = p.Search
+	searchSvc, err := search.Open(searchCfg, logger.With("service", "search"))
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	defer func() { _ = searchSvc.Close() }()
+	searchLn, err := listen(searchCfg.Host, p.Search)
+	if err != nil {
+		return err
+	}
+
 	fmt.Fprintf(stdout, "shop is running (Ctrl-C to stop)\n")
 	fmt.Fprintf(stdout, "  catalog   http://localhost:%d/catalog\n", p.Catalog)
-	fmt.Fprintf(stdout, "  admin token (for PUT/DELETE): %s\n", environ["ADMIN_TOKEN"])
+	fmt.Fprintf(stdout, "  search    http://localhost:%d/search?q=mug\n", p.Search)
+	fmt.Fprintf(stdout, "  admin token (catalog PUT/DELETE, POST /search/reindex): %s\n", environ["ADMIN_TOKEN"])
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return platform.Serve(gctx, catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout) })
+	g.Go(func() error { return platform.Serve(gctx, searchSvc.App, searchLn, searchCfg.ShutdownTimeout) })
+	g.Go(func() error { return searchSvc.Run(gctx, bus) })
 	return g.Wait()
+}
+
+// openBus is the event bus the services share: RabbitMQ when AMQP_URL is
+// set, else the in-process bus.
+func openBus(environ map[string]string, logger *slog.Logger) (mq.Bus, error) {
+	var cfg struct{ Broker mq.Config }
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: environ}); err != nil {
+		return nil, fmt.Errorf("reading AMQP settings: %w", err)
+	}
+	if err := cfg.Broker.Validate(); err != nil {
+		return nil, err
+	}
+	opts := mq.Options{ConnectionName: "shop", Exchange: environ["SHOP_EXCHANGE"], Logger: logger}
+	if cfg.Broker.URL == "" {
+		return mq.NewMemory(opts), nil
+	}
+	bus, err := mq.NewRabbit(cfg.Broker, opts)
+	if err != nil {
+		return nil, fmt.Errorf("event bus: %w", err)
+	}
+	return bus, nil
 }
 
 func listen(host string, port int) (net.Listener, error) {

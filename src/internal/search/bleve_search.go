@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
@@ -24,12 +25,10 @@ const (
 	boostPhrase      = 5.0
 )
 
-var hitFields = []string{"id", "name", "category", "price_cents", "currency", "image"}
-
 // Search implements Backend.
 func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 	req := bleve.NewSearchRequestOptions(bleveQuery(q), q.PageSize, q.Offset(), false)
-	req.Fields = hitFields
+	req.Fields = []string{"id", "name", "category", "price_cents", "currency", "image"}
 	req.SortBy(bleveSort(q.Sort))
 	if len(Terms(q.Text)) > 0 {
 		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
@@ -74,9 +73,17 @@ func bleveHit(m *search.DocumentMatch) Hit {
 		Currency: str("currency"), Image: str("image"), Score: m.Score,
 		Highlights: map[string][]string{},
 	}
+	// bleve also returns the start of a field without any match; only
+	// fragments with a match are highlights, as in Elasticsearch.
 	for field, frags := range m.Fragments {
-		if len(frags) > 0 {
-			h.Highlights[field] = frags
+		var marked []string
+		for _, f := range frags {
+			if strings.Contains(f, "<mark>") {
+				marked = append(marked, f)
+			}
+		}
+		if len(marked) > 0 {
+			h.Highlights[field] = marked
 		}
 	}
 	return h

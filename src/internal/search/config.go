@@ -3,6 +3,8 @@ package search
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"time"
 
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
@@ -20,13 +22,24 @@ type Config struct {
 	ElasticsearchPassword platform.Secret `env:"ELASTICSEARCH_PASSWORD"`
 	// ElasticsearchCACert is the path of a PEM CA certificate to trust.
 	ElasticsearchCACert string `env:"ELASTICSEARCH_CA_CERT"`
+	// ElasticsearchIndex is the alias searches use; each rebuild creates
+	// <alias>-<unix nanoseconds> behind it.
+	ElasticsearchIndex string `env:"ELASTICSEARCH_INDEX" envDefault:"products"`
 	// Broker selects RabbitMQ when AMQP_URL is set, else the in-process bus.
 	Broker mq.Config
 	// CatalogURL is where the index is rebuilt from.
 	CatalogURL string `env:"CATALOG_URL" envDefault:"http://localhost:5001"`
+	// CatalogTimeout bounds each page read from the catalog.
+	CatalogTimeout time.Duration `env:"CATALOG_TIMEOUT" envDefault:"5s"`
+	// ReindexInterval, when positive, rebuilds the index from the catalog
+	// that often: a safety net for changes missed while the broker was
+	// unreachable (a per-replica queue lives only as long as its connection).
+	ReindexInterval time.Duration `env:"REINDEX_INTERVAL" envDefault:"0s"`
 	// AdminToken is the bearer token of POST /search/reindex.
 	AdminToken platform.Secret `env:"ADMIN_TOKEN"`
 }
+
+var indexNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,99}$`)
 
 // Validate reports every setting that cannot work.
 func (c Config) Validate() error {
@@ -36,6 +49,15 @@ func (c Config) Validate() error {
 	}
 	if c.ElasticsearchURL != "" {
 		errs = append(errs, platform.ValidateURL("ELASTICSEARCH_URL", c.ElasticsearchURL))
+	}
+	if !indexNamePattern.MatchString(c.ElasticsearchIndex) {
+		errs = append(errs, fmt.Errorf("ELASTICSEARCH_INDEX must be 1-100 lowercase letters, digits, '-' or '_', starting with a letter, got %q", c.ElasticsearchIndex))
+	}
+	if c.ReindexInterval < 0 {
+		errs = append(errs, fmt.Errorf("REINDEX_INTERVAL must not be negative, got %s", c.ReindexInterval))
+	}
+	if c.CatalogTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("CATALOG_TIMEOUT must be positive, got %s", c.CatalogTimeout))
 	}
 	errs = append(errs, c.Base.Validate(), c.Broker.Validate(), platform.ValidateURL("CATALOG_URL", c.CatalogURL))
 	return errors.Join(errs...)

@@ -38,12 +38,14 @@ type Indexer struct {
 	// mu orders event writes against the end of a rebuild, so an event is
 	// either in the journal the rebuild replays or written after the swap.
 	mu      sync.Mutex
-	journal *[]Change // non-nil while a rebuild runs
+	journal *[]Change            // non-nil while a rebuild runs
+	applied map[string]time.Time // product id -> time of the last event applied
 
 	statusMu sync.Mutex
 	status   ReindexStatus
 	loaded   bool
 	requests chan struct{}
+	interval time.Duration // periodic rebuilds; 0: none
 }
 
 // ReindexStatus is the state of the latest rebuild, the answer of
@@ -67,29 +69,39 @@ const (
 // ErrReindexRunning is returned when a rebuild is asked for during one.
 var ErrReindexRunning = platform.NewError(409, "reindex_running", "a reindex is already running; GET /search/reindex shows its progress")
 
-// NewIndexer returns an indexer; Run starts its work.
-func NewIndexer(backend Backend, catalog *CatalogClient, logger *slog.Logger, m *metrics) *Indexer {
+// NewIndexer returns an indexer; Run starts its work. A positive interval
+// rebuilds the index that often.
+func NewIndexer(backend Backend, catalog *CatalogClient, logger *slog.Logger, m *metrics, interval time.Duration) *Indexer {
 	return &Indexer{
-		backend: backend, catalog: catalog, logger: logger, metrics: m,
+		backend: backend, catalog: catalog, logger: logger, metrics: m, interval: interval,
 		status:   ReindexStatus{State: StateIdle},
+		applied:  map[string]time.Time{},
 		requests: make(chan struct{}, 1),
 	}
 }
 
 // Handle applies one product event; it is the indexer's mq.Handler.
-// Upserts and deletes are idempotent, so redelivery is harmless.
+// Upserts and deletes are idempotent, so redelivery is harmless. The bus
+// may hand several events to handlers at once, so an event older than one
+// already applied to the same product is skipped rather than let it undo
+// the newer one. An event that cannot be decoded is dead-lettered at once;
+// an index that is down keeps the event for a retry.
 func (ix *Indexer) Handle(ctx context.Context, e events.Envelope) error {
-	change, err := changeOf(e)
-	if err != nil || change == nil {
-		outcome := "ignored"
-		if err != nil {
-			outcome = "error"
-		}
-		ix.metrics.events.WithLabelValues(e.Type, outcome).Inc()
-		return err
+	change, id, err := changeOf(e)
+	if err != nil {
+		ix.metrics.events.WithLabelValues(e.Type, "error").Inc()
+		return mq.Permanent(err)
+	}
+	if change == nil {
+		ix.metrics.events.WithLabelValues(e.Type, "ignored").Inc()
+		return nil
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if last, ok := ix.applied[id]; ok && e.Time.Before(last) {
+		ix.metrics.events.WithLabelValues(e.Type, "stale").Inc()
+		return nil
+	}
 	if change.Doc != nil {
 		err = ix.backend.Upsert(ctx, *change.Doc)
 	} else {
@@ -99,37 +111,38 @@ func (ix *Indexer) Handle(ctx context.Context, e events.Envelope) error {
 	if err != nil {
 		return fmt.Errorf("applying event %s: %w", e.ID, err)
 	}
+	ix.applied[id] = e.Time
 	if ix.journal != nil {
 		*ix.journal = append(*ix.journal, *change)
 	}
 	return nil
 }
 
-// changeOf decodes an event into an index change; nil for event types the
-// index does not care about.
-func changeOf(e events.Envelope) (*Change, error) {
+// changeOf decodes an event into an index change and the product id; a
+// nil change for event types the index does not care about.
+func changeOf(e events.Envelope) (*Change, string, error) {
 	switch e.Type {
 	case events.ProductUpserted:
 		var p events.Product
 		if err := e.Decode(&p); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if p.ID == "" {
-			return nil, fmt.Errorf("event %s: product without an id", e.ID)
+			return nil, "", fmt.Errorf("event %s: product without an id", e.ID)
 		}
 		d := DocFrom(p)
-		return &Change{Doc: &d}, nil
+		return &Change{Doc: &d}, p.ID, nil
 	case events.ProductDeleted:
 		var r events.ProductRemoved
 		if err := e.Decode(&r); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if r.ID == "" {
-			return nil, fmt.Errorf("event %s: deletion without an id", e.ID)
+			return nil, "", fmt.Errorf("event %s: deletion without an id", e.ID)
 		}
-		return &Change{DeleteID: r.ID}, nil
+		return &Change{DeleteID: r.ID}, r.ID, nil
 	default:
-		return nil, nil
+		return nil, "", nil
 	}
 }
 
@@ -236,10 +249,20 @@ func (ix *Indexer) Run(ctx context.Context) {
 	} else if _, err := ix.RequestReindex(); err != nil {
 		ix.logger.InfoContext(ctx, "initial load left to the running reindex")
 	}
+	var tick <-chan time.Time
+	if ix.interval > 0 {
+		t := time.NewTicker(ix.interval)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-tick:
+			if !ix.begin() {
+				continue
+			}
 		case <-ix.requests:
 		}
 		if _, err := ix.rebuild(ctx); err == nil || ix.Loaded(ctx) == nil {

@@ -1,0 +1,75 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/es"
+	"github.com/shop-platform/shop/src/internal/platform/mq"
+)
+
+// Service is a running search service: its index backend, the indexer
+// that keeps it current and the HTTP app. Open builds it for both the search
+// binary and the all-in-one shop runner.
+type Service struct {
+	Backend Backend
+	Indexer *Indexer
+	App     *fiber.App
+	metrics *mq.Metrics
+	logger  *slog.Logger
+}
+
+// Open builds the backend chosen by cfg (Elasticsearch when
+// ELASTICSEARCH_URL is set, else the embedded index) and the HTTP app. It
+// contacts nothing: Run prepares the index and fills it.
+func Open(cfg Config, logger *slog.Logger) (*Service, error) {
+	var backend Backend
+	if cfg.ElasticsearchURL != "" {
+		client, err := es.NewClient(es.Options{
+			URL: cfg.ElasticsearchURL, Username: cfg.ElasticsearchUsername, Password: cfg.ElasticsearchPassword,
+			CACertPath: cfg.ElasticsearchCACert, Timeout: cfg.RequestTimeout,
+		})
+		if err != nil {
+			return nil, err
+		}
+		backend = NewElastic(client, cfg.ElasticsearchIndex, logger)
+		logger.Info("search index: Elasticsearch", "alias", cfg.ElasticsearchIndex)
+	} else {
+		e, err := NewEmbedded()
+		if err != nil {
+			return nil, err
+		}
+		backend = e
+		logger.Info("search index: embedded (bleve, in memory); set ELASTICSEARCH_URL for Elasticsearch")
+	}
+	reg := platform.NewRegistry()
+	m := newMetrics(reg, backend)
+	ix := NewIndexer(backend, NewCatalogClient(cfg.CatalogURL, cfg.CatalogTimeout), logger, m, cfg.ReindexInterval)
+	app := platform.NewApp("search", cfg.Base, logger, reg, platform.Checks{
+		"index":        backend.Ping,
+		"initial_load": ix.Loaded,
+	})
+	Routes(app, backend, ix, m, cfg.AdminToken)
+	return &Service{Backend: backend, Indexer: ix, App: app, metrics: mq.NewMetrics(reg), logger: logger}, nil
+}
+
+// Run subscribes the indexer to product events on bus, then prepares and
+// fills the index and serves rebuilds until ctx ends. Subscribing first
+// means no change made during the initial load is missed.
+func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
+	sub := s.Indexer.Subscription()
+	sub.Metrics = s.metrics
+	if err := bus.Subscribe(ctx, sub); err != nil {
+		return fmt.Errorf("subscribing to product events: %w", err)
+	}
+	s.Indexer.Run(ctx)
+	return nil
+}
+
+// Close releases the index. Call it after the HTTP server has drained and
+// the bus is closed.
+func (s *Service) Close() error { return s.Backend.Close() }
