@@ -42,7 +42,7 @@ func pageParam(c *fiber.Ctx) int {
 }
 
 func (h *handlers) home(c *fiber.Ctx) error {
-	return h.listing(c, "", "home", "Welcome")
+	return h.listing(c, "", "home", "Featured products")
 }
 
 func (h *handlers) category(c *fiber.Ctx) error {
@@ -69,9 +69,6 @@ func (h *handlers) listing(c *fiber.Ctx, category, page, title string) error {
 	sort := c.Query("sort")
 	if !sortOptions[sort] {
 		sort = "name"
-		if category == "" {
-			sort = "-updated"
-		}
 	}
 	n := pageParam(c)
 	q := pageQuery(n, gridPageSize)
