@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
@@ -92,12 +94,44 @@ type Validator interface{ Validate() error }
 func LoadConfig[T Validator](environ map[string]string) (T, error) {
 	var cfg T
 	if err := env.ParseWithOptions(&cfg, env.Options{Environment: environ}); err != nil {
-		return cfg, fmt.Errorf("reading configuration: %w", err)
+		return cfg, fmt.Errorf("reading configuration: %w", nameVariables[T](err))
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("invalid configuration: %w", err)
 	}
 	return cfg, nil
+}
+
+// nameVariables rewrites env's parse errors, which name Go struct fields, to
+// name the environment variables an operator sets.
+func nameVariables[T any](err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	keys := map[string][]string{}
+	collectKeys(reflect.TypeFor[T](), keys)
+	out := make([]error, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) && len(keys[pe.Name]) > 0 {
+			e = fmt.Errorf("%s: %w", strings.Join(keys[pe.Name], " or "), pe.Err)
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}
+
+// collectKeys maps struct field names to their env tags, nested structs included.
+func collectKeys(t reflect.Type, keys map[string][]string) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if name, _, _ := strings.Cut(f.Tag.Get("env"), ","); name != "" {
+			keys[f.Name] = append(keys[f.Name], name)
+		} else if f.Type.Kind() == reflect.Struct {
+			collectKeys(f.Type, keys)
+		}
+	}
 }
 
 // EnvNames lists every environment variable a config struct reads; the chart

@@ -1,0 +1,185 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/shop-platform/shop/src/internal/events"
+)
+
+func input(name, category string, price int64, stock int) ProductInput {
+	return ProductInput{Name: name, Description: "About " + name, Category: category, PriceCents: price, Currency: "USD", Image: "/img/x.svg", Stock: stock}
+}
+
+// fill upserts products and returns them by id.
+func fill(t *testing.T, s Store, inputs map[string]ProductInput) {
+	t.Helper()
+	for id, in := range inputs {
+		if _, _, err := s.Upsert(context.Background(), id, in); err != nil {
+			t.Fatalf("upsert %s: %v", id, err)
+		}
+	}
+}
+
+func ids(items []Product) []string {
+	out := make([]string, len(items))
+	for i, p := range items {
+		out[i] = p.ID
+	}
+	return out
+}
+
+func TestStoreUpsertGetAndEvents(t *testing.T) {
+	eachStore(t, func(t *testing.T, s storeUnderTest) {
+		ctx := context.Background()
+		created, isNew, err := s.Upsert(ctx, "mug-1", input("  Blue Mug ", "kitchen", 1250, 4))
+		if err != nil || !isNew {
+			t.Fatalf("first upsert: created=%v err=%v", isNew, err)
+		}
+		if created.Name != "Blue Mug" || created.PriceCents != 1250 || created.CreatedAt.IsZero() || !created.CreatedAt.Equal(created.UpdatedAt) {
+			t.Fatalf("created product = %+v", created)
+		}
+		got, err := s.Get(ctx, "mug-1")
+		if err != nil || got != created {
+			t.Fatalf("Get = %+v, %v; want %+v", got, err, created)
+		}
+
+		updated, isNew, err := s.Upsert(ctx, "mug-1", input("Blue Mug", "kitchen", 999, 0))
+		if err != nil || isNew {
+			t.Fatalf("second upsert: created=%v err=%v", isNew, err)
+		}
+		if updated.PriceCents != 999 || updated.Stock != 0 || !updated.CreatedAt.Equal(created.CreatedAt) || updated.UpdatedAt.Before(created.UpdatedAt) {
+			t.Fatalf("updated product = %+v (created %+v)", updated, created)
+		}
+
+		pending := s.pending(t)
+		if len(pending) != 2 {
+			t.Fatalf("outbox holds %d events, want 2 (one per change)", len(pending))
+		}
+		var payload events.Product
+		if err := pending[1].Decode(&payload); err != nil {
+			t.Fatal(err)
+		}
+		if pending[1].Type != events.ProductUpserted || pending[1].Source != Source || payload.ID != "mug-1" || payload.PriceCents != 999 {
+			t.Fatalf("second event = %+v payload %+v", pending[1], payload)
+		}
+		if pending[0].ID == pending[1].ID {
+			t.Fatal("two events share an id")
+		}
+	})
+}
+
+func TestStoreDelete(t *testing.T) {
+	eachStore(t, func(t *testing.T, s storeUnderTest) {
+		ctx := context.Background()
+		fill(t, s, map[string]ProductInput{"lamp": input("Lamp", "home", 3000, 1)})
+		if err := s.Delete(ctx, "lamp"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Get(ctx, "lamp"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("Get after delete: %v, want ErrNotFound", err)
+		}
+		if err := s.Delete(ctx, "lamp"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("second delete: %v, want ErrNotFound", err)
+		}
+		pending := s.pending(t)
+		if len(pending) != 2 || pending[1].Type != events.ProductDeleted {
+			t.Fatalf("events = %d, last %q; want upserted then one deleted", len(pending), pending[len(pending)-1].Type)
+		}
+		var payload events.ProductRemoved
+		if err := pending[1].Decode(&payload); err != nil || payload.ID != "lamp" {
+			t.Fatalf("deleted payload = %+v, %v", payload, err)
+		}
+	})
+}
+
+func TestStoreListFiltersSortsAndPages(t *testing.T) {
+	eachStore(t, func(t *testing.T, s storeUnderTest) {
+		ctx := context.Background()
+		fill(t, s, map[string]ProductInput{
+			"a": input("apple Peeler", "Kitchen", 500, 3),
+			"b": input("Banana Stand", "kitchen", 1500, 0),
+			"c": input("Cherry Pitter", "kitchen", 1000, 7),
+			"d": input("Desk Lamp", "office", 2500, 2),
+			"e": input("100% Cotton Sheet", "bedding", 4000, 1),
+			"f": input("Under_score Mat", "bedding", 1000, 5),
+		})
+		all := Query{MaxPrice: -1, Sort: SortName, Page: 1, PageSize: 20}
+		cases := []struct {
+			name  string
+			query func(q Query) Query
+			want  []string
+			total int
+		}{
+			{"by name, case-insensitive", func(q Query) Query { return q }, []string{"e", "a", "b", "c", "d", "f"}, 6},
+			{"by name descending", func(q Query) Query { q.Sort = SortNameDesc; return q }, []string{"f", "d", "c", "b", "a", "e"}, 6},
+			{"by price, ties by id", func(q Query) Query { q.Sort = SortPrice; return q }, []string{"a", "c", "f", "b", "d", "e"}, 6},
+			{"by price descending", func(q Query) Query { q.Sort = SortPriceDesc; return q }, []string{"e", "d", "b", "c", "f", "a"}, 6},
+			{"category ignores case", func(q Query) Query { q.Category = "KITCHEN"; return q }, []string{"a", "b", "c"}, 3},
+			{"text in name or description", func(q Query) Query { q.Text = "lamp"; return q }, []string{"d"}, 1},
+			{"text with % is literal", func(q Query) Query { q.Text = "100%"; return q }, []string{"e"}, 1},
+			{"text with _ is literal", func(q Query) Query { q.Text = "r_s"; return q }, []string{"f"}, 1},
+			{"price range inclusive", func(q Query) Query { q.MinPrice, q.MaxPrice = 1000, 2500; return q }, []string{"b", "c", "d", "f"}, 4},
+			{"in stock only", func(q Query) Query { q.InStock = true; q.Category = "kitchen"; return q }, []string{"a", "c"}, 2},
+			{"second page", func(q Query) Query { q.PageSize, q.Page = 4, 2; return q }, []string{"d", "f"}, 6},
+			{"past the last page", func(q Query) Query { q.PageSize, q.Page = 4, 3; return q }, []string{}, 6},
+			{"no match", func(q Query) Query { q.Text = "zebra"; return q }, []string{}, 0},
+		}
+		for _, tc := range cases {
+			q := tc.query(all)
+			page, err := s.List(ctx, q)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if fmt.Sprint(ids(page.Items)) != fmt.Sprint(tc.want) || page.Total != tc.total || page.Page != q.Page || page.PageSize != q.PageSize {
+				t.Errorf("%s: got %v total %d (page %d/%d), want %v total %d", tc.name, ids(page.Items), page.Total, page.Page, page.PageSize, tc.want, tc.total)
+			}
+		}
+	})
+}
+
+func TestStoreCategories(t *testing.T) {
+	eachStore(t, func(t *testing.T, s storeUnderTest) {
+		fill(t, s, map[string]ProductInput{
+			"a": input("A", "toys", 1, 1), "b": input("B", "books", 1, 1), "c": input("C", "toys", 1, 1),
+		})
+		got, err := s.Categories(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != "[{books 1} {toys 2}]" {
+			t.Fatalf("categories = %v", got)
+		}
+	})
+}
+
+func TestStoreSeedsOnlyWhenEmpty(t *testing.T) {
+	eachStore(t, func(t *testing.T, s storeUnderTest) {
+		ctx := context.Background()
+		seed, err := SeedProducts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.SeedIfEmpty(ctx, seed)
+		if err != nil || n != len(seed) {
+			t.Fatalf("first seed: %d, %v; want %d", n, err, len(seed))
+		}
+		n, err = s.SeedIfEmpty(ctx, seed)
+		if err != nil || n != 0 {
+			t.Fatalf("second seed inserted %d (%v), want 0", n, err)
+		}
+		page, err := s.List(ctx, Query{MaxPrice: -1, Sort: SortName, Page: 1, PageSize: 1})
+		if err != nil || page.Total != len(seed) {
+			t.Fatalf("total after seed = %d, %v", page.Total, err)
+		}
+		got, err := s.Get(ctx, seed[7].ID)
+		if err != nil || got != seed[7] {
+			t.Fatalf("seeded product = %+v, %v; want %+v", got, err, seed[7])
+		}
+		if len(s.pending(t)) != 0 {
+			t.Fatal("seeding recorded events; consumers rebuild from the catalog instead")
+		}
+	})
+}
