@@ -19,13 +19,15 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/shop-platform/shop/src/internal/catalog"
+	"github.com/shop-platform/shop/src/internal/frontend"
 	"github.com/shop-platform/shop/src/internal/platform"
 )
 
 // ports are the runner's own settings: the service ports, so tests and a
 // second copy can move them. The services' PORT variable is ignored here.
 type ports struct {
-	Catalog int `env:"CATALOG_PORT" envDefault:"5001"`
+	Catalog  int `env:"CATALOG_PORT" envDefault:"5001"`
+	Frontend int `env:"FRONTEND_PORT" envDefault:"5004"`
 }
 
 func main() {
@@ -68,12 +70,29 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 		return err
 	}
 
+	frontendCfg, err := platform.LoadConfig[frontend.Config](environ)
+	if err != nil {
+		return fmt.Errorf("frontend: %w", err)
+	}
+	frontendCfg.Port = p.Frontend
+	frontendCfg.CatalogURL = localURL(catalogLn)
+	frontendApp, err := frontend.NewApp(frontendCfg, logger.With("service", "frontend"), platform.NewRegistry())
+	if err != nil {
+		return fmt.Errorf("frontend: %w", err)
+	}
+	frontendLn, err := listen(frontendCfg.Host, p.Frontend)
+	if err != nil {
+		return err
+	}
+
 	fmt.Fprintf(stdout, "shop is running (Ctrl-C to stop)\n")
+	fmt.Fprintf(stdout, "  storefront http://localhost:%d/\n", p.Frontend)
 	fmt.Fprintf(stdout, "  catalog   http://localhost:%d/catalog\n", p.Catalog)
 	fmt.Fprintf(stdout, "  admin token (for PUT/DELETE): %s\n", environ["ADMIN_TOKEN"])
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return platform.Serve(gctx, catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout) })
+	g.Go(func() error { return platform.Serve(gctx, frontendApp, frontendLn, frontendCfg.ShutdownTimeout) })
 	return g.Wait()
 }
 
@@ -83,6 +102,17 @@ func listen(host string, port int) (net.Listener, error) {
 		return nil, fmt.Errorf("listening on port %d: %w", port, err)
 	}
 	return ln, nil
+}
+
+// localURL is how one in-process service reaches another on ln: over
+// loopback when ln listens on every interface.
+func localURL(ln net.Listener) string {
+	addr := ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port))
 }
 
 func randomToken() string {
