@@ -26,6 +26,8 @@ type Subscription struct {
 	Types []string
 	// Handler processes each event.
 	Handler Handler
+	// Metrics counts the deliveries under the queue's name; optional.
+	Metrics *Metrics
 }
 
 // Bus is the event bus: RabbitMQ (the shop.events topic exchange) or the

@@ -4,6 +4,7 @@
 package mq
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 
@@ -29,4 +30,20 @@ func (c Config) Validate() error {
 		return fmt.Errorf("AMQP_URL must be an amqp:// or amqps:// URL with a host")
 	}
 	return nil
+}
+
+// dialURL is the URL with Password, when set, in place of the URL's own.
+func (c Config) dialURL() (string, error) {
+	u, err := url.Parse(c.URL.Value())
+	if err != nil {
+		return "", errors.New("AMQP_URL is not a valid URL")
+	}
+	if c.Password != "" {
+		user := "guest"
+		if u.User != nil {
+			user = u.User.Username()
+		}
+		u.User = url.UserPassword(user, c.Password.Value())
+	}
+	return u.String(), nil
 }
