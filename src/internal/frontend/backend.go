@@ -87,7 +87,7 @@ type backend struct {
 	timeout time.Duration
 	breaker *gobreaker.CircuitBreaker[reply]
 	metrics *metrics
-	cache   *ttlCache
+	cache   *ttlCache[[]byte]
 	flight  singleflight.Group
 }
 
@@ -98,7 +98,7 @@ func newBackend(name, base string, timeout, cacheTTL time.Duration, m *metrics) 
 		client:  &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}},
 		timeout: timeout,
 		metrics: m,
-		cache:   newTTLCache(cacheTTL),
+		cache:   newTTLCache[[]byte](cacheTTL),
 	}
 	b.breaker = gobreaker.NewCircuitBreaker[reply](gobreaker.Settings{
 		Name:        name,

@@ -42,29 +42,35 @@ func pageParam(c *fiber.Ctx) int {
 }
 
 func (h *handlers) home(c *fiber.Ctx) error {
-	return h.listing(c, "", "home", "Featured products")
+	return h.sharedPage(c, "home", func() (string, any, error) {
+		data, err := h.listing(c, "")
+		return "Featured products", data, err
+	})
 }
 
 func (h *handlers) category(c *fiber.Ctx) error {
-	cats, err := h.categories(c.UserContext())
-	if err != nil {
-		return err
-	}
-	want := c.Params("slug")
-	for _, cat := range cats {
-		if slug(cat.Name) == want {
-			return h.listing(c, cat.Name, "category", titleCase(cat.Name))
+	return h.sharedPage(c, "category", func() (string, any, error) {
+		cats, err := h.categories(c.UserContext())
+		if err != nil {
+			return "", nil, err
 		}
-	}
-	return notFoundPage("that category")
+		want := c.Params("slug")
+		for _, cat := range cats {
+			if slug(cat.Name) == want {
+				data, err := h.listing(c, cat.Name)
+				return titleCase(cat.Name), data, err
+			}
+		}
+		return "", nil, notFoundPage("that category")
+	})
 }
 
-// listing renders a grid of products, of one category or all of them.
-func (h *handlers) listing(c *fiber.Ctx, category, page, title string) error {
+// listing loads a grid of products, of one category or all of them.
+func (h *handlers) listing(c *fiber.Ctx, category string) (listingData, error) {
 	ctx := c.UserContext()
 	cats, err := h.categories(ctx)
 	if err != nil {
-		return err
+		return listingData{}, err
 	}
 	sort := c.Query("sort")
 	if !sortOptions[sort] {
@@ -78,16 +84,16 @@ func (h *handlers) listing(c *fiber.Ctx, category, page, title string) error {
 	}
 	list, err := h.products(ctx, q)
 	if err != nil {
-		return err
+		return listingData{}, err
 	}
 	basePath := "/"
 	if category != "" {
 		basePath = "/category/" + slug(category)
 	}
-	return h.render(c, http.StatusOK, page, title, listingData{
+	return listingData{
 		Categories: cats, Category: category, Sort: sort, Products: list.Items, Total: list.Total,
 		Pager: newPager(basePath, url.Values{"sort": {sort}}, n, gridPageSize, list.Total),
-	})
+	}, nil
 }
 
 func (h *handlers) product(c *fiber.Ctx) error {
@@ -143,31 +149,34 @@ func (h *handlers) search(c *fiber.Ctx) error {
 	if text == "" {
 		return h.renderView(c, http.StatusOK, "search", view{Title: "Search", Data: d})
 	}
-	filters := url.Values{"q": {text}}
-	for k, v := range map[string]string{"category": d.Category, "min_price": d.MinPrice, "max_price": d.MaxPrice} {
-		if v != "" {
-			filters.Set(k, v)
+	err := h.sharedPage(c, "search", func() (string, any, error) {
+		filters := url.Values{"q": {text}}
+		for k, v := range map[string]string{"category": d.Category, "min_price": d.MinPrice, "max_price": d.MaxPrice} {
+			if v != "" {
+				filters.Set(k, v)
+			}
 		}
-	}
-	n := pageParam(c)
-	q := pageQuery(n, searchPageSize)
-	for k, v := range filters {
-		q[k] = v
-	}
-	res, err := h.searchProducts(c.UserContext(), q)
-	switch {
-	case isUnavailable(err):
-		d.Unavailable = true
-		d.Categories, _ = h.categories(c.UserContext())
-		return h.renderView(c, http.StatusServiceUnavailable, "search", view{Title: "Search unavailable", Query: text,
-			Notice: "Search is unavailable right now. You can still browse the categories below.", Data: d})
-	case err != nil:
+		n := pageParam(c)
+		q := pageQuery(n, searchPageSize)
+		for k, v := range filters {
+			q[k] = v
+		}
+		res, err := h.searchProducts(c.UserContext(), q)
+		if err != nil {
+			return "", nil, err
+		}
+		d.Result = res
+		d.Pager = newPager("/search", filters, n, searchPageSize, res.Total)
+		d.Filters, d.CategoryLinks, d.PriceLinks = facetLinks(filters, res)
+		return "Search: " + text, d, nil
+	})
+	if !isUnavailable(err) {
 		return err
 	}
-	d.Result = res
-	d.Pager = newPager("/search", filters, n, searchPageSize, res.Total)
-	d.Filters, d.CategoryLinks, d.PriceLinks = facetLinks(filters, res)
-	return h.renderView(c, http.StatusOK, "search", view{Title: "Search: " + text, Query: text, Data: d})
+	d.Unavailable = true
+	d.Categories, _ = h.categories(c.UserContext())
+	return h.renderView(c, http.StatusServiceUnavailable, "search", view{Title: "Search unavailable", Query: text,
+		Notice: "Search is unavailable right now. You can still browse the categories below.", Data: d})
 }
 
 // facetLinks builds links that add a facet to, or remove a filter from, the

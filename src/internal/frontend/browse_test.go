@@ -147,3 +147,17 @@ func TestPagesStayUnder100KB(t *testing.T) {
 		}
 	}
 }
+
+func TestCachedPagesStillShowEachShoppersOwnCart(t *testing.T) {
+	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, map[string]string{"BACKEND_CACHE_TTL": "1m"})
+	alice, bob := newShopper(t, site), newShopper(t, site)
+	wantStatus(t, alice.post("/cart/add", formOf("product_id", "books-001", "quantity", "3")), http.StatusSeeOther)
+	for _, path := range []string{"/", "/category/books", "/", "/category/books"} {
+		wantContains(t, alice.get(path), `data-testid="cart-count">3<`)
+		p := bob.get(path)
+		wantContains(t, p, `data-testid="cart-count">0<`)
+		if strings.Contains(p.body, alice.cookie("csrf")) {
+			t.Fatal("a cached page carries another shopper's CSRF cookie")
+		}
+	}
+}

@@ -30,6 +30,8 @@ type view struct {
 	Notice    string
 	Refresh   int // seconds; the order page reloads itself while pending
 	Data      any
+	// Content is the page's rendered part inside the layout.
+	Content template.HTML
 }
 
 // renderer holds one parsed template set per page, each the layout plus the
@@ -94,16 +96,34 @@ func markStart(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// render writes page with status and records how long the page took from
-// the request's arrival.
-func (r *renderer) render(c *fiber.Ctx, status int, page string, v view) error {
+// content renders the page's own part, without the layout.
+func (r *renderer) content(page string, v view) (template.HTML, error) {
 	t, ok := r.pages[page]
 	if !ok {
-		return fmt.Errorf("no template for page %q", page)
+		return "", fmt.Errorf("no template for page %q", page)
 	}
 	buf := bytebufferpool.Get()
 	defer bytebufferpool.Put(buf)
-	if err := t.ExecuteTemplate(buf, "layout.html", v); err != nil {
+	if err := t.ExecuteTemplate(buf, "content", v); err != nil {
+		return "", fmt.Errorf("rendering %s: %w", page, err)
+	}
+	return template.HTML(buf.String()), nil //nolint:gosec // produced by html/template above
+}
+
+// render writes page with status and records how long the page took from
+// the request's arrival. When v.Content is empty the page's content is
+// rendered first.
+func (r *renderer) render(c *fiber.Ctx, status int, page string, v view) error {
+	if v.Content == "" {
+		content, err := r.content(page, v)
+		if err != nil {
+			return err
+		}
+		v.Content = content
+	}
+	buf := bytebufferpool.Get()
+	defer bytebufferpool.Put(buf)
+	if err := r.pages[page].ExecuteTemplate(buf, "layout.html", v); err != nil {
 		return fmt.Errorf("rendering %s: %w", page, err)
 	}
 	c.Status(status).Type("html", "utf-8")

@@ -5,6 +5,7 @@ package frontend
 import (
 	"crypto/rand"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/utils"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shop-platform/shop/src/internal/platform"
@@ -45,6 +47,7 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 		},
 		cookies:  newCookies(secret, cfg.CookieSecure),
 		renderer: r,
+		shared:   newTTLCache[sharedContent](cfg.BackendCacheTTL),
 		logger:   logger,
 	}
 	// Readiness is the catalog only: without it no page can be built, while
@@ -87,7 +90,38 @@ type handlers struct {
 	backends
 	cookies  cookies
 	renderer *renderer
+	shared   *ttlCache[sharedContent]
 	logger   *slog.Logger
+}
+
+// sharedContent is the rendered content of a page that is the same for
+// every shopper (listings, search results), by URL.
+type sharedContent struct {
+	title   string
+	content template.HTML
+}
+
+// sharedPage answers a page whose content depends only on its URL: from
+// the cache when it was rendered within BACKEND_CACHE_TTL, else by calling
+// build and rendering. The layout (cart count, CSRF token) is always
+// rendered per shopper.
+func (h *handlers) sharedPage(c *fiber.Ctx, page string, build func() (title string, data any, err error)) error {
+	key := page + " " + c.OriginalURL()
+	if s, ok := h.shared.get(key); ok {
+		return h.renderView(c, http.StatusOK, page, view{Title: s.title, Content: s.content})
+	}
+	title, data, err := build()
+	if err != nil {
+		return err
+	}
+	v := view{Title: title, Data: data, Query: c.Query("q")}
+	content, err := h.renderer.content(page, v)
+	if err != nil {
+		return err
+	}
+	h.shared.put(utils.CopyString(key), sharedContent{title: title, content: content})
+	v.Content = content
+	return h.renderView(c, http.StatusOK, page, v)
 }
 
 // errorPages turns every error of the routes below it into a friendly HTML

@@ -27,7 +27,7 @@ import (
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // serve runs app on a random local port until the test ends.
-func serve(t *testing.T, app *fiber.App) string {
+func serve(t testing.TB, app *fiber.App) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -44,7 +44,7 @@ func serve(t *testing.T, app *fiber.App) string {
 }
 
 // startCatalog runs a seeded in-memory catalog service.
-func startCatalog(t *testing.T) string {
+func startCatalog(t testing.TB) string {
 	t.Helper()
 	cfg, err := platform.LoadConfig[catalog.Config](map[string]string{"ADMIN_TOKEN": "test-admin-token"})
 	if err != nil {
@@ -60,7 +60,7 @@ func startCatalog(t *testing.T) string {
 
 // deadURL is the address of a port nothing listens on: a backend that is
 // down.
-func deadURL(t *testing.T) string {
+func deadURL(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -76,7 +76,7 @@ type backendURLs struct{ catalog, search, order string }
 
 // startFrontend runs the storefront against the given backends; extra
 // environment variables override the defaults.
-func startFrontend(t *testing.T, b backendURLs, extra map[string]string) string {
+func startFrontend(t testing.TB, b backendURLs, extra map[string]string) string {
 	t.Helper()
 	environ := map[string]string{
 		"CATALOG_URL": b.catalog, "SEARCH_URL": b.search, "ORDER_URL": b.order,
