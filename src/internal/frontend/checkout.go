@@ -172,12 +172,16 @@ func (h *handlers) checkout(c *fiber.Ctx) error {
 }
 
 // attachProblem shows an order service rejection next to the field it
-// names, or above the form when it names none.
+// names ("customer.email: must be ..."), or above the form when it names
+// none.
 func (f *checkoutForm) attachProblem(ae *apiError) {
-	where := strings.ToLower(ae.Code + " " + ae.Message)
-	for _, field := range []string{"email", "name", "line1", "line2", "city", "postal_code", "country"} {
-		if strings.Contains(where, field) {
-			f.Errors[field] = ae.Message
+	path, detail, found := strings.Cut(ae.Message, ": ")
+	if !found {
+		path, detail = ae.Code, ae.Message
+	}
+	for _, field := range []string{"email", "postal_code", "line1", "line2", "city", "country", "name"} {
+		if strings.HasSuffix(path, "."+field) && detail != "" {
+			f.Errors[field] = strings.ToUpper(detail[:1]) + detail[1:] + "."
 			return
 		}
 	}

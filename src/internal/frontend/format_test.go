@@ -52,3 +52,16 @@ func TestCartSetCapsAndRemoves(t *testing.T) {
 		t.Fatalf("cart has %d lines, want at most %d", len(c.Lines), maxCartLines)
 	}
 }
+
+func TestOrderRejectionsGoNextToTheFieldTheyName(t *testing.T) {
+	f := checkoutForm{Errors: map[string]string{}}
+	f.attachProblem(&apiError{Status: 400, Code: "invalid_field", Message: "customer.email: must be a plain email address like name@example.com"})
+	if got := f.Errors["email"]; got != "Must be a plain email address like name@example.com." {
+		t.Fatalf("email error %q", got)
+	}
+	g := checkoutForm{Errors: map[string]string{}}
+	g.attachProblem(&apiError{Status: 400, Code: "invalid_field", Message: "items[0].quantity: must be between 1 and 100, got 0"})
+	if len(g.Errors) != 0 || g.Problem != "We could not place your order: items[0].quantity: must be between 1 and 100, got 0" {
+		t.Fatalf("an error about no field must go above the form, got %+v", g)
+	}
+}
