@@ -65,7 +65,7 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 		return fmt.Errorf("catalog: %w", err)
 	}
 	defer catalogSvc.Close()
-	catalogLn, err := listen(catalogCfg.Host, p.Catalog)
+	catalogLn, err := listen(ctx, catalogCfg.Host, p.Catalog)
 	if err != nil {
 		return err
 	}
@@ -96,8 +96,8 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 	return g.Wait()
 }
 
-func listen(host string, port int) (net.Listener, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+func listen(ctx context.Context, host string, port int) (net.Listener, error) {
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		return nil, fmt.Errorf("listening on port %d: %w", port, err)
 	}
