@@ -80,7 +80,7 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 	if err != nil {
 		return fmt.Errorf("frontend: %w", err)
 	}
-	frontendLn, err := listen(frontendCfg.Host, p.Frontend)
+	frontendLn, err := listen(ctx, frontendCfg.Host, p.Frontend)
 	if err != nil {
 		return err
 	}
