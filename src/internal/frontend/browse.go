@@ -213,8 +213,9 @@ func facetLinks(filters url.Values, res SearchResult) (active []filterLink, cats
 			set["min_price"] = from
 		}
 		if f.To != nil {
+			// The facet's upper bound is exclusive, max_price inclusive.
 			to = strconv.FormatInt(*f.To, 10)
-			set["max_price"] = to
+			set["max_price"] = strconv.FormatInt(*f.To-1, 10)
 		}
 		prices = append(prices, facetLink{Label: priceRange(from, to), Count: f.Count, URL: with(set, "min_price", "max_price")})
 	}

@@ -54,17 +54,24 @@ type SearchResult struct {
 	Hits   []SearchHit `json:"hits"`
 	Total  int         `json:"total"`
 	Facets struct {
-		Category []struct {
-			Value string `json:"value"`
-			Count int    `json:"count"`
-		} `json:"category"`
-		Price []struct {
-			From  *int64 `json:"from"`
-			To    *int64 `json:"to"`
-			Count int    `json:"count"`
-		} `json:"price"`
+		Category []FacetValue `json:"category"`
+		Price    []PriceRange `json:"price"`
 	} `json:"facets"`
 	TookMs int `json:"took_ms"`
+}
+
+// FacetValue is a category facet: a value and how many hits have it.
+type FacetValue struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// PriceRange is a price facet in cents: From inclusive, To exclusive, no To
+// on the last, open range.
+type PriceRange struct {
+	From  *int64 `json:"from"`
+	To    *int64 `json:"to"`
+	Count int    `json:"count"`
 }
 
 // Suggestion is one autocomplete entry.

@@ -80,9 +80,11 @@ func imageURL(image string) string {
 }
 
 // highlight renders a search highlight: the backend wraps matches in
-// <mark>; everything else is escaped here, so only <mark> survives.
+// <mark> and escapes the rest. The text is unescaped and escaped again
+// here, so only <mark> survives whatever the backend sends, and nothing is
+// escaped twice.
 func highlight(fragment string) template.HTML {
-	escaped := html.EscapeString(fragment)
+	escaped := html.EscapeString(html.UnescapeString(fragment))
 	escaped = strings.ReplaceAll(escaped, "&lt;mark&gt;", "<mark>")
 	escaped = strings.ReplaceAll(escaped, "&lt;/mark&gt;", "</mark>")
 	return template.HTML(escaped) //nolint:gosec // escaped above; only <mark> tags are restored

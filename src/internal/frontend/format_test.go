@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"net/url"
 	"testing"
 )
 
@@ -29,6 +30,13 @@ func TestHighlightKeepsOnlyMarkTags(t *testing.T) {
 	got := string(highlight(`<mark>Mug</mark> <script>alert(1)</script> & co`))
 	want := `<mark>Mug</mark> &lt;script&gt;alert(1)&lt;/script&gt; &amp; co`
 	if got != want {
+		t.Fatalf("highlight = %q, want %q", got, want)
+	}
+}
+
+func TestHighlightDoesNotEscapeTwice(t *testing.T) {
+	got := string(highlight(`Salt &amp; <mark>Pepper</mark> Mill`))
+	if want := `Salt &amp; <mark>Pepper</mark> Mill`; got != want {
 		t.Fatalf("highlight = %q, want %q", got, want)
 	}
 }
@@ -63,5 +71,27 @@ func TestOrderRejectionsGoNextToTheFieldTheyName(t *testing.T) {
 	g.attachProblem(&apiError{Status: 400, Code: "invalid_field", Message: "items[0].quantity: must be between 1 and 100, got 0"})
 	if len(g.Errors) != 0 || g.Problem != "We could not place your order: items[0].quantity: must be between 1 and 100, got 0" {
 		t.Fatalf("an error about no field must go above the form, got %+v", g)
+	}
+}
+
+func TestFacetLinksNarrowAndWiden(t *testing.T) {
+	var res SearchResult
+	from, to := int64(2500), int64(5000)
+	res.Facets.Category = []FacetValue{{Value: "coffee and tea", Count: 3}}
+	res.Facets.Price = []PriceRange{{From: &from, To: &to, Count: 2}, {From: &to, Count: 1}}
+	filters := url.Values{"q": {"mug"}, "category": {"kitchenware"}}
+	active, cats, prices := facetLinks(filters, res)
+	if len(active) != 1 || active[0].URL != "/search?q=mug" || active[0].Label != "Category: Kitchenware" {
+		t.Fatalf("active filters %+v: want one removable category filter", active)
+	}
+	if cats[0].URL != "/search?category=coffee+and+tea&q=mug" || cats[0].Label != "Coffee and Tea" || cats[0].Count != 3 {
+		t.Fatalf("category facet %+v", cats[0])
+	}
+	// The facet's upper bound is exclusive: $50.00 itself is not in it.
+	if prices[0].URL != "/search?category=kitchenware&max_price=4999&min_price=2500&q=mug" || prices[0].Label != "$25.00 – $50.00" {
+		t.Fatalf("price facet %+v", prices[0])
+	}
+	if prices[1].URL != "/search?category=kitchenware&min_price=5000&q=mug" || prices[1].Label != "$50.00 and up" {
+		t.Fatalf("open price facet %+v", prices[1])
 	}
 }

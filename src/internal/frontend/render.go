@@ -157,11 +157,14 @@ func asPageError(err error) *pageError {
 	var ue *unavailableError
 	var platErr *platform.Error
 	var fe *fiber.Error
+	var ae *apiError
 	switch {
 	case errors.As(err, &pe):
 		return pe
 	case isNotFound(err):
 		return notFoundPage("that page")
+	case errors.As(err, &ae) && ae.Status < 500:
+		return &pageError{status: ae.Status, title: "That did not work", message: ae.Message}
 	case errors.As(err, &ue):
 		return &pageError{status: http.StatusServiceUnavailable, title: "We'll be right back",
 			message: "Part of the shop (" + ue.backend + ") is not answering right now. Your cart is safe; please try again in a moment."}
