@@ -36,7 +36,19 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 			pool.Close()
 			return nil, err
 		}
-		svc.Store, svc.close = NewPostgresStore(pool), pool.Close
+		cached := NewCachedStore(NewPostgresStore(pool))
+		listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
+		listening := make(chan struct{})
+		go func() {
+			defer close(listening)
+			cached.Listen(listenCtx, pool, logger)
+		}()
+		svc.Store = cached
+		svc.close = func() {
+			stopListening()
+			<-listening
+			pool.Close()
+		}
 		logger.InfoContext(ctx, "catalog store: PostgreSQL")
 	} else {
 		svc.Outbox = &outbox.Memory{}

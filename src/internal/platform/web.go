@@ -37,6 +37,8 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 		WriteTimeout:          base.WriteTimeout,
 		IdleTimeout:           base.IdleTimeout,
 		DisableStartupMessage: true,
+		// Path parameters arrive decoded, so "%20" is a space to handlers.
+		UnescapePath: true,
 		// Errors raised before the middleware chain runs (body too large,
 		// malformed HTTP) still get the JSON error shape.
 		ErrorHandler: func(c *fiber.Ctx, err error) error { return writeError(c, logger, err) },

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shop-platform/shop/src/internal/catalog"
+	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/loadtest"
+	"github.com/shop-platform/shop/src/internal/platform/pg"
+)
+
+// benchCatalog measures GET /catalog?page_size=20 on PostgreSQL next to a
+// bare Fiber handler that returns the same bytes: maximum throughput, then
+// latency at half the catalog's maximum rate.
+func benchCatalog(ctx context.Context) error {
+	dbURL, err := freshDatabase(ctx, "shop_bench_catalog")
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.DiscardHandler)
+	cfg, err := platform.LoadConfig[catalog.Config](map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "16"})
+	if err != nil {
+		return err
+	}
+	svc, err := catalog.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	catalogURL, stopCatalog, err := serve(ctx, svc.App)
+	if err != nil {
+		return err
+	}
+	defer stopCatalog()
+
+	const path = "/catalog?page_size=20"
+	body, err := fetch(ctx, catalogURL+path)
+	if err != nil {
+		return err
+	}
+	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
+	bare.Get("/catalog", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(body)
+	})
+	bareURL, stopBare, err := serve(ctx, bare)
+	if err != nil {
+		return err
+	}
+	defer stopBare()
+
+	const concurrency = 16
+	client := loadtest.NewClient(concurrency)
+	measure := func(url string, rate float64) loadtest.Result {
+		return loadtest.Run(ctx, loadtest.Options{Concurrency: concurrency, Duration: 10 * time.Second, Rate: rate, Do: loadtest.Get(client, url)})
+	}
+	fmt.Printf("GET %s (%d bytes), concurrency %d, 10 s per run, PostgreSQL at %s\n", path, len(body), concurrency, platform.Secret(dbURL))
+	_ = measure(catalogURL+path, 0) // warm-up: connections, caches
+	shop := measure(catalogURL+path, 0)
+	baseline := measure(bareURL+path, 0)
+	half := measure(catalogURL+path, shop.RPS()/2)
+	fmt.Printf("| run | throughput | p50 | p99 | errors |\n|---|---|---|---|---|\n")
+	row := func(name string, r loadtest.Result) {
+		fmt.Printf("| %s | %.0f req/s | %s | %s | %d |\n", name, r.RPS(), r.Percentile(50).Round(time.Microsecond), r.Percentile(99).Round(time.Microsecond), r.Errors)
+	}
+	row("catalog on PostgreSQL, max", shop)
+	row("bare Fiber, same bytes, max", baseline)
+	row(fmt.Sprintf("catalog at half max (%.0f req/s)", shop.RPS()/2), half)
+	fmt.Printf("\nratio catalog/bare = %.2f (target >= 0.5); p99 at half max = %s (target <= 10ms)\n",
+		shop.RPS()/baseline.RPS(), half.Percentile(99).Round(time.Microsecond))
+	return nil
+}
+
+// freshDatabase recreates database name on the benchmark server
+// (BENCH_DATABASE_URL, default the local PostgreSQL) and returns its URL.
+func freshDatabase(ctx context.Context, name string) (string, error) {
+	admin := os.Getenv("BENCH_DATABASE_URL")
+	if admin == "" {
+		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return "", fmt.Errorf("connecting to %s: %w", platform.Secret(admin), pg.Wrap("bench", err))
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	for _, sql := range []string{"DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "CREATE DATABASE " + name} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			return "", fmt.Errorf("%s: %w", sql, err)
+		}
+	}
+	cfg := conn.Config()
+	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name), nil
+}
+
+// serve runs app on a free loopback port and returns its base URL.
+func serve(ctx context.Context, app *fiber.App) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = platform.Serve(ctx, app, ln, 5*time.Second)
+	}()
+	return "http://" + ln.Addr().String(), func() { cancel(); <-done }, nil
+}
+
+func fetch(ctx context.Context, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+	}
+	return io.ReadAll(resp.Body)
+}
