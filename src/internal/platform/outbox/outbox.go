@@ -55,4 +55,3 @@ func Pending(ctx context.Context, pool *pgxpool.Pool, limit int) ([]events.Envel
 	})
 	return list, pg.Wrap("reading outbox", err)
 }
-
