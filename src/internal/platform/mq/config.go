@@ -47,3 +47,12 @@ func (c Config) dialURL() (string, error) {
 	}
 	return u.String(), nil
 }
+
+// Open returns the bus cfg selects: RabbitMQ when AMQP_URL is set (connecting
+// in the background), else an in-process bus.
+func Open(cfg Config, opts Options) (Bus, error) {
+	if cfg.URL == "" {
+		return NewMemory(opts), nil
+	}
+	return NewRabbit(cfg, opts)
+}
