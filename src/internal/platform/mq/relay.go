@@ -149,7 +149,9 @@ func (r *Relay) publish(ctx context.Context, list []events.Envelope) []error {
 	for i, err := range errs {
 		if err != nil {
 			failed++
-			if !errors.Is(err, platform.ErrUnavailable) {
+			// An outage is logged by the bus, once; an event nobody is bound
+			// to yet (a consumer not deployed) shows in the backlog metrics.
+			if !errors.Is(err, platform.ErrUnavailable) && !errors.Is(err, ErrUnroutable) {
 				r.opts.Logger.WarnContext(ctx, "event not published; will retry", "event_id", list[i].ID, "event_type", list[i].Type, "error", err)
 			}
 		}
