@@ -22,11 +22,15 @@ build: ## Build every service binary into bin/.
 	$(GO) build -trimpath -o $(BIN)/ ./src/cmd/...
 
 .PHONY: test
-test: test-go ## Run every test (unit, contract, integration).
+test: test-go test-fuzz ## Run every test (unit, contract, integration).
 
 .PHONY: test-go
 test-go: ## Run the Go tests (integration tests use the local PostgreSQL and RabbitMQ).
 	$(GO) test -count=1 -p 2 -timeout 20m ./...
+
+.PHONY: test-fuzz
+test-fuzz: ## A short fuzz run of the create-order decoder and validator.
+	$(GO) test -run '^$$' -fuzz FuzzParseCreateRequest -fuzztime 15s ./src/internal/order
 
 .PHONY: fmt
 fmt: ## Format the Go code.
