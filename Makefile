@@ -33,6 +33,7 @@ FUZZTIME ?= 5s
 .PHONY: test-fuzz
 test-fuzz: ## Fuzz each target for FUZZTIME beyond its committed seed corpus.
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeJSONBytes$$' -fuzztime=$(FUZZTIME) ./src/internal/platform
+	$(GO) test -run='^$$' -fuzz='^FuzzParseCreateRequest$$' -fuzztime=$(FUZZTIME) ./src/internal/order
 
 .PHONY: fmt
 fmt: ## Format the Go code.
