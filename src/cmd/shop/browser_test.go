@@ -169,7 +169,7 @@ func addToCart(t *testing.T, ctx context.Context, quantity string) {
 	step(t, ctx, "seeing the cart", chromedp.WaitVisible(chromedp.CSS(`table.cart`)))
 }
 
-func TestBrowserShopperFillsACartAndSeesCheckoutErrors(t *testing.T) {
+func TestBrowserShopperBuysSomething(t *testing.T) {
 	site := startShop(t)
 	ctx := newBrowser(t)
 
@@ -215,6 +215,23 @@ func TestBrowserShopperFillsACartAndSeesCheckoutErrors(t *testing.T) {
 		t.Fatalf("cart count %q after the rejected checkout", got)
 	}
 	screenshot(t, ctx, "checkout-errors")
+
+	step(t, ctx, "correcting the email",
+		chromedp.Clear(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), "ada@example.com"))
+	clickAndLoad(t, ctx, "placing the order", `form.stack button[type=submit]`)
+	step(t, ctx, "seeing the order page", chromedp.WaitVisible(chromedp.CSS(`[data-testid="order-status"]`)))
+	if got := text(t, ctx, `[data-testid="cart-count"]`); got != "0" {
+		t.Fatalf("cart count %q after placing the order, want an empty cart", got)
+	}
+	// The page reloads itself while the order is pending; the saga
+	// confirms it once the catalog has reserved the stock.
+	step(t, ctx, "waiting for the order to be confirmed",
+		chromedp.WaitVisible(chromedp.CSS(`.status-confirmed`)))
+	if got := text(t, ctx, `[data-testid="order-status"]`); !strings.HasPrefix(got, "Confirmed") {
+		t.Fatalf("order status %q", got)
+	}
+	screenshot(t, ctx, "order")
 }
 
 // scrollsSideways is true when a page is wider than the screen.

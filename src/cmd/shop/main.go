@@ -20,13 +20,16 @@ import (
 
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/frontend"
+	"github.com/shop-platform/shop/src/internal/order"
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/mq"
 )
 
 // ports are the runner's own settings: the service ports, so tests and a
 // second copy can move them. The services' PORT variable is ignored here.
 type ports struct {
 	Catalog  int `env:"CATALOG_PORT" envDefault:"5001"`
+	Order    int `env:"ORDER_PORT" envDefault:"5003"`
 	Frontend int `env:"FRONTEND_PORT" envDefault:"5004"`
 }
 
@@ -70,12 +73,38 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 		return err
 	}
 
+	// One bus for every service: in-process unless AMQP_URL is set.
+	bus, err := mq.Open(catalogCfg.Broker, mq.Options{ConnectionName: "shop", Logger: logger})
+	if err != nil {
+		return err
+	}
+	// Deferred after the services' Close: handlers finish before stores close.
+	defer func() { _ = bus.Close() }()
+
+	if environ["CATALOG_URL"] == "" {
+		environ["CATALOG_URL"] = fmt.Sprintf("http://127.0.0.1:%d", p.Catalog)
+	}
+	orderCfg, err := platform.LoadConfig[order.Config](environ)
+	if err != nil {
+		return fmt.Errorf("order: %w", err)
+	}
+	orderSvc, err := order.Open(ctx, orderCfg, logger.With("service", "order"))
+	if err != nil {
+		return fmt.Errorf("order: %w", err)
+	}
+	defer orderSvc.Close()
+	orderLn, err := listen(ctx, orderCfg.Host, p.Order)
+	if err != nil {
+		return err
+	}
+
 	frontendCfg, err := platform.LoadConfig[frontend.Config](environ)
 	if err != nil {
 		return fmt.Errorf("frontend: %w", err)
 	}
 	frontendCfg.Port = p.Frontend
 	frontendCfg.CatalogURL = localURL(catalogLn)
+	frontendCfg.OrderURL = localURL(orderLn)
 	frontendApp, err := frontend.NewApp(frontendCfg, logger.With("service", "frontend"), platform.NewRegistry())
 	if err != nil {
 		return fmt.Errorf("frontend: %w", err)
@@ -88,10 +117,14 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 	fmt.Fprintf(stdout, "shop is running (Ctrl-C to stop)\n")
 	fmt.Fprintf(stdout, "  storefront http://localhost:%d/\n", p.Frontend)
 	fmt.Fprintf(stdout, "  catalog   http://localhost:%d/catalog\n", p.Catalog)
+	fmt.Fprintf(stdout, "  order     http://localhost:%d/ (POST /create-order, GET /orders/{id})\n", p.Order)
 	fmt.Fprintf(stdout, "  admin token (for PUT/DELETE): %s\n", environ["ADMIN_TOKEN"])
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return platform.Serve(gctx, catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout) })
+	g.Go(func() error { return catalogSvc.Run(gctx, bus) })
+	g.Go(func() error { return platform.Serve(gctx, orderSvc.App, orderLn, orderCfg.ShutdownTimeout) })
+	g.Go(func() error { return orderSvc.Run(gctx, bus) })
 	g.Go(func() error { return platform.Serve(gctx, frontendApp, frontendLn, frontendCfg.ShutdownTimeout) })
 	return g.Wait()
 }
