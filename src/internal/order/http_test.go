@@ -55,7 +55,12 @@ func newTestApp(t *testing.T, catalogURL string) (testApp, *outbox.Memory) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- platform.Serve(ctx, app, ln, time.Second) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
 	return testApp{url: "http://" + ln.Addr().String()}, box
 }
 

@@ -75,7 +75,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		n, outage, err := r.once(ctx)
 		switch {
 		case ctx.Err() != nil:
-			return nil
+			return nil //nolint:nilerr // a failure caused by shutting down is not one
 		case err != nil || outage:
 			if err != nil {
 				r.opts.Logger.WarnContext(ctx, "outbox relay failed; retrying", "error", err)
