@@ -206,6 +206,9 @@ func facetLinks(filters url.Values, res SearchResult) (active []filterLink, cats
 		cats = append(cats, facetLink{Label: titleCase(f.Value), Count: f.Count, URL: with(map[string]string{"category": f.Value})})
 	}
 	for _, f := range res.Facets.Price {
+		if f.Count == 0 {
+			continue // a link to no results helps nobody
+		}
 		set := map[string]string{}
 		var from, to string
 		if f.From != nil {

@@ -157,3 +157,19 @@ func TestCachedPagesStillShowEachShoppersOwnCart(t *testing.T) {
 		wantContains(t, bob.get(path), `data-testid="cart-count">0<`)
 	}
 }
+
+func TestSearchDownTheShopStillBrowses(t *testing.T) {
+	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, nil)
+	s := newShopper(t, site)
+	p := s.get("/search?q=mug")
+	wantStatus(t, p, http.StatusServiceUnavailable)
+	wantContains(t, p, "Search is unavailable", `href="/category/kitchenware"`, `value="mug"`)
+	wantStatus(t, s.get("/"), http.StatusOK)
+	wantStatus(t, s.get("/product/kitchenware-007"), http.StatusOK)
+	suggest := s.get("/suggest?q=mu")
+	wantStatus(t, suggest, http.StatusOK)
+	if strings.TrimSpace(suggest.body) != `{"suggestions":[]}` {
+		t.Fatalf("suggest with search down answered %s, want an empty list", suggest.body)
+	}
+	wantStatus(t, s.get("/ready"), http.StatusOK)
+}
