@@ -151,7 +151,7 @@ func (h *handlers) checkout(c *fiber.Ctx) error {
 		}},
 	}
 	for _, l := range cart.Lines {
-		req.Items = append(req.Items, OrderItem{ProductID: l.ProductID, Quantity: l.Quantity})
+		req.Items = append(req.Items, OrderItem(l))
 	}
 	id, err := h.createOrder(c.UserContext(), f.idempotencyKey(cart), req)
 	var ae *apiError

@@ -38,7 +38,9 @@ func serve(t testing.TB, app *fiber.App) string {
 	go func() { done <- platform.Serve(ctx, app, ln, time.Second) }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	})
 	return "http://" + ln.Addr().String()
 }
