@@ -22,11 +22,18 @@ build: ## Build every service binary into bin/.
 	$(GO) build -trimpath -o $(BIN)/ ./src/cmd/...
 
 .PHONY: test
-test: test-go ## Run every test (unit, contract, integration).
+test: test-go test-fuzz ## Run every test (unit, contract, integration, a short fuzz run).
 
 .PHONY: test-go
 test-go: ## Run the Go tests (integration tests use the local PostgreSQL and RabbitMQ).
 	$(GO) test -count=1 -p 2 -timeout 20m ./...
+
+FUZZTIME ?= 5s
+
+.PHONY: test-fuzz
+test-fuzz: ## Fuzz each target for FUZZTIME beyond its committed seed corpus.
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeJSONBytes$$' -fuzztime=$(FUZZTIME) ./src/internal/platform
+	$(GO) test -run='^$$' -fuzz='^FuzzParseCreateRequest$$' -fuzztime=$(FUZZTIME) ./src/internal/order
 
 .PHONY: fmt
 fmt: ## Format the Go code.

@@ -104,7 +104,7 @@ func freshDatabase(ctx context.Context, name string) (string, error) {
 
 // serve runs app on a free loopback port and returns its base URL.
 func serve(ctx context.Context, app *fiber.App) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}

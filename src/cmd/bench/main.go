@@ -31,7 +31,8 @@ func main() {
 
 func run(ctx context.Context, names []string) error {
 	scenarios := map[string]scenario{
-		"catalog": benchCatalog,
+		"catalog":  benchCatalog,
+		"frontend": benchFrontend,
 	}
 	if len(names) == 0 {
 		for name := range scenarios {

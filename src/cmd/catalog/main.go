@@ -11,9 +11,11 @@ import (
 	"syscall"
 
 	"github.com/caarlos0/env/v11"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/mq"
 )
 
 func main() {
@@ -44,12 +46,22 @@ func run(ctx context.Context) error {
 	}
 	defer svc.Close()
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	bus, err := mq.Open(cfg.Broker, mq.Options{ConnectionName: "catalog", Logger: logger})
+	if err != nil {
+		return err
+	}
+	// Handlers in flight finish before the store's connections close.
+	defer func() { _ = bus.Close() }()
+
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("listening: %w", err)
 	}
 	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String())
-	err = platform.Serve(ctx, svc.App, ln, cfg.ShutdownTimeout)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return svc.Run(gctx, bus) })
+	g.Go(func() error { return platform.Serve(gctx, svc.App, ln, cfg.ShutdownTimeout) })
+	err = g.Wait()
 	logger.InfoContext(ctx, "stopped", "error", err)
 	return err
 }

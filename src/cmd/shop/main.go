@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -20,6 +19,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/shop-platform/shop/src/internal/catalog"
+	"github.com/shop-platform/shop/src/internal/frontend"
+	"github.com/shop-platform/shop/src/internal/order"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 	"github.com/shop-platform/shop/src/internal/search"
@@ -28,8 +29,10 @@ import (
 // ports are the runner's own settings: the service ports, so tests and a
 // second copy can move them. The services' PORT variable is ignored here.
 type ports struct {
-	Catalog int `env:"CATALOG_PORT" envDefault:"5001"`
-	Search  int `env:"SEARCH_PORT" envDefault:"5002"`
+	Catalog  int `env:"CATALOG_PORT" envDefault:"5001"`
+	Search   int `env:"SEARCH_PORT" envDefault:"5002"`
+	Order    int `env:"ORDER_PORT" envDefault:"5003"`
+	Frontend int `env:"FRONTEND_PORT" envDefault:"5004"`
 }
 
 func main() {
@@ -67,21 +70,36 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 		return fmt.Errorf("catalog: %w", err)
 	}
 	defer catalogSvc.Close()
-	catalogLn, err := listen(catalogCfg.Host, p.Catalog)
+	catalogLn, err := listen(ctx, catalogCfg.Host, p.Catalog)
 	if err != nil {
 		return err
 	}
 
-	bus, err := openBus(environ, logger)
+	// One bus for every service: in-process unless AMQP_URL is set.
+	bus, err := mq.Open(catalogCfg.Broker, mq.Options{ConnectionName: "shop", Logger: logger})
 	if err != nil {
 		return err
 	}
+	// Deferred after the services' Close: handlers finish before stores close.
 	defer func() { _ = bus.Close() }()
 
-	// Search reads the catalog of this process unless CATALOG_URL says otherwise.
 	if environ["CATALOG_URL"] == "" {
 		environ["CATALOG_URL"] = fmt.Sprintf("http://127.0.0.1:%d", p.Catalog)
 	}
+	orderCfg, err := platform.LoadConfig[order.Config](environ)
+	if err != nil {
+		return fmt.Errorf("order: %w", err)
+	}
+	orderSvc, err := order.Open(ctx, orderCfg, logger.With("service", "order"))
+	if err != nil {
+		return fmt.Errorf("order: %w", err)
+	}
+	defer orderSvc.Close()
+	orderLn, err := listen(ctx, orderCfg.Host, p.Order)
+	if err != nil {
+		return err
+	}
+
 	searchCfg, err := platform.LoadConfig[search.Config](environ)
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
@@ -92,50 +110,63 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 		return fmt.Errorf("search: %w", err)
 	}
 	defer func() { _ = searchSvc.Close() }()
-	searchLn, err := listen(searchCfg.Host, p.Search)
+	searchLn, err := listen(ctx, searchCfg.Host, p.Search)
+	if err != nil {
+		return err
+	}
+
+	frontendCfg, err := platform.LoadConfig[frontend.Config](environ)
+	if err != nil {
+		return fmt.Errorf("frontend: %w", err)
+	}
+	frontendCfg.Port = p.Frontend
+	frontendCfg.CatalogURL = localURL(catalogLn)
+	frontendCfg.SearchURL = localURL(searchLn)
+	frontendCfg.OrderURL = localURL(orderLn)
+	frontendApp, err := frontend.NewApp(frontendCfg, logger.With("service", "frontend"), platform.NewRegistry())
+	if err != nil {
+		return fmt.Errorf("frontend: %w", err)
+	}
+	frontendLn, err := listen(ctx, frontendCfg.Host, p.Frontend)
 	if err != nil {
 		return err
 	}
 
 	fmt.Fprintf(stdout, "shop is running (Ctrl-C to stop)\n")
+	fmt.Fprintf(stdout, "  storefront http://localhost:%d/\n", p.Frontend)
 	fmt.Fprintf(stdout, "  catalog   http://localhost:%d/catalog\n", p.Catalog)
 	fmt.Fprintf(stdout, "  search    http://localhost:%d/search?q=mug\n", p.Search)
+	fmt.Fprintf(stdout, "  order     http://localhost:%d/ (POST /create-order, GET /orders/{id})\n", p.Order)
 	fmt.Fprintf(stdout, "  admin token (catalog PUT/DELETE, POST /search/reindex): %s\n", environ["ADMIN_TOKEN"])
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return platform.Serve(gctx, catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout) })
+	g.Go(func() error { return catalogSvc.Run(gctx, bus) })
 	g.Go(func() error { return platform.Serve(gctx, searchSvc.App, searchLn, searchCfg.ShutdownTimeout) })
 	g.Go(func() error { return searchSvc.Run(gctx, bus) })
+	g.Go(func() error { return platform.Serve(gctx, orderSvc.App, orderLn, orderCfg.ShutdownTimeout) })
+	g.Go(func() error { return orderSvc.Run(gctx, bus) })
+	g.Go(func() error { return platform.Serve(gctx, frontendApp, frontendLn, frontendCfg.ShutdownTimeout) })
 	return g.Wait()
 }
 
-// openBus is the event bus the services share: RabbitMQ when AMQP_URL is
-// set, else the in-process bus.
-func openBus(environ map[string]string, logger *slog.Logger) (mq.Bus, error) {
-	var cfg struct{ Broker mq.Config }
-	if err := env.ParseWithOptions(&cfg, env.Options{Environment: environ}); err != nil {
-		return nil, fmt.Errorf("reading AMQP settings: %w", err)
-	}
-	if err := cfg.Broker.Validate(); err != nil {
-		return nil, err
-	}
-	opts := mq.Options{ConnectionName: "shop", Exchange: environ["SHOP_EXCHANGE"], Logger: logger}
-	if cfg.Broker.URL == "" {
-		return mq.NewMemory(opts), nil
-	}
-	bus, err := mq.NewRabbit(cfg.Broker, opts)
-	if err != nil {
-		return nil, fmt.Errorf("event bus: %w", err)
-	}
-	return bus, nil
-}
-
-func listen(host string, port int) (net.Listener, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+func listen(ctx context.Context, host string, port int) (net.Listener, error) {
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		return nil, fmt.Errorf("listening on port %d: %w", port, err)
 	}
 	return ln, nil
+}
+
+// localURL is how one in-process service reaches another on ln: over
+// loopback when ln listens on every interface.
+func localURL(ln net.Listener) string {
+	addr := ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port))
 }
 
 func randomToken() string {

@@ -49,7 +49,7 @@ func TestShopServesTheCatalogAndStopsCleanly(t *testing.T) {
 	var out syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, map[string]string{"CATALOG_PORT": fmt.Sprint(port), "SEARCH_PORT": fmt.Sprint(freePort(t)), "HOST": "127.0.0.1", "LOG_LEVEL": "error"}, &out)
+		done <- run(ctx, map[string]string{"CATALOG_PORT": fmt.Sprint(port), "SEARCH_PORT": fmt.Sprint(freePort(t)), "ORDER_PORT": fmt.Sprint(freePort(t)), "FRONTEND_PORT": fmt.Sprint(freePort(t)), "HOST": "127.0.0.1", "LOG_LEVEL": "error"}, &out)
 	}()
 
 	url := fmt.Sprintf("http://127.0.0.1:%d/catalog?page_size=3", port)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/mq"
 	"github.com/shop-platform/shop/src/internal/platform/pg"
 )
 
@@ -16,6 +17,8 @@ type Config struct {
 	// Database selects PostgreSQL when DATABASE_URL is set, else the
 	// embedded in-memory store.
 	Database pg.Config
+	// Broker selects RabbitMQ when AMQP_URL is set, else the in-process bus.
+	Broker mq.Config
 	// AdminToken is the bearer token of the admin endpoints; empty
 	// disables them.
 	AdminToken platform.Secret `env:"ADMIN_TOKEN"`
@@ -29,6 +32,6 @@ func (c Config) Validate() error {
 	if c.Port < 1 || c.Port > 65535 {
 		errs = append(errs, fmt.Errorf("PORT must be 1-65535, got %d", c.Port))
 	}
-	errs = append(errs, c.Base.Validate(), c.Database.Validate())
+	errs = append(errs, c.Base.Validate(), c.Database.Validate(), c.Broker.Validate())
 	return errors.Join(errs...)
 }

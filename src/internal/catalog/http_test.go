@@ -229,7 +229,12 @@ func TestAdminRejectsOversizedBody(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- platform.Serve(ctx, app, ln, time.Second) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
 
 	req, _ := http.NewRequest("PUT", "http://"+ln.Addr().String()+"/catalog/kettle-1",
 		strings.NewReader(`{"name":"`+strings.Repeat("x", 5000)+`"}`))

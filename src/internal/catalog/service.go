@@ -8,7 +8,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/mq"
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
 	"github.com/shop-platform/shop/src/internal/platform/pg"
 )
@@ -21,12 +23,16 @@ type Service struct {
 	App    *fiber.App
 	Outbox *outbox.Memory // the embedded outbox; nil on PostgreSQL
 	close  func()
+
+	logger   *slog.Logger
+	relayBox mq.Outbox // the outbox the relay drains: Outbox or the table
+	metrics  *mq.Metrics
 }
 
 // Open connects the store chosen by cfg (PostgreSQL when DATABASE_URL is
 // set, else memory), migrates and seeds it, and builds the HTTP app.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
-	svc := &Service{close: func() {}}
+	svc := &Service{close: func() {}, logger: logger}
 	if cfg.Database.URL != "" {
 		pool, err := pg.Open(ctx, cfg.Database, logger)
 		if err != nil {
@@ -44,6 +50,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 			cached.Listen(listenCtx, pool, logger)
 		}()
 		svc.Store = cached
+		svc.relayBox = outbox.NewPostgres(pool, logger)
 		svc.close = func() {
 			stopListening()
 			<-listening
@@ -53,6 +60,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	} else {
 		svc.Outbox = &outbox.Memory{}
 		svc.Store = NewMemoryStore(svc.Outbox)
+		svc.relayBox = svc.Outbox
 		logger.InfoContext(ctx, "catalog store: embedded (in memory); set DATABASE_URL for PostgreSQL")
 	}
 	if cfg.SeedCatalog {
@@ -62,6 +70,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		}
 	}
 	reg := platform.NewRegistry()
+	svc.metrics = mq.NewMetrics(reg)
+	mq.RegisterOutboxMetrics(reg, svc.relayBox)
 	svc.App = NewApp(cfg, svc.Store, logger, reg)
 	return svc, nil
 }
@@ -86,6 +96,19 @@ func seed(ctx context.Context, store Store, logger *slog.Logger) error {
 		logger.InfoContext(ctx, "seeded empty catalog", "products", n)
 	}
 	return nil
+}
+
+// Run does the catalog's background work on bus until ctx ends: it
+// reserves stock for the orders it receives and relays its outbox.
+func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
+	err := bus.Subscribe(ctx, mq.Subscription{
+		Queue: ReserveQueue, Types: []string{events.OrderCreated},
+		Handler: reserveHandler(s.Store), Metrics: s.metrics,
+	})
+	if err != nil {
+		return fmt.Errorf("subscribing to orders: %w", err)
+	}
+	return mq.NewRelay(s.relayBox, bus, s.metrics, mq.RelayOptions{Logger: s.logger}).Run(ctx)
 }
 
 // Close releases the store's connections. Call it after the HTTP server

@@ -26,6 +26,12 @@ type Store interface {
 	// consumers build their state from the catalog when they start empty)
 	// and returns how many it inserted.
 	SeedIfEmpty(ctx context.Context, products []Product) (int, error)
+	// Reserve applies the order.created event eventID: it takes the stock
+	// of every line, or of none when any line cannot be served, and records
+	// stock.reserved or stock.rejected (and product.upserted for each product
+	// whose stock moved) in the outbox, atomically. Concurrent reservations
+	// never oversell; an event applied before changes nothing (reserve.go).
+	Reserve(ctx context.Context, eventID string, order events.OrderCreatedData) (Reservation, error)
 	// Ping checks the store answers, for /ready.
 	Ping(ctx context.Context) error
 }

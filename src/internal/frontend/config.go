@@ -3,6 +3,7 @@ package frontend
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/shop-platform/shop/src/internal/platform"
 )
@@ -23,6 +24,16 @@ type Config struct {
 	CookieSecret platform.Secret `env:"COOKIE_SECRET"`
 	// CookieSecure marks cookies Secure (HTTPS only).
 	CookieSecure bool `env:"COOKIE_SECURE" envDefault:"false"`
+	// BackendTimeout bounds each call to another service, so a slow backend
+	// cannot hold a page past the request deadline.
+	BackendTimeout time.Duration `env:"BACKEND_TIMEOUT" envDefault:"2s"`
+	// BackendCacheTTL keeps successful catalog and search answers this long,
+	// so a busy page does not call the same backend URL many times a second;
+	// 0 turns the cache off.
+	BackendCacheTTL time.Duration `env:"BACKEND_CACHE_TTL" envDefault:"1s"`
+	// CheckoutRateLimit is how many checkout submissions one client address
+	// may make per minute.
+	CheckoutRateLimit int `env:"CHECKOUT_RATE_LIMIT" envDefault:"10"`
 }
 
 // Validate reports every setting that cannot work.
@@ -33,6 +44,15 @@ func (c Config) Validate() error {
 	}
 	if c.CookieSecret != "" && len(c.CookieSecret) < 32 {
 		errs = append(errs, errors.New("COOKIE_SECRET must be at least 32 bytes"))
+	}
+	if c.BackendTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("BACKEND_TIMEOUT must be positive, got %s", c.BackendTimeout))
+	}
+	if c.BackendCacheTTL < 0 {
+		errs = append(errs, fmt.Errorf("BACKEND_CACHE_TTL must not be negative, got %s", c.BackendCacheTTL))
+	}
+	if c.CheckoutRateLimit < 1 {
+		errs = append(errs, fmt.Errorf("CHECKOUT_RATE_LIMIT must be at least 1, got %d", c.CheckoutRateLimit))
 	}
 	errs = append(errs, c.Base.Validate(),
 		platform.ValidateURL("CATALOG_URL", c.CatalogURL),

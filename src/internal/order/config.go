@@ -3,6 +3,7 @@ package order
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
@@ -21,6 +22,8 @@ type Config struct {
 	Broker mq.Config
 	// CatalogURL is where authoritative prices are looked up.
 	CatalogURL string `env:"CATALOG_URL" envDefault:"http://localhost:5001"`
+	// CatalogTimeout bounds each price lookup.
+	CatalogTimeout time.Duration `env:"CATALOG_TIMEOUT" envDefault:"2s"`
 }
 
 // Validate reports every setting that cannot work.
@@ -30,5 +33,8 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("PORT must be 1-65535, got %d", c.Port))
 	}
 	errs = append(errs, c.Base.Validate(), c.Database.Validate(), c.Broker.Validate(), platform.ValidateURL("CATALOG_URL", c.CatalogURL))
+	if c.CatalogTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("CATALOG_TIMEOUT must be positive, got %s", c.CatalogTimeout))
+	}
 	return errors.Join(errs...)
 }

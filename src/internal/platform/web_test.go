@@ -37,6 +37,7 @@ func get(t *testing.T, app *fiber.App, target string, headers ...string) (int, s
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() { _ = resp.Body.Close() }()
 	raw, _ := io.ReadAll(resp.Body)
 	var body ErrorBody
 	if json.Unmarshal(raw, &body) != nil || body.Error.Code == "" {
@@ -91,6 +92,7 @@ func TestRequestIDIsEchoedAndLogged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() { _ = resp.Body.Close() }()
 	if resp.Header.Get("X-Request-ID") != "req-42" {
 		t.Errorf("request id not echoed: %q", resp.Header.Get("X-Request-ID"))
 	}

@@ -18,6 +18,11 @@ type Config struct {
 	// Password, when set, replaces the URL's password, so the chart can keep
 	// the URL in plain values and the password in a Secret.
 	Password platform.Secret `env:"AMQP_PASSWORD"`
+	// Exchange is the topic exchange of the shop's events.
+	Exchange string `env:"AMQP_EXCHANGE" envDefault:"shop.events"`
+	// QueuePrefix is put before every queue name, so several shops (or
+	// test runs) can share one broker without taking each other's events.
+	QueuePrefix string `env:"AMQP_QUEUE_PREFIX"`
 }
 
 // Validate checks the URL parses without connecting.
@@ -46,4 +51,15 @@ func (c Config) dialURL() (string, error) {
 		u.User = url.UserPassword(user, c.Password.Value())
 	}
 	return u.String(), nil
+}
+
+// Open returns the bus cfg selects: RabbitMQ when AMQP_URL is set (connecting
+// in the background), else an in-process bus.
+func Open(cfg Config, opts Options) (Bus, error) {
+	opts.Exchange, opts.QueuePrefix = cfg.Exchange, cfg.QueuePrefix
+	opts.ConnectionName = cfg.QueuePrefix + opts.ConnectionName
+	if cfg.URL == "" {
+		return NewMemory(opts), nil
+	}
+	return NewRabbit(cfg, opts)
 }

@@ -18,6 +18,8 @@ type Options struct {
 	// Exchange is the topic exchange events are published to (shop.events).
 	// Its dead-letter exchange is Exchange + ".dlx".
 	Exchange string
+	// QueuePrefix is put before every queue name (see Config.QueuePrefix).
+	QueuePrefix string
 	// ConnectionName is shown by the broker (rabbitmqctl, the management
 	// UI), so an operator can tell which service holds a connection.
 	ConnectionName string

@@ -196,7 +196,7 @@ func (b *Rabbit) DeadLetters(ctx context.Context, queue string) ([]events.Envelo
 	defer func() { _ = ch.Close() }()
 	var list []events.Envelope
 	for {
-		d, ok, err := ch.Get(deadLetterQueue(queue), false)
+		d, ok, err := ch.Get(deadLetterQueue(b.opts.QueuePrefix+queue), false)
 		if err != nil {
 			return nil, fmt.Errorf("reading dead letters of %s: %w", queue, err)
 		}

@@ -31,6 +31,7 @@ type consumerChannel struct {
 const consumerTag = "shop"
 
 func newConsumer(b *Rabbit, sub Subscription) *consumer {
+	sub.Queue = b.opts.QueuePrefix + sub.Queue
 	c := &consumer{bus: b, sub: sub, queue: sub.Queue, attempts: map[string]int{}}
 	if sub.PerReplica {
 		c.queue = sub.Queue + "." + randomSuffix()

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -55,26 +54,4 @@ func Pending(ctx context.Context, pool *pgxpool.Pool, limit int) ([]events.Envel
 		return e, err
 	})
 	return list, pg.Wrap("reading outbox", err)
-}
-
-// Memory is the embedded outbox: the in-memory stores append to it while
-// holding their own lock, which is as atomic as a transaction in one process.
-type Memory struct {
-	mu      sync.Mutex
-	pending []events.Envelope
-}
-
-// Add appends e to the unsent events.
-func (m *Memory) Add(e events.Envelope) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.pending = append(m.pending, e)
-}
-
-// Pending lists up to limit unsent events, oldest first.
-func (m *Memory) Pending(_ context.Context, limit int) ([]events.Envelope, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := min(limit, len(m.pending))
-	return append([]events.Envelope(nil), m.pending[:n]...), nil
 }

@@ -1,0 +1,53 @@
+// Command frontend serves the storefront on port 5004.
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/shop-platform/shop/src/internal/frontend"
+	"github.com/shop-platform/shop/src/internal/platform"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "frontend:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	cfg, err := platform.LoadConfig[frontend.Config](env.ToMap(os.Environ()))
+	if err != nil {
+		return err
+	}
+	logger, closeLog, err := platform.NewLogger("frontend", cfg.Base)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = closeLog() }()
+	logger = logger.With("service", "frontend")
+	logger.InfoContext(ctx, "starting", "config", cfg)
+
+	app, err := frontend.NewApp(cfg, logger, platform.NewRegistry())
+	if err != nil {
+		return err
+	}
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("listening: %w", err)
+	}
+	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String())
+	err = platform.Serve(ctx, app, ln, cfg.ShutdownTimeout)
+	logger.InfoContext(ctx, "stopped", "error", err)
+	return err
+}

@@ -1,0 +1,67 @@
+// Command order serves the order API on port 5003 and runs the order side
+// of the stock saga.
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/caarlos0/env/v11"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/shop-platform/shop/src/internal/order"
+	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/mq"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, env.ToMap(os.Environ())); err != nil {
+		fmt.Fprintln(os.Stderr, "order:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, environ map[string]string) error {
+	cfg, err := platform.LoadConfig[order.Config](environ)
+	if err != nil {
+		return err
+	}
+	logger, closeLog, err := platform.NewLogger("order", cfg.Base)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = closeLog() }()
+	logger = logger.With("service", "order")
+	logger.InfoContext(ctx, "starting", "config", cfg)
+
+	svc, err := order.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	bus, err := mq.Open(cfg.Broker, mq.Options{ConnectionName: "order", Logger: logger})
+	if err != nil {
+		return err
+	}
+	// Handlers in flight finish before the store's connections close.
+	defer func() { _ = bus.Close() }()
+
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("listening: %w", err)
+	}
+	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String())
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return svc.Run(gctx, bus) })
+	g.Go(func() error { return platform.Serve(gctx, svc.App, ln, cfg.ShutdownTimeout) })
+	err = g.Wait()
+	logger.InfoContext(ctx, "stopped", "error", err)
+	return err
+}

@@ -1,0 +1,175 @@
+package frontend_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestHomeListsCategoriesAndProductsWithPrices(t *testing.T) {
+	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, nil)
+	s := newShopper(t, site)
+	p := s.get("/")
+	wantStatus(t, p, http.StatusOK)
+	wantContains(t, p, `href="/category/audio-equipment"`, "Audio Equipment", "Featured products",
+		"360 products", `rel="next"`, "Page 1 of 30")
+	if !regexMoney.MatchString(p.body) {
+		t.Fatalf("no price formatted like $1,234.56 on the home page")
+	}
+	next := s.get("/?page=2")
+	wantStatus(t, next, http.StatusOK)
+	wantContains(t, next, "Page 2 of 30", `rel="prev"`)
+}
+
+func TestSecurityHeadersOnPages(t *testing.T) {
+	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, nil)
+	p := newShopper(t, site).get("/")
+	for header, want := range map[string]string{
+		"Content-Security-Policy": "frame-ancestors 'none'",
+		"X-Content-Type-Options":  "nosniff",
+		"Referrer-Policy":         "strict-origin-when-cross-origin",
+		"X-Frame-Options":         "DENY",
+	} {
+		if got := p.header.Get(header); !strings.Contains(got, want) {
+			t.Errorf("%s = %q, want it to contain %q", header, got, want)
+		}
+	}
+	var csrf *http.Cookie
+	for _, c := range (&http.Response{Header: p.header}).Cookies() {
+		if c.Name == "csrf" {
+			csrf = c
+		}
+	}
+	if csrf == nil || !csrf.HttpOnly || csrf.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("csrf cookie must be HttpOnly and SameSite=Lax, got %+v", csrf)
+	}
+}
+
+func TestCategoryPageShowsOnlyThatCategory(t *testing.T) {
+	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, nil)
+	s := newShopper(t, site)
+	p := s.get("/category/coffee-and-tea?sort=price")
+	wantStatus(t, p, http.StatusOK)
+	wantContains(t, p, "<h1 id=\"heading\">Coffee and Tea</h1>", "30 products", `aria-current="page"`)
+	if n := strings.Count(p.body, `src="/static/products/coffee-and-tea.svg"`); n != 12 {
+		t.Fatalf("want 12 coffee-and-tea products on the first page, got %d", n)
+	}
+	if strings.Contains(p.body, `src="/static/products/kitchenware.svg"`) {
+		t.Fatal("a kitchenware product is listed under coffee and tea")
+	}
+	missing := s.get("/category/no-such-category")
+	wantStatus(t, missing, http.StatusNotFound)
+	wantContains(t, missing, "Page not found", "that category")
+}
+
+func TestProductPageAndUnknownProduct(t *testing.T) {
+	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, nil)
+	s := newShopper(t, site)
+	p := s.get("/product/kitchenware-007")
+	wantStatus(t, p, http.StatusOK)
+	wantContains(t, p, `action="/cart/add"`, `name="product_id" value="kitchenware-007"`, `<label for="quantity">`,
+		`alt="`, `href="/category/kitchenware"`)
+	for _, path := range []string{"/product/kitchenware-999", "/product/NOT_AN_ID", "/no/such/page"} {
+		nf := s.get(path)
+		wantStatus(t, nf, http.StatusNotFound)
+		wantContains(t, nf, "Page not found", "Back to the shop")
+		if ct := nf.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+			t.Fatalf("%s: 404 page is %q, want HTML", path, ct)
+		}
+	}
+}
+
+func TestProductImagesAreServedWithPlaceholderFallback(t *testing.T) {
+	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, nil)
+	s := newShopper(t, site)
+	known := s.get("/static/products/books.svg")
+	unknown := s.get("/static/products/new-category.svg")
+	placeholder := s.get("/static/products/placeholder.svg")
+	for _, p := range []page{known, unknown} {
+		wantStatus(t, p, http.StatusOK)
+		if ct := p.header.Get("Content-Type"); ct != "image/svg+xml" {
+			t.Fatalf("content type %q, want image/svg+xml", ct)
+		}
+	}
+	if unknown.body != placeholder.body || known.body == placeholder.body {
+		t.Fatal("unknown images must get the placeholder and known ones their own image")
+	}
+	wantStatus(t, s.get("/static/style.css"), http.StatusOK)
+	wantStatus(t, s.get("/static/app.js"), http.StatusOK)
+}
+
+func TestCatalogDownIsA503PageAndNotReady(t *testing.T) {
+	site := startFrontend(t, backendURLs{deadURL(t), deadURL(t), deadURL(t)}, nil)
+	s := newShopper(t, site)
+	for _, path := range []string{"/", "/product/kitchenware-007", "/category/books"} {
+		p := s.get(path)
+		wantStatus(t, p, http.StatusServiceUnavailable)
+		wantContains(t, p, "<h1>We&#39;ll be right back</h1>", "catalog")
+	}
+	ready := s.get("/ready")
+	wantStatus(t, ready, http.StatusServiceUnavailable)
+	wantContains(t, ready, `"catalog"`)
+	wantStatus(t, s.get("/health"), http.StatusOK)
+}
+
+func TestBreakerOpensAfterRepeatedFailures(t *testing.T) {
+	site := startFrontend(t, backendURLs{deadURL(t), deadURL(t), deadURL(t)}, nil)
+	s := newShopper(t, site)
+	// Each page tries the catalog three times (two retries): two pages make
+	// six failures in a row, past the breaker's five.
+	s.get("/")
+	s.get("/")
+	m := s.get("/metrics")
+	wantContains(t, m, `shop_frontend_backend_breaker_open{backend="catalog"} 1`,
+		`shop_frontend_backend_request_seconds_count{backend="catalog",outcome="breaker_open"}`)
+	wantStatus(t, s.get("/"), http.StatusServiceUnavailable)
+}
+
+func TestMetricsRecordPageRenderLatency(t *testing.T) {
+	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, nil)
+	s := newShopper(t, site)
+	s.get("/")
+	s.get("/product/nope-1")
+	m := s.get("/metrics")
+	wantContains(t, m, `shop_frontend_page_render_seconds_count{page="home",status="200"} 1`,
+		`shop_frontend_page_render_seconds_count{page="error",status="404"} 1`)
+}
+
+func TestPagesStayUnder100KB(t *testing.T) {
+	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, nil)
+	s := newShopper(t, site)
+	s.post("/cart/add", formOf("product_id", "books-001", "quantity", "2"))
+	for _, path := range []string{"/", "/category/books", "/product/books-001", "/cart", "/checkout", "/static/style.css", "/static/app.js"} {
+		p := s.get(path)
+		wantStatus(t, p, http.StatusOK)
+		if len(p.body) > 100_000 {
+			t.Errorf("%s is %d bytes, over 100 KB", path, len(p.body))
+		}
+	}
+}
+
+func TestCachedPagesStillShowEachShoppersOwnCart(t *testing.T) {
+	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, map[string]string{"BACKEND_CACHE_TTL": "1m"})
+	alice, bob := newShopper(t, site), newShopper(t, site)
+	wantStatus(t, alice.post("/cart/add", formOf("product_id", "books-001", "quantity", "3")), http.StatusSeeOther)
+	for _, path := range []string{"/", "/category/books", "/", "/category/books"} {
+		wantContains(t, alice.get(path), `data-testid="cart-count">3<`)
+		wantContains(t, bob.get(path), `data-testid="cart-count">0<`)
+	}
+}
+
+func TestSearchDownTheShopStillBrowses(t *testing.T) {
+	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, nil)
+	s := newShopper(t, site)
+	p := s.get("/search?q=mug")
+	wantStatus(t, p, http.StatusServiceUnavailable)
+	wantContains(t, p, "Search is unavailable", `href="/category/kitchenware"`, `value="mug"`)
+	wantStatus(t, s.get("/"), http.StatusOK)
+	wantStatus(t, s.get("/product/kitchenware-007"), http.StatusOK)
+	suggest := s.get("/suggest?q=mu")
+	wantStatus(t, suggest, http.StatusOK)
+	if strings.TrimSpace(suggest.body) != `{"suggestions":[]}` {
+		t.Fatalf("suggest with search down answered %s, want an empty list", suggest.body)
+	}
+	wantStatus(t, s.get("/ready"), http.StatusOK)
+}

@@ -1,0 +1,181 @@
+package frontend
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// The JSON shapes below are the contracts of DESIGN.md §3, declared here
+// rather than imported: services never import each other.
+
+// Product is a catalog product.
+type Product struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Category    string    `json:"category"`
+	PriceCents  int64     `json:"price_cents"`
+	Currency    string    `json:"currency"`
+	Image       string    `json:"image"`
+	Stock       int       `json:"stock"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// ProductPage is one page of a catalog listing.
+type ProductPage struct {
+	Items    []Product `json:"items"`
+	Total    int       `json:"total"`
+	Page     int       `json:"page"`
+	PageSize int       `json:"page_size"`
+}
+
+// Category is a category name and its product count.
+type Category struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+// SearchHit is one search result.
+type SearchHit struct {
+	ID         string              `json:"id"`
+	Name       string              `json:"name"`
+	Category   string              `json:"category"`
+	PriceCents int64               `json:"price_cents"`
+	Currency   string              `json:"currency"`
+	Image      string              `json:"image"`
+	Score      float64             `json:"score"`
+	Highlights map[string][]string `json:"highlights"`
+}
+
+// SearchResult is the search service's answer.
+type SearchResult struct {
+	Hits   []SearchHit `json:"hits"`
+	Total  int         `json:"total"`
+	Facets struct {
+		Category []FacetValue `json:"category"`
+		Price    []PriceRange `json:"price"`
+	} `json:"facets"`
+	TookMs int `json:"took_ms"`
+}
+
+// FacetValue is a category facet: a value and how many hits have it.
+type FacetValue struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// PriceRange is a price facet in cents: From inclusive, To exclusive, no To
+// on the last, open range.
+type PriceRange struct {
+	From  *int64 `json:"from"`
+	To    *int64 `json:"to"`
+	Count int    `json:"count"`
+}
+
+// Suggestion is one autocomplete entry.
+type Suggestion struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Address is a delivery address.
+type Address struct {
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2"`
+	City       string `json:"city"`
+	PostalCode string `json:"postal_code"`
+	Country    string `json:"country"`
+}
+
+// Customer is who places an order.
+type Customer struct {
+	Email   string  `json:"email"`
+	Name    string  `json:"name"`
+	Address Address `json:"address"`
+}
+
+// OrderItem is one line of an order request.
+type OrderItem struct {
+	ProductID string `json:"product_id"`
+	Quantity  int    `json:"quantity"`
+}
+
+// OrderRequest is the body of POST /create-order.
+type OrderRequest struct {
+	Customer Customer    `json:"customer"`
+	Items    []OrderItem `json:"items"`
+}
+
+// Order is an order as the order service reports it.
+type Order struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Reason string `json:"reason"`
+	Items  []struct {
+		ProductID      string `json:"product_id"`
+		Name           string `json:"name"`
+		Quantity       int    `json:"quantity"`
+		UnitPriceCents int64  `json:"unit_price_cents"`
+	} `json:"items"`
+	TotalCents int64     `json:"total_cents"`
+	Currency   string    `json:"currency"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// backends are the three services behind the storefront.
+type backends struct {
+	catalog, search, order *backend
+}
+
+func (b backends) products(ctx context.Context, q url.Values) (ProductPage, error) {
+	var p ProductPage
+	return p, b.catalog.getJSON(ctx, "/catalog", q, &p)
+}
+
+func (b backends) product(ctx context.Context, id string) (Product, error) {
+	var p Product
+	return p, b.catalog.getJSON(ctx, "/catalog/"+url.PathEscape(id), nil, &p)
+}
+
+func (b backends) categories(ctx context.Context) ([]Category, error) {
+	var body struct {
+		Categories []Category `json:"categories"`
+	}
+	return body.Categories, b.catalog.getJSON(ctx, "/catalog/categories", nil, &body)
+}
+
+func (b backends) searchProducts(ctx context.Context, q url.Values) (SearchResult, error) {
+	var r SearchResult
+	return r, b.search.getJSON(ctx, "/search", q, &r)
+}
+
+func (b backends) suggest(ctx context.Context, prefix string) ([]Suggestion, error) {
+	var body struct {
+		Suggestions []Suggestion `json:"suggestions"`
+	}
+	return body.Suggestions, b.search.getJSON(ctx, "/search/suggest", url.Values{"q": {prefix}}, &body)
+}
+
+// createOrder places an order once; the key makes a repeated submission of
+// the same checkout return the first order instead of a second one.
+func (b backends) createOrder(ctx context.Context, key string, req OrderRequest) (string, error) {
+	var body struct {
+		OrderID string `json:"order_id"`
+	}
+	_, err := b.order.postJSON(ctx, "/create-order", map[string]string{"Idempotency-Key": key}, req, &body)
+	return body.OrderID, err
+}
+
+// getOrder reads an order. The order backend has no answer cache: the
+// status page polls it to see the order change.
+func (b backends) getOrder(ctx context.Context, id string) (Order, error) {
+	var o Order
+	return o, b.order.getJSON(ctx, "/orders/"+url.PathEscape(id), nil, &o)
+}
+
+func pageQuery(page, size int) url.Values {
+	return url.Values{"page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(size)}}
+}

@@ -1,0 +1,168 @@
+package frontend
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gorilla/securecookie"
+)
+
+// Cookie names and limits.
+const (
+	cartCookie   = "cart"
+	csrfCookie   = "csrf"
+	csrfField    = "_csrf"
+	cookieMaxAge = 30 * 24 * time.Hour
+	maxCartLines = 50
+	maxQuantity  = 99
+)
+
+var productIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+
+// CartLine is one product in the cart. Only ids and quantities are kept in
+// the cookie; names and prices always come fresh from the catalog.
+type CartLine struct {
+	ProductID string `json:"p"`
+	Quantity  int    `json:"q"`
+}
+
+// Cart is the shopper's cart.
+type Cart struct {
+	Lines []CartLine `json:"l"`
+}
+
+// Count is the number of items in the cart.
+func (c Cart) Count() int {
+	n := 0
+	for _, l := range c.Lines {
+		n += l.Quantity
+	}
+	return n
+}
+
+// Set puts quantity of id in the cart (adding to what is there when add is
+// true), removing the line at zero; quantities are capped at maxQuantity.
+func (c *Cart) Set(id string, quantity int, add bool) {
+	for i, l := range c.Lines {
+		if l.ProductID != id {
+			continue
+		}
+		if add {
+			quantity += l.Quantity
+		}
+		if quantity <= 0 {
+			c.Lines = append(c.Lines[:i], c.Lines[i+1:]...)
+			return
+		}
+		c.Lines[i].Quantity = min(quantity, maxQuantity)
+		return
+	}
+	if quantity > 0 && len(c.Lines) < maxCartLines {
+		c.Lines = append(c.Lines, CartLine{ProductID: id, Quantity: min(quantity, maxQuantity)})
+	}
+}
+
+// valid checks a decoded cart, so a cookie signed by an older version or
+// edited with a valid key still cannot carry nonsense.
+func (c Cart) valid() bool {
+	if len(c.Lines) > maxCartLines {
+		return false
+	}
+	for _, l := range c.Lines {
+		if !productIDPattern.MatchString(l.ProductID) || l.Quantity < 1 || l.Quantity > maxQuantity {
+			return false
+		}
+	}
+	return true
+}
+
+// cookies signs and checks the storefront's cookies: the cart and the CSRF
+// token. Both are HttpOnly, SameSite=Lax, and Secure when configured.
+type cookies struct {
+	codec  *securecookie.SecureCookie
+	secure bool
+}
+
+func newCookies(secret []byte, secure bool) cookies {
+	// Separate keys per purpose, derived from the one configured secret.
+	hashKey := hmac.New(sha256.New, secret)
+	hashKey.Write([]byte("shop-frontend-cookie-signing"))
+	codec := securecookie.New(hashKey.Sum(nil), nil)
+	codec.SetSerializer(securecookie.JSONEncoder{})
+	codec.MaxAge(int(cookieMaxAge.Seconds()))
+	return cookies{codec: codec, secure: secure}
+}
+
+// cart reads the cart cookie. A missing, expired or tampered cookie is an
+// empty cart: the shopper loses the cart, never sees an error.
+func (k cookies) cart(c *fiber.Ctx) Cart {
+	var cart Cart
+	raw := c.Cookies(cartCookie)
+	if raw == "" || k.codec.Decode(cartCookie, raw, &cart) != nil || !cart.valid() {
+		return Cart{}
+	}
+	return cart
+}
+
+func (k cookies) setCart(c *fiber.Ctx, cart Cart) error {
+	value, err := k.codec.Encode(cartCookie, cart)
+	if err != nil {
+		return err
+	}
+	k.set(c, cartCookie, value, cookieMaxAge)
+	return nil
+}
+
+func (k cookies) set(c *fiber.Ctx, name, value string, maxAge time.Duration) {
+	c.Cookie(&fiber.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: int(maxAge.Seconds()),
+		HTTPOnly: true, Secure: k.secure, SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+// csrfToken returns the shopper's CSRF token, issuing a signed cookie with
+// a fresh one when there is none. Forms carry it in a hidden field.
+//
+// This is the signed double-submit pattern: stateless, so any replica can
+// check any form. Fiber's csrf middleware keeps tokens in per-process
+// storage, which breaks as soon as the chart runs two replicas.
+func (k cookies) csrfToken(c *fiber.Ctx) string {
+	if t, ok := c.Locals(csrfCookie).(string); ok {
+		return t
+	}
+	var token string
+	if raw := c.Cookies(csrfCookie); raw == "" || k.codec.Decode(csrfCookie, raw, &token) != nil || token == "" {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		token = base64.RawURLEncoding.EncodeToString(b)
+		if value, err := k.codec.Encode(csrfCookie, token); err == nil {
+			k.set(c, csrfCookie, value, cookieMaxAge)
+		}
+	}
+	c.Locals(csrfCookie, token)
+	return token
+}
+
+// checkCSRF guards every POST: the form's token must equal the one in the
+// signed cookie, else 403.
+func (k cookies) checkCSRF(c *fiber.Ctx) error {
+	if c.Method() != fiber.MethodPost {
+		return c.Next()
+	}
+	var token string
+	raw := c.Cookies(csrfCookie)
+	given := c.FormValue(csrfField)
+	if raw == "" || given == "" || k.codec.Decode(csrfCookie, raw, &token) != nil ||
+		subtle.ConstantTimeCompare([]byte(token), []byte(given)) != 1 {
+		return &pageError{status: http.StatusForbidden, title: "This form has expired",
+			message: "For your security the form could not be accepted. Go back, reload the page and try again."}
+	}
+	return c.Next()
+}

@@ -1,0 +1,154 @@
+package frontend_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shop-platform/shop/src/internal/catalog"
+	"github.com/shop-platform/shop/src/internal/order"
+	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/mq"
+)
+
+// startSaga runs a seeded catalog and an order service joined by the
+// in-process event bus, as the all-in-one runner does, and returns their
+// URLs.
+func startSaga(t *testing.T) (catalogURL, orderURL string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	bus := mq.NewMemory(mq.Options{Logger: quietLogger()})
+	catalogCfg, err := platform.LoadConfig[catalog.Config](map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalogSvc, err := catalog.Open(ctx, catalogCfg, quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalogURL = serve(t, catalogSvc.App)
+	orderCfg, err := platform.LoadConfig[order.Config](map[string]string{"CATALOG_URL": catalogURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orderSvc, err := order.Open(ctx, orderCfg, quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	orderURL = serve(t, orderSvc.App)
+	done := make(chan struct{}, 2)
+	for _, run := range []func(context.Context, mq.Bus) error{catalogSvc.Run, orderSvc.Run} {
+		go func() {
+			_ = run(ctx, bus)
+			done <- struct{}{}
+		}()
+	}
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		<-done
+		_ = bus.Close()
+		orderSvc.Close()
+		catalogSvc.Close()
+	})
+	return catalogURL, orderURL
+}
+
+var orderPath = regexp.MustCompile(`^/orders/([A-Za-z0-9_-]+)$`)
+
+// waitForStatus reloads the order page until it leaves pending.
+func waitForStatus(t *testing.T, s *shopper, path string) page {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		p := s.get(path)
+		wantStatus(t, p, http.StatusOK)
+		if !strings.Contains(p.body, "status-pending") {
+			return p
+		}
+		wantContains(t, p, `<meta http-equiv="refresh" content="2">`)
+		if time.Now().After(deadline) {
+			t.Fatalf("order still pending after 20 s:\n%s", p.body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestCheckoutPlacesAnOrderThatBecomesConfirmed(t *testing.T) {
+	catalogURL, orderURL := startSaga(t)
+	site := startFrontend(t, backendURLs{catalogURL, deadURL(t), orderURL}, nil)
+	s := newShopper(t, site)
+	wantStatus(t, s.post("/cart/add", formOf("product_id", "books-001", "quantity", "2")), http.StatusSeeOther)
+	wantStatus(t, s.post("/cart/add", formOf("product_id", "kitchenware-007", "quantity", "1")), http.StatusSeeOther)
+	nonce := regexp.MustCompile(`name="nonce" value="([^"]+)"`).FindStringSubmatch(s.get("/checkout").body)
+	if nonce == nil {
+		t.Fatal("the checkout form has no nonce")
+	}
+	form := checkoutFields()
+	form.Set("nonce", nonce[1])
+	placed := s.post("/checkout", form)
+	wantStatus(t, placed, http.StatusSeeOther)
+	m := orderPath.FindStringSubmatch(placed.header.Get("Location"))
+	if m == nil {
+		t.Fatalf("redirected to %q, want /orders/{id}", placed.header.Get("Location"))
+	}
+	wantContains(t, s.get("/cart"), "Your cart is empty")
+
+	p := waitForStatus(t, s, m[0])
+	wantContains(t, p, "status-confirmed", "Confirmed", "/product/books-001", "/product/kitchenware-007",
+		money(2*priceOf(t, catalogURL, "books-001")+priceOf(t, catalogURL, "kitchenware-007")))
+	if strings.Contains(p.body, `http-equiv="refresh"`) {
+		t.Fatal("a settled order page still reloads itself")
+	}
+}
+
+func TestDoubleSubmittedCheckoutPlacesOneOrder(t *testing.T) {
+	catalogURL, orderURL := startSaga(t)
+	site := startFrontend(t, backendURLs{catalogURL, deadURL(t), orderURL}, nil)
+	s := newShopper(t, site)
+	wantStatus(t, s.post("/cart/add", formOf("product_id", "books-001", "quantity", "1")), http.StatusSeeOther)
+	form := checkoutFields()
+	form.Set("nonce", "same-form")
+	// The browser sends the form twice before the first answer arrives:
+	// the second request still carries the cart cookie.
+	cart := s.cookie("cart")
+	first := s.post("/checkout", form)
+	s.setCookie("cart", cart)
+	second := s.post("/checkout", form)
+	wantStatus(t, first, http.StatusSeeOther)
+	wantStatus(t, second, http.StatusSeeOther)
+	if a, b := first.header.Get("Location"), second.header.Get("Location"); a != b {
+		t.Fatalf("a double submit placed two orders: %s and %s", a, b)
+	}
+	// A new checkout of the same cart is a new order.
+	s.setCookie("cart", cart)
+	form.Set("nonce", "next-form")
+	third := s.post("/checkout", form)
+	wantStatus(t, third, http.StatusSeeOther)
+	if third.header.Get("Location") == first.header.Get("Location") {
+		t.Fatal("a new checkout reused the previous order")
+	}
+}
+
+func TestOrderRejectedWhenStockRunsOut(t *testing.T) {
+	catalogURL, orderURL := startSaga(t)
+	site := startFrontend(t, backendURLs{catalogURL, deadURL(t), orderURL}, nil)
+	s := newShopper(t, site)
+	// appliances-002 has 3 in stock in the seed catalog.
+	wantStatus(t, s.post("/cart/add", formOf("product_id", "appliances-002", "quantity", "50")), http.StatusSeeOther)
+	placed := s.post("/checkout", checkoutFields())
+	wantStatus(t, placed, http.StatusSeeOther)
+	p := waitForStatus(t, s, placed.header.Get("Location"))
+	wantContains(t, p, "status-rejected", "Rejected")
+}
+
+func TestUnknownOrderIs404(t *testing.T) {
+	catalogURL, orderURL := startSaga(t)
+	site := startFrontend(t, backendURLs{catalogURL, deadURL(t), orderURL}, nil)
+	p := newShopper(t, site).get("/orders/00000000-0000-0000-0000-000000000000")
+	wantStatus(t, p, http.StatusNotFound)
+	wantContains(t, p, "Page not found", "that order")
+}

@@ -1,0 +1,214 @@
+package frontend_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/shop-platform/shop/src/internal/catalog"
+	"github.com/shop-platform/shop/src/internal/frontend"
+	"github.com/shop-platform/shop/src/internal/platform"
+)
+
+// The handler tests run the storefront against real in-process instances
+// of the other services, each on its own random port with its embedded
+// backend. A service "down" is a port nobody listens on.
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// serve runs app on a random local port until the test ends.
+func serve(t testing.TB, app *fiber.App) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- platform.Serve(ctx, app, ln, time.Second) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// startCatalog runs a seeded in-memory catalog service.
+func startCatalog(t testing.TB) string {
+	t.Helper()
+	cfg, err := platform.LoadConfig[catalog.Config](map[string]string{"ADMIN_TOKEN": "test-admin-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := catalog.Open(context.Background(), cfg, quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	return serve(t, svc.App)
+}
+
+// deadURL is the address of a port nothing listens on: a backend that is
+// down.
+func deadURL(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return "http://" + addr
+}
+
+// backendURLs says where the storefront finds its backends.
+type backendURLs struct{ catalog, search, order string }
+
+// startFrontend runs the storefront against the given backends; extra
+// environment variables override the defaults.
+func startFrontend(t testing.TB, b backendURLs, extra map[string]string) string {
+	t.Helper()
+	environ := map[string]string{
+		"CATALOG_URL": b.catalog, "SEARCH_URL": b.search, "ORDER_URL": b.order,
+		"COOKIE_SECRET": "0123456789abcdef0123456789abcdef", "BACKEND_CACHE_TTL": "0s",
+	}
+	for k, v := range extra {
+		environ[k] = v
+	}
+	cfg, err := platform.LoadConfig[frontend.Config](environ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := frontend.NewApp(cfg, quietLogger(), platform.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, app)
+}
+
+// shopper is a cookie-keeping HTTP client that does not follow redirects,
+// so tests see the 303 after every form post.
+type shopper struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func newShopper(t *testing.T, base string) *shopper {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &shopper{t: t, base: base, http: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+type page struct {
+	status int
+	body   string
+	header http.Header
+}
+
+func (s *shopper) get(path string) page {
+	s.t.Helper()
+	return s.do(http.MethodGet, path, nil)
+}
+
+// post submits a form, with the page's CSRF token unless the form sets
+// _csrf itself.
+func (s *shopper) post(path string, form url.Values) page {
+	s.t.Helper()
+	if _, ok := form["_csrf"]; !ok {
+		form.Set("_csrf", s.csrf())
+	}
+	return s.do(http.MethodPost, path, form)
+}
+
+func (s *shopper) do(method, path string, form url.Values) page {
+	s.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, s.base+path, body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return page{status: resp.StatusCode, body: string(data), header: resp.Header}
+}
+
+var csrfPattern = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// csrf loads the home page and reads the form token a real page carries.
+func (s *shopper) csrf() string {
+	s.t.Helper()
+	p := s.get("/cart")
+	m := csrfPattern.FindStringSubmatch(p.body)
+	if m == nil {
+		// An empty cart has no forms; the product page always has one.
+		p = s.get("/product/kitchenware-007")
+		m = csrfPattern.FindStringSubmatch(p.body)
+	}
+	if m == nil {
+		s.t.Fatalf("no CSRF token on the page:\n%s", p.body)
+	}
+	return m[1]
+}
+
+// cookie returns the value of the named cookie the shopper holds.
+func (s *shopper) cookie(name string) string {
+	u, _ := url.Parse(s.base)
+	for _, c := range s.http.Jar.Cookies(u) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func (s *shopper) setCookie(name, value string) {
+	u, _ := url.Parse(s.base)
+	s.http.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+}
+
+func wantStatus(t *testing.T, p page, want int) {
+	t.Helper()
+	if p.status != want {
+		t.Fatalf("status %d, want %d; body:\n%s", p.status, want, p.body)
+	}
+}
+
+func wantContains(t *testing.T, p page, parts ...string) {
+	t.Helper()
+	for _, part := range parts {
+		if !strings.Contains(p.body, part) {
+			t.Fatalf("page does not contain %q; body:\n%s", part, p.body)
+		}
+	}
+}

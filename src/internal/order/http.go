@@ -1,0 +1,73 @@
+package order
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/google/uuid"
+
+	"github.com/shop-platform/shop/src/internal/platform"
+)
+
+// Routes registers the order API on app.
+func Routes(app *fiber.App, p placer) {
+	h := handlers{placer: p}
+	app.Get("/", h.info)
+	app.Post("/create-order", h.create)
+	app.Get("/orders/:id", h.get)
+}
+
+type handlers struct{ placer placer }
+
+func (h handlers) info(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{
+		"service": "order",
+		"endpoints": []string{
+			"POST /create-order", "GET /orders/{id}", platform.HealthPath, platform.ReadyPath, platform.MetricsPath,
+		},
+	})
+}
+
+// CreateAnswer is the 202 body of POST /create-order.
+type CreateAnswer struct {
+	OrderID string `json:"order_id"`
+	Status  Status `json:"status"`
+}
+
+func (h handlers) create(c *fiber.Ctx) error {
+	key, err := parseIdempotencyKey(utils.CopyString(c.Get(idempotencyHdr)))
+	if err != nil {
+		return err
+	}
+	var r CreateRequest
+	if err := platform.DecodeJSON(c, &r); err != nil {
+		return err
+	}
+	r.normalize()
+	if err := r.validate(); err != nil {
+		return err
+	}
+	o, _, err := h.placer.place(c.UserContext(), r, key)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderLocation, "/orders/"+o.ID)
+	return c.Status(http.StatusAccepted).JSON(CreateAnswer{OrderID: o.ID, Status: o.Status})
+}
+
+func (h handlers) get(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if _, err := uuid.Parse(id); err != nil {
+		return platform.NotFound("no order %q", utils.CopyString(id))
+	}
+	o, err := h.placer.store.Get(c.UserContext(), id)
+	if errors.Is(err, ErrNotFound) {
+		return platform.NotFound("no order %s", utils.CopyString(id))
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}

@@ -1,0 +1,157 @@
+package order
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shop-platform/shop/src/internal/events"
+	"github.com/shop-platform/shop/src/internal/platform/outbox"
+	"github.com/shop-platform/shop/src/internal/platform/pg"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrate brings the order schema, outbox included, up to date.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("order migrations: %w", err)
+	}
+	if err := pg.Migrate(ctx, pool, sub, "order_schema_migrations", logger); err != nil {
+		return err
+	}
+	return outbox.Migrate(ctx, pool, logger)
+}
+
+// PostgresStore keeps the orders in PostgreSQL.
+type PostgresStore struct {
+	pool *pgxpool.Pool
+}
+
+// NewPostgresStore uses pool, whose database Migrate has prepared.
+func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
+
+const orderColumns = `id::text, status, reason, customer, items, total_cents, currency, created_at, updated_at`
+
+func scanOrder(row pgx.CollectableRow) (Order, error) {
+	var o Order
+	err := row.Scan(&o.ID, &o.Status, &o.Reason, &o.Customer, &o.Items, &o.TotalCents, &o.Currency, &o.CreatedAt, &o.UpdatedAt)
+	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	return o, err
+}
+
+// Create implements Store: the order row and the outbox row in one
+// transaction. A concurrent request with the same key waits on the first
+// one's row, then finds it.
+func (s *PostgresStore) Create(ctx context.Context, o Order, e events.Envelope, key, fingerprint string) (Order, bool, error) {
+	stored, created := o, true
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var nkey, nfp *string
+		if key != "" {
+			nkey, nfp = &key, &fingerprint
+		}
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO orders (id, status, reason, customer, items, total_cents, currency, idempotency_key, request_hash, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+			ON CONFLICT (idempotency_key) DO NOTHING`,
+			o.ID, o.Status, o.Reason, o.Customer, o.Items, o.TotalCents, o.Currency, nkey, nfp, o.CreatedAt)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			created = false
+			stored, err = byKey(ctx, tx, key, fingerprint)
+			return err
+		}
+		return outbox.Insert(ctx, tx, e)
+	})
+	if errors.Is(err, ErrKeyReused) {
+		return Order{}, false, err
+	}
+	if err != nil {
+		return Order{}, false, pg.Wrap("creating order", err)
+	}
+	return stored, created, nil
+}
+
+// ByKey implements Store.
+func (s *PostgresStore) ByKey(ctx context.Context, key, fingerprint string) (Order, error) {
+	o, err := byKey(ctx, s.pool, key, fingerprint)
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrKeyReused) {
+		return o, err
+	}
+	return o, pg.Wrap("reading order", err)
+}
+
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func byKey(ctx context.Context, q querier, key, fingerprint string) (Order, error) {
+	rows, err := q.Query(ctx, `SELECT `+orderColumns+`, request_hash FROM orders WHERE idempotency_key = $1`, key)
+	if err != nil {
+		return Order{}, err
+	}
+	var hash string
+	o, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (Order, error) {
+		var o Order
+		err := row.Scan(&o.ID, &o.Status, &o.Reason, &o.Customer, &o.Items, &o.TotalCents, &o.Currency, &o.CreatedAt, &o.UpdatedAt, &hash)
+		o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+		return o, err
+	})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return Order{}, ErrNotFound
+	case err != nil:
+		return Order{}, err
+	case hash != fingerprint:
+		return Order{}, ErrKeyReused
+	}
+	return o, nil
+}
+
+// Get implements Store.
+func (s *PostgresStore) Get(ctx context.Context, id string) (Order, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id)
+	if err != nil {
+		return Order{}, pg.Wrap("reading order", err)
+	}
+	o, err := pgx.CollectExactlyOneRow(rows, scanOrder)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Order{}, ErrNotFound
+	}
+	return o, pg.Wrap("reading order", err)
+}
+
+// Settle implements Store: the processed-event record and the guarded
+// update (only a pending order moves) in one transaction.
+func (s *PostgresStore) Settle(ctx context.Context, eventID, orderID string, status Status, reason string) (bool, error) {
+	if !canMove(Pending, status) {
+		return false, fmt.Errorf("settling order %s: %q is not a final status", orderID, status)
+	}
+	var moved bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		first, err := outbox.MarkProcessed(ctx, tx, settleConsumer, eventID)
+		if err != nil || !first {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE orders SET status = $2, reason = $3, updated_at = $4 WHERE id = $1 AND status = 'pending'`,
+			orderID, status, reason, now())
+		moved = tag.RowsAffected() == 1
+		return err
+	})
+	return moved, pg.Wrap("settling order", err)
+}
+
+// Ping implements Store.
+func (s *PostgresStore) Ping(ctx context.Context) error {
+	return pg.Wrap("pinging database", s.pool.Ping(ctx))
+}

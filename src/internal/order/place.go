@@ -1,0 +1,99 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/shop-platform/shop/src/internal/events"
+	"github.com/shop-platform/shop/src/internal/platform"
+)
+
+// Source is the CloudEvents source of the order service's events.
+const Source = "/shop/order"
+
+// placer turns a validated request into a stored, priced, pending order.
+type placer struct {
+	store   Store
+	prices  Prices
+	metrics *Metrics
+}
+
+// place stores the order r describes, or returns the one stored before under
+// the same idempotency key (created false).
+func (p placer) place(ctx context.Context, r CreateRequest, key string) (Order, bool, error) {
+	fp := r.fingerprint()
+	if key != "" {
+		o, err := p.store.ByKey(ctx, key, fp)
+		if !errors.Is(err, ErrNotFound) {
+			return o, false, keyError(err)
+		}
+	}
+	o, err := p.price(ctx, r)
+	if err != nil {
+		return Order{}, false, err
+	}
+	e, err := events.New(Source, events.OrderCreated, createdEvent(o))
+	if err != nil {
+		return Order{}, false, fmt.Errorf("building event: %w", err)
+	}
+	stored, created, err := p.store.Create(ctx, o, e, key, fp)
+	if err != nil {
+		return Order{}, false, keyError(err)
+	}
+	if created {
+		p.metrics.created.Inc()
+	}
+	return stored, created, nil
+}
+
+func keyError(err error) error {
+	if errors.Is(err, ErrKeyReused) {
+		return platform.NewError(http.StatusConflict, "idempotency_key_reused",
+			"this Idempotency-Key was already used with a different request")
+	}
+	return err
+}
+
+// price builds the order from the catalog's names and prices.
+func (p placer) price(ctx context.Context, r CreateRequest) (Order, error) {
+	ids := make([]string, len(r.Items))
+	for i, it := range r.Items {
+		ids[i] = it.ProductID
+	}
+	products, err := p.prices.Lookup(ctx, ids)
+	if u, ok := asUnknown(err); ok {
+		return Order{}, platform.NewError(http.StatusUnprocessableEntity, "unknown_product", "items: product %s does not exist", u.ID)
+	}
+	if err != nil {
+		return Order{}, err
+	}
+	at := now()
+	o := Order{ID: uuid.NewString(), Status: Pending, Customer: r.Customer, Currency: products[0].Currency, CreatedAt: at, UpdatedAt: at}
+	for i, it := range r.Items {
+		pr := products[i]
+		if pr.Currency != o.Currency {
+			return Order{}, platform.NewError(http.StatusUnprocessableEntity, "mixed_currency",
+				"items[%d]: product %s is priced in %s, the order's other items in %s; place separate orders", i, pr.ID, pr.Currency, o.Currency)
+		}
+		line := pr.PriceCents * int64(it.Quantity)
+		if pr.PriceCents < 0 || line/int64(it.Quantity) != pr.PriceCents || o.TotalCents > math.MaxInt64-line {
+			return Order{}, platform.NewError(http.StatusUnprocessableEntity, "total_too_large", "items[%d]: the order total is too large", i)
+		}
+		o.TotalCents += line
+		o.Items = append(o.Items, Item{ProductID: pr.ID, Name: pr.Name, Quantity: it.Quantity, UnitPriceCents: pr.PriceCents})
+	}
+	return o, nil
+}
+
+func createdEvent(o Order) events.OrderCreatedData {
+	d := events.OrderCreatedData{OrderID: o.ID, TotalCents: o.TotalCents, Currency: o.Currency}
+	for _, it := range o.Items {
+		d.Lines = append(d.Lines, events.OrderLine{ProductID: it.ProductID, Quantity: it.Quantity, UnitPriceCents: it.UnitPriceCents})
+	}
+	return d
+}

@@ -1,0 +1,170 @@
+package order
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/shop-platform/shop/src/internal/platform"
+)
+
+// CreateRequest is the body of POST /create-order.
+type CreateRequest struct {
+	Customer Customer      `json:"customer"`
+	Items    []RequestItem `json:"items"`
+}
+
+// RequestItem is a line as the client sends it: prices come from the
+// catalog, never from the client.
+type RequestItem struct {
+	ProductID string `json:"product_id"`
+	Quantity  int    `json:"quantity"`
+}
+
+// Limits of an order.
+const (
+	MaxLines       = 50
+	MaxQuantity    = 100
+	maxEmailLen    = 254
+	maxNameLen     = 200
+	maxLineLen     = 200
+	maxCityLen     = 100
+	maxPostalLen   = 20
+	MaxIdemKeyLen  = 200
+	idempotencyHdr = "Idempotency-Key"
+)
+
+var (
+	productIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+	countryPattern   = regexp.MustCompile(`^[A-Z]{2}$`)
+)
+
+// invalid is a 400 naming the field that is wrong.
+func invalid(field, format string, args ...any) *platform.Error {
+	return platform.BadRequest("invalid_field", "%s: %s", field, fmt.Sprintf(format, args...))
+}
+
+// ParseCreateRequest decodes and validates a create-order body; every
+// failure is a 4xx naming the field. The request it returns is normalised
+// (trimmed, country upper-cased).
+func ParseCreateRequest(body []byte) (CreateRequest, error) {
+	var r CreateRequest
+	if err := platform.DecodeJSONBytes(body, &r); err != nil {
+		return r, err
+	}
+	r.normalize()
+	return r, r.validate()
+}
+
+func (r *CreateRequest) normalize() {
+	c := &r.Customer
+	for _, s := range []*string{&c.Email, &c.Name, &c.Address.Line1, &c.Address.Line2, &c.Address.City, &c.Address.PostalCode, &c.Address.Country} {
+		*s = strings.TrimSpace(*s)
+	}
+	c.Address.Country = strings.ToUpper(c.Address.Country)
+	for i := range r.Items {
+		r.Items[i].ProductID = strings.TrimSpace(r.Items[i].ProductID)
+	}
+}
+
+func (r CreateRequest) validate() error {
+	c := r.Customer
+	if err := validateEmail(c.Email); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name, value string
+		required    bool
+		max         int
+	}{
+		{"customer.name", c.Name, true, maxNameLen},
+		{"customer.address.line1", c.Address.Line1, true, maxLineLen},
+		{"customer.address.line2", c.Address.Line2, false, maxLineLen},
+		{"customer.address.city", c.Address.City, true, maxCityLen},
+		{"customer.address.postal_code", c.Address.PostalCode, true, maxPostalLen},
+	} {
+		if err := validateText(f.name, f.value, f.required, f.max); err != nil {
+			return err
+		}
+	}
+	if !countryPattern.MatchString(c.Address.Country) {
+		return invalid("customer.address.country", "must be a two-letter ISO 3166 country code, like GB")
+	}
+	return validateItems(r.Items)
+}
+
+func validateEmail(email string) error {
+	const field = "customer.email"
+	if email == "" {
+		return invalid(field, "is required")
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || len(email) > maxEmailLen || !strings.Contains(email[strings.LastIndex(email, "@"):], ".") {
+		return invalid(field, "must be a plain email address like name@example.com")
+	}
+	return nil
+}
+
+func validateText(field, value string, required bool, max int) error {
+	switch {
+	case required && value == "":
+		return invalid(field, "is required")
+	case !utf8.ValidString(value):
+		return invalid(field, "must be valid UTF-8")
+	case utf8.RuneCountInString(value) > max:
+		return invalid(field, "must be at most %d characters", max)
+	case strings.ContainsFunc(value, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return invalid(field, "must not contain control characters")
+	}
+	return nil
+}
+
+func validateItems(items []RequestItem) error {
+	if len(items) == 0 {
+		return invalid("items", "an order needs at least one item")
+	}
+	if len(items) > MaxLines {
+		return invalid("items", "an order has at most %d lines, got %d", MaxLines, len(items))
+	}
+	seen := make(map[string]int, len(items))
+	for i, it := range items {
+		field := fmt.Sprintf("items[%d]", i)
+		if !productIDPattern.MatchString(it.ProductID) {
+			return invalid(field+".product_id", "must be a product id (lowercase letters, digits and dashes)")
+		}
+		if it.Quantity < 1 || it.Quantity > MaxQuantity {
+			return invalid(field+".quantity", "must be between 1 and %d, got %d", MaxQuantity, it.Quantity)
+		}
+		if j, dup := seen[it.ProductID]; dup {
+			return invalid(field+".product_id", "product %s is already in items[%d]; merge the lines", it.ProductID, j)
+		}
+		seen[it.ProductID] = i
+	}
+	return nil
+}
+
+// fingerprint identifies a request's content, to tell a retry (same key,
+// same request) from a misuse of the key (same key, another request).
+func (r CreateRequest) fingerprint() string {
+	raw, _ := json.Marshal(r)
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
+}
+
+// parseIdempotencyKey reads the optional Idempotency-Key header.
+func parseIdempotencyKey(h string) (string, error) {
+	if h == "" {
+		return "", nil
+	}
+	if len(h) > MaxIdemKeyLen || strings.ContainsFunc(h, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		return "", platform.NewError(http.StatusBadRequest, "invalid_header",
+			"%s: must be 1-%d visible ASCII characters", idempotencyHdr, MaxIdemKeyLen)
+	}
+	return h, nil
+}

@@ -1,0 +1,135 @@
+package order
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shop-platform/shop/src/internal/events"
+	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/mq"
+	"github.com/shop-platform/shop/src/internal/platform/outbox"
+	"github.com/shop-platform/shop/src/internal/platform/pg"
+)
+
+// Metric names, referred to by dashboards and alert rules.
+const (
+	MetricCreated   = "shop_orders_created_total"
+	MetricConfirmed = "shop_orders_confirmed_total"
+	MetricRejected  = "shop_orders_rejected_total"
+)
+
+// Metrics count orders through the saga.
+type Metrics struct {
+	created, confirmed, rejected prometheus.Counter
+}
+
+// NewMetrics registers the order metrics on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	c := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+	}
+	m := &Metrics{
+		created:   c(MetricCreated, "Orders accepted (pending)."),
+		confirmed: c(MetricConfirmed, "Orders confirmed: their stock was reserved."),
+		rejected:  c(MetricRejected, "Orders rejected: their stock could not be reserved."),
+	}
+	reg.MustRegister(m.created, m.confirmed, m.rejected)
+	return m
+}
+
+// SettleQueue is the order service's queue of stock outcomes.
+const SettleQueue = "order.settle"
+
+// Service is a running order service. Open builds it for the order binary
+// and the all-in-one runner alike.
+type Service struct {
+	Store  Store
+	App    *fiber.App
+	Outbox *outbox.Memory // the embedded outbox; nil on PostgreSQL
+
+	logger   *slog.Logger
+	relayBox mq.Outbox
+	events   *mq.Metrics
+	orders   *Metrics
+	close    func()
+}
+
+// Open connects the store cfg selects (PostgreSQL when DATABASE_URL is set,
+// else memory), migrates it and builds the HTTP app.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
+	svc := &Service{logger: logger, close: func() {}}
+	if cfg.Database.URL != "" {
+		pool, err := pg.Open(ctx, cfg.Database, logger)
+		if err != nil {
+			return nil, err
+		}
+		if err := Migrate(ctx, pool, logger); err != nil {
+			pool.Close()
+			return nil, err
+		}
+		svc.Store, svc.relayBox, svc.close = NewPostgresStore(pool), outbox.NewPostgres(pool, logger), pool.Close
+		logger.InfoContext(ctx, "order store: PostgreSQL")
+	} else {
+		svc.Outbox = &outbox.Memory{}
+		svc.Store, svc.relayBox = NewMemoryStore(svc.Outbox), svc.Outbox
+		logger.InfoContext(ctx, "order store: embedded (in memory); set DATABASE_URL for PostgreSQL")
+	}
+	reg := platform.NewRegistry()
+	svc.events, svc.orders = mq.NewMetrics(reg), NewMetrics(reg)
+	mq.RegisterOutboxMetrics(reg, svc.relayBox)
+	svc.App = platform.NewApp("order", cfg.Base, logger, reg, platform.Checks{"store": svc.Store.Ping})
+	Routes(svc.App, placer{store: svc.Store, prices: NewCatalogClient(cfg.CatalogURL, cfg.CatalogTimeout), metrics: svc.orders})
+	return svc, nil
+}
+
+// Run does the order service's background work on bus until ctx ends: it
+// settles orders on the catalog's stock outcomes and relays its outbox.
+func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
+	err := bus.Subscribe(ctx, mq.Subscription{
+		Queue: SettleQueue, Types: []string{events.StockReserved, events.StockRejected},
+		Handler: settleHandler(s.Store, s.orders), Metrics: s.events,
+	})
+	if err != nil {
+		return fmt.Errorf("subscribing to stock outcomes: %w", err)
+	}
+	return mq.NewRelay(s.relayBox, bus, s.events, mq.RelayOptions{Logger: s.logger}).Run(ctx)
+}
+
+// settleHandler moves orders to confirmed or rejected.
+func settleHandler(store Store, m *Metrics) mq.Handler {
+	return func(ctx context.Context, e events.Envelope) error {
+		var orderID, reason string
+		status := Confirmed
+		if e.Type == events.StockRejected {
+			var d events.StockRejectedData
+			if err := e.Decode(&d); err != nil {
+				return mq.Permanent(err)
+			}
+			orderID, reason, status = d.OrderID, d.Reason, Rejected
+		} else {
+			var d events.StockReservedData
+			if err := e.Decode(&d); err != nil {
+				return mq.Permanent(err)
+			}
+			orderID = d.OrderID
+		}
+		moved, err := store.Settle(ctx, e.ID, orderID, status, reason)
+		if err != nil || !moved {
+			return err
+		}
+		if status == Confirmed {
+			m.confirmed.Inc()
+		} else {
+			m.rejected.Inc()
+		}
+		return nil
+	}
+}
+
+// Close releases the store's connections, after the HTTP server has
+// drained and the bus has stopped.
+func (s *Service) Close() { s.close() }

@@ -1,0 +1,32 @@
+package order
+
+import (
+	"context"
+
+	"github.com/shop-platform/shop/src/internal/events"
+)
+
+// Store keeps the orders. Both implementations, PostgreSQL and in-memory,
+// pass the same contract tests (store_test.go).
+type Store interface {
+	// Create stores o, pending, and its order.created event e atomically.
+	// With an idempotency key, an order created before under the same key
+	// is returned instead (created false), or ErrKeyReused when it came
+	// from a request with another fingerprint.
+	Create(ctx context.Context, o Order, e events.Envelope, key, fingerprint string) (stored Order, created bool, err error)
+	// ByKey returns the order created under key: ErrNotFound if none,
+	// ErrKeyReused if the request differed.
+	ByKey(ctx context.Context, key, fingerprint string) (Order, error)
+	// Get returns one order, or ErrNotFound.
+	Get(ctx context.Context, id string) (Order, error)
+	// Settle applies the stock outcome event eventID: the order moves from
+	// pending to status (with reason), once. It reports whether the order
+	// moved; a redelivered event, an unknown order or one already final
+	// change nothing.
+	Settle(ctx context.Context, eventID, orderID string, status Status, reason string) (bool, error)
+	// Ping checks the store answers, for /ready.
+	Ping(ctx context.Context) error
+}
+
+// settleConsumer names the order's saga step in processed_events.
+const settleConsumer = "order.settle"

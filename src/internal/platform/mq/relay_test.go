@@ -1,0 +1,109 @@
+package mq
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shop-platform/shop/src/internal/events"
+	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/outbox"
+	"github.com/shop-platform/shop/src/internal/platform/pg"
+	"github.com/shop-platform/shop/src/internal/platform/testenv"
+)
+
+// newPostgresOutbox returns the outbox of a fresh, migrated test database
+// and a function that writes events to it, each in its own transaction.
+func newPostgresOutbox(t *testing.T) (*outbox.Postgres, func(e events.Envelope)) {
+	t.Helper()
+	ctx := context.Background()
+	logger := slog.New(slog.DiscardHandler)
+	pool, err := pg.Open(ctx, pg.Config{URL: platform.Secret(testenv.NewDatabase(t)), MaxConns: 10}, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := outbox.Migrate(ctx, pool, logger); err != nil {
+		t.Fatal(err)
+	}
+	return outbox.NewPostgres(pool, logger), func(e events.Envelope) {
+		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return outbox.Insert(ctx, tx, e) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// runRelays starts n relays from box to bus until the test ends.
+func runRelays(t *testing.T, n int, box Outbox, bus Bus) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { _ = NewRelay(box, bus, nil, RelayOptions{Batch: 20}).Run(ctx) })
+	}
+	t.Cleanup(func() { cancel(); wg.Wait() })
+}
+
+func TestRelaysOnOneOutboxPublishEachEventOnce(t *testing.T) {
+	t.Parallel()
+	box, insert := newPostgresOutbox(t)
+	bus := NewMemory(testOptions())
+	t.Cleanup(func() { _ = bus.Close() })
+	seen := newReceived()
+	subscribe(t, bus, Subscription{Queue: "orders", Types: []string{events.OrderCreated}, Handler: seen.handler(nil)})
+
+	var sent []events.Envelope
+	for i := range 200 {
+		e := newEvent(t, events.OrderCreated, i)
+		sent = append(sent, e)
+		insert(e)
+	}
+	runRelays(t, 3, box, bus)
+	eventually(t, "every event is delivered", func() bool { return seen.total() >= len(sent) })
+	for _, e := range sent {
+		if n := seen.times(e.ID); n != 1 {
+			t.Fatalf("event %s published %d times by three relays, want once", e.ID, n)
+		}
+	}
+	eventually(t, "the backlog is empty", func() bool {
+		s, err := box.Stats(context.Background())
+		return err == nil && s.Backlog == 0
+	})
+}
+
+func TestRelayKeepsAnEventTheBrokerCannotRouteAndSendsTheRest(t *testing.T) {
+	eachOutbox(t, func(t *testing.T, box Outbox, insert func(events.Envelope)) {
+		bus := NewMemory(testOptions())
+		t.Cleanup(func() { _ = bus.Close() })
+		seen := newReceived()
+		subscribe(t, bus, Subscription{Queue: "orders", Types: []string{events.OrderCreated}, Handler: seen.handler(nil)})
+		stuck, good := newEvent(t, events.StockRejected, 1), newEvent(t, events.OrderCreated, 2)
+		insert(stuck)
+		insert(good)
+		runRelays(t, 1, box, bus)
+		eventually(t, "the routable event is delivered", func() bool { return seen.times(good.ID) == 1 })
+		eventually(t, "only the unroutable event is left", func() bool {
+			s, err := box.Stats(context.Background())
+			return err == nil && s.Backlog == 1
+		})
+		// Once a queue is bound, the retried event goes out.
+		subscribe(t, bus, Subscription{Queue: "late", Types: []string{events.StockRejected}, Handler: seen.handler(nil)})
+		eventually(t, "the retried event is delivered", func() bool { return seen.times(stuck.ID) == 1 })
+	})
+}
+
+// eachOutbox runs fn on the PostgreSQL and the in-memory outbox.
+func eachOutbox(t *testing.T, fn func(t *testing.T, box Outbox, insert func(events.Envelope))) {
+	t.Run("memory", func(t *testing.T) {
+		t.Parallel()
+		box := &outbox.Memory{}
+		fn(t, box, box.Add)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		box, insert := newPostgresOutbox(t)
+		fn(t, box, insert)
+	})
+}
