@@ -22,7 +22,7 @@ build: ## Build every service binary into bin/.
 	$(GO) build -trimpath -o $(BIN)/ ./src/cmd/...
 
 .PHONY: test
-test: test-go ## Run every test (unit, contract, integration).
+test: test-go test-chart ## Run every test (unit, contract, integration, chart).
 
 .PHONY: test-go
 test-go: ## Run the Go tests (integration tests use the local PostgreSQL and RabbitMQ).
@@ -43,3 +43,35 @@ lint: $(GOLANGCI) ## Run go vet and golangci-lint.
 .PHONY: bench
 bench: ## Run the benchmarks and print their reports (see docs/benchmarks.md).
 	$(GO) run ./src/cmd/bench
+
+# The Helm chart's tests (src/internal/charttest, build tag charttest) need the
+# helm 3 and helm 4 CLIs and a kube-apiserver with etcd, all built from Go
+# modules at pinned versions into bin/ (kept between runs, ignored by git).
+HELM3_VERSION := v3.22.0
+HELM4_VERSION := v4.3.1
+HELM3      := $(BIN)/helm3/helm
+HELM4      := $(BIN)/helm4/helm
+KUBE_TOOLS := scripts/kube-tools
+
+$(HELM3):
+	GOBIN=$(BIN)/helm3 $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM3_VERSION)
+
+$(HELM4):
+	GOBIN=$(BIN)/helm4 $(GO) install helm.sh/helm/v4/cmd/helm@$(HELM4_VERSION)
+
+$(BIN)/kube-apiserver: $(KUBE_TOOLS)/go.mod $(KUBE_TOOLS)/go.sum
+	cd $(KUBE_TOOLS) && $(GO) build -trimpath -o $@ k8s.io/kubernetes/cmd/kube-apiserver
+
+$(BIN)/etcd: $(KUBE_TOOLS)/go.mod $(KUBE_TOOLS)/go.sum $(KUBE_TOOLS)/etcd/main.go
+	cd $(KUBE_TOOLS) && $(GO) build -trimpath -o $@ ./etcd
+
+.PHONY: chart-tools
+chart-tools: $(HELM3) $(HELM4) $(BIN)/kube-apiserver $(BIN)/etcd ## Build the helm CLIs, kube-apiserver and etcd the chart tests use.
+
+.PHONY: test-chart
+test-chart: chart-tools ## Test the chart: SDK render and lint, helm 3 and 4 CLIs, kube-apiserver validation, hardening, config parity.
+	$(GO) test -tags charttest -count=1 -timeout 20m ./src/internal/charttest/...
+
+.PHONY: chart-docs
+chart-docs: ## Regenerate the values tables of charts/shop/README.md from the `# --` comments.
+	SHOP_UPDATE_CHART_DOCS=1 $(GO) test -tags charttest -count=1 -run '^TestValuesTable$$' ./src/internal/charttest/
