@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 )
 
 // CRDSource is a Go module that ships CustomResourceDefinitions, pinned to a
@@ -19,26 +20,41 @@ type CRDSource struct {
 	Paths   []string
 }
 
-// CRDSources are the upstream CRDs the chart's objects are validated
-// against, pinned here and nowhere else. They come from the Go module proxy
-// through `go mod download`, so the tests need no other download.
-var CRDSources = []CRDSource{
-	// Istio: Gateway, VirtualService, DestinationRule, PeerAuthentication,
-	// AuthorizationPolicy, ...
-	{Module: "istio.io/api", Version: "v1.31.4", Paths: []string{"kubernetes/customresourcedefinitions.gen.yaml"}},
-	// Prometheus Operator: ServiceMonitor, PrometheusRule, ...
-	{Module: "github.com/prometheus-operator/prometheus-operator", Version: "v0.85.0", Paths: []string{"example/prometheus-operator-crd"}},
-	// ECK: Elasticsearch, Kibana, ...
-	{Module: "github.com/elastic/cloud-on-k8s/v3", Version: "v3.5.0", Paths: []string{"config/crds/v1/all-crds.yaml"}},
-	// Gateway API (standard channel): Gateway, HTTPRoute, ...
-	{Module: "sigs.k8s.io/gateway-api", Version: "v1.4.1", Paths: []string{"config/crd/standard"}},
+// CRDSources reads the pinned CRD modules from scripts/crds.txt, the one
+// place their versions are kept (scripts/kind-up.sh installs the same ones).
+func CRDSources() ([]CRDSource, error) {
+	file := filepath.Join(RepoRoot(), "scripts", "crds.txt")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var sources []CRDSource
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			return nil, fmt.Errorf("%s:%d: want module, version and paths", file, i+1)
+		}
+		sources = append(sources, CRDSource{Module: f[0], Version: f[1], Paths: f[2:]})
+	}
+	if len(sources) == 0 {
+		return nil, fmt.Errorf("%s lists no module", file)
+	}
+	return sources, nil
 }
 
 // CRDPaths downloads (or finds in the module cache) every pinned module and
 // returns the absolute paths of their CRDs.
 func CRDPaths() ([]string, error) {
+	sources, err := CRDSources()
+	if err != nil {
+		return nil, err
+	}
 	var paths []string
-	for _, src := range CRDSources {
+	for _, src := range sources {
 		dir, err := moduleDir(src.Module, src.Version)
 		if err != nil {
 			return nil, err
