@@ -59,8 +59,12 @@ $(HELM3):
 $(HELM4):
 	GOBIN=$(BIN)/helm4 $(GO) install helm.sh/helm/v4/cmd/helm@$(HELM4_VERSION)
 
+# The version is stamped in as Kubernetes' own build does, so discovery
+# reports v1.34.4 and charts' kubeVersion constraints can be checked.
+KUBE_VERSION_LDFLAGS := $(foreach kv,gitVersion=v1.34.4 gitMajor=1 gitMinor=34 gitTreeState=clean,-X k8s.io/component-base/version.$(kv))
+
 $(BIN)/kube-apiserver: $(KUBE_TOOLS)/go.mod $(KUBE_TOOLS)/go.sum
-	cd $(KUBE_TOOLS) && $(GO) build -trimpath -o $@ k8s.io/kubernetes/cmd/kube-apiserver
+	cd $(KUBE_TOOLS) && $(GO) build -trimpath -ldflags '$(KUBE_VERSION_LDFLAGS)' -o $@ k8s.io/kubernetes/cmd/kube-apiserver
 
 $(BIN)/etcd: $(KUBE_TOOLS)/go.mod $(KUBE_TOOLS)/go.sum $(KUBE_TOOLS)/etcd/main.go
 	cd $(KUBE_TOOLS) && $(GO) build -trimpath -o $@ ./etcd

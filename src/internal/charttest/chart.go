@@ -137,8 +137,10 @@ type Rendered struct {
 	Manifests map[string]string
 	// Objects are every rendered object, in template order.
 	Objects []*unstructured.Unstructured
-	// Values are the values the templates saw.
+	// Values are the profile's values over the chart's defaults.
 	Values chartutil.Values
+	// Notes is what NOTES.txt rendered.
+	Notes string
 }
 
 // Render renders the chart like `helm template` does, without the absent
@@ -168,7 +170,11 @@ func Render(chartDir string, valueFiles []string) (*Rendered, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Rendered{Manifests: map[string]string{}, Values: rel.Config}
+	vals, err = chartutil.CoalesceValues(rel.Chart, rel.Config)
+	if err != nil {
+		return nil, err
+	}
+	r := &Rendered{Manifests: map[string]string{}, Values: vals, Notes: rel.Info.Notes}
 	docs := []string{rel.Manifest}
 	for _, h := range rel.Hooks {
 		docs = append(docs, "# Source: "+h.Path+"\n"+h.Manifest)

@@ -26,7 +26,7 @@ func TestHelmCLIs(t *testing.T) {
 	for _, major := range []string{"helm3", "helm4"} {
 		t.Run(major, func(t *testing.T) {
 			helm := filepath.Join(binDir(), major, "helm")
-			requireBinary(t, helm, "bin/"+major+"/helm")
+			requireBinary(t, helm)
 			run := func(t *testing.T, args ...string) string {
 				t.Helper()
 				var out, errOut bytes.Buffer

@@ -3,6 +3,7 @@
 package charttest
 
 import (
+	"fmt"
 	"io"
 	"log"
 	"os"
@@ -13,9 +14,15 @@ import (
 
 // TestMain silences the Helm loader's standard-library log: it reports each
 // service chart's link to the library chart, which is intended.
+// It also stops the kube-apiserver the tests may have started.
 func TestMain(m *testing.M) {
 	log.SetOutput(io.Discard)
-	os.Exit(m.Run())
+	code := m.Run()
+	if err := stopAPIServer(); err != nil {
+		fmt.Fprintln(os.Stderr, "stopping kube-apiserver:", err)
+		code = 1
+	}
+	os.Exit(code)
 }
 
 var (
@@ -49,12 +56,12 @@ func renderAll(t *testing.T) ([]Profile, map[string]*Rendered) {
 
 // requireBinary skips loudly when a tool the test needs has not been built,
 // and fails instead when SHOP_REQUIRE_INTEGRATION=1 (as in CI).
-func requireBinary(t *testing.T, path, makeTarget string) {
+func requireBinary(t *testing.T, path string) {
 	t.Helper()
 	if _, err := os.Stat(path); err == nil {
 		return
 	}
-	msg := path + " is missing: run `make " + makeTarget + "` (make test-chart builds it)"
+	msg := path + " is missing: run `make chart-tools` (make test-chart builds it)"
 	if os.Getenv("SHOP_REQUIRE_INTEGRATION") == "1" {
 		t.Fatal(msg + "; SHOP_REQUIRE_INTEGRATION=1 makes this a failure")
 	}

@@ -81,6 +81,7 @@ func TestRefusesValuesThatCannotWork(t *testing.T) {
 		{"short cookie key name", "frontend:\n  cookie:\n    key: \"\"\n", "key"},
 		{"root user", "search:\n  securityContext:\n    runAsNonRoot: false\n", "runAsNonRoot"},
 		{"bad log level", "catalog:\n  logLevel: verbose\n", "logLevel"},
+		{"PDB over one replica", "order:\n  podDisruptionBudget:\n    enabled: true\n", "block every node drain"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -219,5 +220,20 @@ frontend: {cookie: {existingSecret: cookie}}
 	}
 	if s := existing.Of("Secret"); len(s) != 0 {
 		t.Errorf("with existing Secrets named, the chart still makes %d Secrets", len(s))
+	}
+}
+
+// TestNotes checks NOTES.txt tells how to reach the shop in each exposure.
+func TestNotes(t *testing.T) {
+	_, renders := renderAll(t)
+	for profile, want := range map[string]string{
+		"defaults":     "port-forward svc/shop-frontend 8080:5004",
+		"ci/ingress":   "https://shop.kind.test/",
+		"ci/httproute": "http://shop.kind.test/",
+		"prod":         "Istio ingress gateway",
+	} {
+		if notes := renders[profile].Notes; !strings.Contains(notes, want) {
+			t.Errorf("%s: NOTES.txt does not say %q:\n%s", profile, want, notes)
+		}
 	}
 }
