@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Creates a Kind cluster with what a values profile of charts/shop needs:
+#   dev      nothing more (the storefront is reached with kubectl port-forward)
+#   staging  ingress-nginx, the ECK operator (kube-prometheus-stack is bundled)
+#   prod     the ECK operator, Istio (base and istiod)
+#   ci       ingress-nginx, the ECK operator, the Gateway API CRDs: every ci/ profile
+# Usage: scripts/kind-up.sh [dev|staging|prod|ci] [cluster-name]
+# Needs kind, kubectl, helm and go on PATH. Versions come from scripts/crds.txt.
+set -euo pipefail
+
+profile=${1:-dev}
+cluster=${2:-shop}
+here=$(cd "$(dirname "$0")" && pwd)
+
+case $profile in
+dev | staging | prod | ci) ;;
+*) echo "usage: $0 [dev|staging|prod|ci] [cluster-name]" >&2; exit 2 ;;
+esac
+
+# pin MODULE prints the version scripts/crds.txt pins for a module.
+pin() { awk -v m="$1" '$1 == m { print $2 }' "$here/crds.txt"; }
+
+# apply_crds MODULE applies the CRDs scripts/crds.txt lists for a module,
+# taken from the Go module cache.
+apply_crds() {
+	local dir path
+	dir=$(cd "$(mktemp -d)" && go mod download -json "$1@$(pin "$1")" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+	for path in $(awk -v m="$1" '$1 == m { for (i = 3; i <= NF; i++) print $i }' "$here/crds.txt"); do
+		kubectl apply --server-side -f "$dir/$path"
+	done
+}
+
+if ! kind get clusters | grep -qx "$cluster"; then
+	kind create cluster --name "$cluster" --wait 120s --config - <<'KIND'
+kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+nodes:
+  - role: control-plane
+    kubeadmConfigPatches:
+      - |
+        kind: InitConfiguration
+        nodeRegistration:
+          kubeletExtraArgs:
+            node-labels: "ingress-ready=true"
+    extraPortMappings:
+      - containerPort: 80
+        hostPort: 80
+      - containerPort: 443
+        hostPort: 443
+KIND
+fi
+kubectl config use-context "kind-$cluster"
+
+if [[ $profile == staging || $profile == ci ]]; then
+	helm upgrade --install ingress-nginx ingress-nginx --repo https://kubernetes.github.io/ingress-nginx \
+		-n ingress-nginx --create-namespace --wait \
+		--set controller.hostPort.enabled=true --set controller.service.type=ClusterIP \
+		--set-string controller.nodeSelector.ingress-ready=true
+fi
+
+if [[ $profile != dev ]]; then
+	eck=$(pin github.com/elastic/cloud-on-k8s/v3)
+	helm upgrade --install elastic-operator eck-operator --repo https://helm.elastic.co \
+		--version "${eck#v}" -n elastic-system --create-namespace --wait
+fi
+
+if [[ $profile == ci ]]; then
+	apply_crds sigs.k8s.io/gateway-api
+	# ServiceMonitors of ci/full-values.yaml can be applied before its
+	# kube-prometheus-stack has installed the CRDs.
+	apply_crds github.com/prometheus-operator/prometheus-operator
+fi
+
+if [[ $profile == prod ]]; then
+	istio=$(pin istio.io/api)
+	helm upgrade --install istio-base base --repo https://istio-release.storage.googleapis.com/charts \
+		--version "${istio#v}" -n istio-system --create-namespace --wait
+	helm upgrade --install istiod istiod --repo https://istio-release.storage.googleapis.com/charts \
+		--version "${istio#v}" -n istio-system --wait
+	kubectl create namespace ecommerce --dry-run=client -o yaml | kubectl apply -f -
+	kubectl label namespace ecommerce istio-injection=enabled --overwrite
+fi
+
+echo "Kind cluster $cluster is ready for the $profile profile."
