@@ -71,9 +71,8 @@ func run(ctx context.Context) error {
 func openBus(cfg mq.Config, logger *slog.Logger) (mq.Bus, error) {
 	if cfg.URL == "" {
 		logger.Warn("AMQP_URL is not set: product changes reach the index only through POST /search/reindex")
-		return mq.NewMemory(mq.Options{Logger: logger}), nil
 	}
-	bus, err := mq.NewRabbit(cfg, mq.Options{ConnectionName: "search", Logger: logger})
+	bus, err := mq.Open(cfg, mq.Options{ConnectionName: "search", Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("event bus: %w", err)
 	}

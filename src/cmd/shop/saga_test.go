@@ -17,9 +17,9 @@ import (
 // shopUnderTest is the runner on real PostgreSQL and RabbitMQ, on its own
 // database, exchange and queues.
 type shopUnderTest struct {
-	catalog, order, token, marker string
-	done                          chan error
-	cancel                        context.CancelFunc
+	catalog, order, search, token, marker string
+	done                                  chan error
+	cancel                                context.CancelFunc
 }
 
 func startRealShop(t *testing.T) *shopUnderTest {
@@ -36,10 +36,11 @@ func startRealShop(t *testing.T) *shopUnderTest {
 		}
 		return qs
 	})
-	catalogPort, orderPort := freePort(t), freePort(t)
+	catalogPort, orderPort, searchPort := freePort(t), freePort(t), freePort(t)
 	s := &shopUnderTest{
 		catalog: fmt.Sprintf("http://127.0.0.1:%d", catalogPort), order: fmt.Sprintf("http://127.0.0.1:%d", orderPort),
-		token: "saga-test-token", marker: prefix, done: make(chan error, 1),
+		search: fmt.Sprintf("http://127.0.0.1:%d", searchPort),
+		token:  "saga-test-token", marker: prefix, done: make(chan error, 1),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -47,8 +48,9 @@ func startRealShop(t *testing.T) *shopUnderTest {
 	go func() {
 		s.done <- run(ctx, map[string]string{
 			"CATALOG_PORT": fmt.Sprint(catalogPort), "ORDER_PORT": fmt.Sprint(orderPort), "FRONTEND_PORT": fmt.Sprint(freePort(t)),
-			"HOST":      "127.0.0.1",
-			"LOG_LEVEL": "error", "ADMIN_TOKEN": s.token, "DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "20",
+			"SEARCH_PORT": fmt.Sprint(searchPort),
+			"HOST":        "127.0.0.1",
+			"LOG_LEVEL":   "error", "ADMIN_TOKEN": s.token, "DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "20",
 			"AMQP_URL": amqpURL, "AMQP_EXCHANGE": exchange, "AMQP_QUEUE_PREFIX": prefix,
 		}, &out)
 	}()
