@@ -13,6 +13,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/token/porter"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
@@ -40,11 +41,20 @@ func NewEmbedded() (*Embedded, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx, err := bleve.NewMemOnly(m)
+	idx, err := newBleveIndex(m)
+	if err != nil {
+		return nil, err
+	}
+	return &Embedded{mapping: m, alias: bleve.NewIndexAlias(idx), live: idx}, nil
+}
+
+// newBleveIndex makes an in-memory scorch index.
+func newBleveIndex(m mapping.IndexMapping) (bleve.Index, error) {
+	idx, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
 	if err != nil {
 		return nil, fmt.Errorf("creating embedded index: %w", err)
 	}
-	return &Embedded{mapping: m, alias: bleve.NewIndexAlias(idx), live: idx}, nil
+	return idx, nil
 }
 
 func bleveMapping() (mapping.IndexMapping, error) {
@@ -93,10 +103,12 @@ func bleveMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt("name", text(analyzerEnglish, true))
 	doc.AddFieldMappingsAt("name_plain", text(analyzerPlain, false))
 	doc.AddFieldMappingsAt("name_sort", kw(false))
-	doc.AddFieldMappingsAt("description", text(analyzerEnglish, true))
+	doc.AddFieldMappingsAt("description", text(analyzerEnglish, false))
 	doc.AddFieldMappingsAt("category", kw(true))
 	doc.AddFieldMappingsAt("category_text", text(analyzerEnglish, false))
 	doc.AddFieldMappingsAt("price_cents", num)
+	doc.AddFieldMappingsAt("price_range", kw(false))
+	doc.AddFieldMappingsAt("price_sort", kw(false))
 	doc.AddFieldMappingsAt("currency", stored())
 	doc.AddFieldMappingsAt("image", stored())
 	doc.AddFieldMappingsAt("in_stock", boolean)
@@ -157,9 +169,9 @@ func (e *Embedded) Close() error {
 
 // NewBuild implements Backend.
 func (e *Embedded) NewBuild(context.Context) (Build, error) {
-	idx, err := bleve.NewMemOnly(e.mapping)
+	idx, err := newBleveIndex(e.mapping)
 	if err != nil {
-		return nil, fmt.Errorf("creating embedded index: %w", err)
+		return nil, err
 	}
 	return &embeddedBuild{owner: e, idx: idx, batch: idx.NewBatch()}, nil
 }

@@ -14,15 +14,19 @@ import (
 
 // Boosts of the relevance model, shared by both backends: the name counts
 // most, then the category, then the description; an exact word beats a
-// fuzzy one, and the whole text as a phrase in the name beats everything.
+// fuzzy one (typos are forgiven in names only), and the whole text as a
+// phrase in the name beats everything.
 const (
 	boostName        = 3.0
 	boostNameFuzzy   = 1.0
 	boostNamePrefix  = 1.5
 	boostCategory    = 1.5
 	boostDescription = 1.0
-	boostDescFuzzy   = 0.3
 	boostPhrase      = 5.0
+	// fuzzyPrefix is how many leading letters a fuzzy match must share:
+	// first letters are rarely mistyped, and the rule cuts the terms a
+	// fuzzy query has to consider by an order of magnitude.
+	fuzzyPrefix = 1
 )
 
 // Search implements Backend.
@@ -33,20 +37,11 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 	if len(Terms(q.Text)) > 0 {
 		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
 		req.Highlight.AddField("name")
-		req.Highlight.AddField("description")
 	}
 	req.AddFacet("category", bleve.NewFacetRequest("category", 100))
-	prices := bleve.NewFacetRequest("price_cents", len(PriceRanges()))
-	for _, r := range PriceRanges() {
-		from := float64(r.From)
-		var to *float64
-		if r.To != nil {
-			t := float64(*r.To)
-			to = &t
-		}
-		prices.AddNumericRange(rangeName(r), &from, to)
-	}
-	req.AddFacet("price", prices)
+	// A terms facet on the precomputed range: a numeric range facet would
+	// decode every prefix-coded term of price_cents for every hit.
+	req.AddFacet("price", bleve.NewFacetRequest("price_range", len(PriceRanges())))
 
 	res, err := e.alias.SearchInContext(ctx, req)
 	if err != nil {
@@ -62,8 +57,6 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 	out.Facets = bleveFacets(res.Facets)
 	return out, nil
 }
-
-func rangeName(r PriceCount) string { return fmt.Sprint(r.From) }
 
 func bleveHit(m *search.DocumentMatch) Hit {
 	str := func(f string) string { s, _ := m.Fields[f].(string); return s }
@@ -97,10 +90,10 @@ func bleveFacets(fr search.FacetResults) Facets {
 		}
 	}
 	sortCategories(out.Category)
-	if p := fr["price"]; p != nil {
+	if p := fr["price"]; p != nil && p.Terms != nil {
 		counts := map[string]int{}
-		for _, r := range p.NumericRanges {
-			counts[r.Name] = r.Count
+		for _, t := range p.Terms.Terms() {
+			counts[t.Term] = t.Count
 		}
 		for i := range out.Price {
 			out.Price[i].Count = counts[rangeName(out.Price[i])]
@@ -116,11 +109,13 @@ func bleveSort(s string) []string {
 	case SortNameDesc:
 		return []string{"-name_sort", "_id"}
 	case SortPrice:
-		return []string{"price_cents", "_id"}
+		return []string{"price_sort", "_id"}
 	case SortPriceDesc:
-		return []string{"-price_cents", "_id"}
+		return []string{"-price_sort", "_id"}
 	default:
-		return []string{"-_score", "_id"}
+		// Ties keep index order: an _id tie-break would load a doc value
+		// for every hit.
+		return []string{"-_score"}
 	}
 }
 
@@ -161,7 +156,9 @@ func bleveTerm(t Term) query.Query {
 		match("description", 0, boostDescription),
 	)
 	if t.Fuzziness > 0 {
-		d.AddQuery(match("name", t.Fuzziness, boostNameFuzzy), match("description", t.Fuzziness, boostDescFuzzy))
+		fuzzy := match("name", t.Fuzziness, boostNameFuzzy).(*query.MatchQuery)
+		fuzzy.SetPrefix(fuzzyPrefix)
+		d.AddQuery(fuzzy)
 	}
 	if t.Prefix {
 		p := bleve.NewPrefixQuery(t.Text)

@@ -35,6 +35,11 @@ type Config struct {
 	// that often: a safety net for changes missed while the broker was
 	// unreachable (a per-replica queue lives only as long as its connection).
 	ReindexInterval time.Duration `env:"REINDEX_INTERVAL" envDefault:"0s"`
+	// CacheTTL is how long a search or suggest answer may be reused (until
+	// the index changes); 0 turns the answer cache off.
+	CacheTTL time.Duration `env:"SEARCH_CACHE_TTL" envDefault:"2s"`
+	// CacheSize is how many answers of each kind the cache keeps.
+	CacheSize int `env:"SEARCH_CACHE_SIZE" envDefault:"4096"`
 	// AdminToken is the bearer token of POST /search/reindex.
 	AdminToken platform.Secret `env:"ADMIN_TOKEN"`
 }
@@ -52,6 +57,12 @@ func (c Config) Validate() error {
 	}
 	if !indexNamePattern.MatchString(c.ElasticsearchIndex) {
 		errs = append(errs, fmt.Errorf("ELASTICSEARCH_INDEX must be 1-100 lowercase letters, digits, '-' or '_', starting with a letter, got %q", c.ElasticsearchIndex))
+	}
+	if c.CacheTTL < 0 {
+		errs = append(errs, fmt.Errorf("SEARCH_CACHE_TTL must not be negative, got %s", c.CacheTTL))
+	}
+	if c.CacheSize < 1 {
+		errs = append(errs, fmt.Errorf("SEARCH_CACHE_SIZE must be at least 1, got %d", c.CacheSize))
 	}
 	if c.ReindexInterval < 0 {
 		errs = append(errs, fmt.Errorf("REINDEX_INTERVAL must not be negative, got %s", c.ReindexInterval))

@@ -62,7 +62,7 @@ func indexBody(alias string) map[string]any {
 			"properties": map[string]any{
 				"id": keyword, "name": text(analyzerEnglish), "name_plain": text(analyzerPlain), "name_sort": keyword,
 				"description": text(analyzerEnglish), "category": keyword, "category_text": text(analyzerEnglish),
-				"price_cents": map[string]any{"type": "long"}, "currency": stored, "image": stored,
+				"price_cents": map[string]any{"type": "long"}, "price_range": keyword, "price_sort": keyword, "currency": stored, "image": stored,
 				"stock": map[string]any{"type": "integer"}, "in_stock": map[string]any{"type": "boolean"},
 				"updated_at": map[string]any{"type": "date"},
 			},

@@ -27,8 +27,7 @@ func (e *Elastic) Search(ctx context.Context, q Query) (Result, error) {
 			"pre_tags": []string{"<mark>"}, "post_tags": []string{"</mark>"}, "encoder": "html",
 			"require_field_match": false,
 			"fields": map[string]any{
-				"name":        map[string]any{"number_of_fragments": 0},
-				"description": map[string]any{"fragment_size": 200, "number_of_fragments": 1},
+				"name": map[string]any{"number_of_fragments": 0},
 			},
 		}
 	}
@@ -130,7 +129,7 @@ func esSort(s string) []any {
 	case SortPriceDesc:
 		return []any{map[string]any{"price_cents": "desc"}, byID}
 	default:
-		return []any{map[string]any{"_score": "desc"}, byID}
+		return []any{map[string]any{"_score": "desc"}}
 	}
 }
 
@@ -170,7 +169,9 @@ func esTerm(t Term) map[string]any {
 		match("description", 0, boostDescription),
 	}
 	if t.Fuzziness > 0 {
-		should = append(should, match("name", t.Fuzziness, boostNameFuzzy), match("description", t.Fuzziness, boostDescFuzzy))
+		fuzzy := match("name", t.Fuzziness, boostNameFuzzy).(map[string]any)
+		fuzzy["match"].(map[string]any)["name"].(map[string]any)["prefix_length"] = fuzzyPrefix
+		should = append(should, fuzzy)
 	}
 	if t.Prefix {
 		should = append(should, map[string]any{"prefix": map[string]any{"name_plain": map[string]any{"value": t.Text, "boost": boostNamePrefix}}})

@@ -2,7 +2,9 @@ package search
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,6 +70,20 @@ func PriceRanges() []PriceCount {
 	return ranges
 }
 
+// rangeName names a price range by its lower bound, in cents.
+func rangeName(r PriceCount) string { return strconv.FormatInt(r.From, 10) }
+
+// priceRangeOf is the name of the price range holding cents.
+func priceRangeOf(cents int64) string {
+	ranges := PriceRanges()
+	for i := len(ranges) - 1; i > 0; i-- {
+		if cents >= ranges[i].From {
+			return rangeName(ranges[i])
+		}
+	}
+	return rangeName(ranges[0])
+}
+
 // sortCategories orders category facets by count, then name, as
 // Elasticsearch's terms aggregation does.
 func sortCategories(list []CategoryCount) {
@@ -96,6 +112,8 @@ type Doc struct {
 	Category    string    `json:"category"`      // keyword, for filters and facets
 	CategoryTxt string    `json:"category_text"` // analysed, for matching
 	PriceCents  int64     `json:"price_cents"`
+	PriceRange  string    `json:"price_range"` // the facet range, by its lower bound
+	PriceSort   string    `json:"price_sort"`  // zero-padded cents, a keyword sorts cheaper than a number
 	Currency    string    `json:"currency"`
 	Image       string    `json:"image"`
 	Stock       int       `json:"stock"`
@@ -108,7 +126,8 @@ func DocFrom(p events.Product) Doc {
 	return Doc{
 		ID: p.ID, Name: p.Name, NamePlain: p.Name, NameSort: strings.ToLower(p.Name),
 		Description: p.Description, Category: p.Category, CategoryTxt: p.Category,
-		PriceCents: p.PriceCents, Currency: p.Currency, Image: p.Image,
+		PriceCents: p.PriceCents, PriceRange: priceRangeOf(p.PriceCents),
+		PriceSort: fmt.Sprintf("%012d", p.PriceCents), Currency: p.Currency, Image: p.Image,
 		Stock: p.Stock, InStock: p.Stock > 0, UpdatedAt: p.UpdatedAt,
 	}
 }

@@ -46,6 +46,9 @@ func Open(cfg Config, logger *slog.Logger) (*Service, error) {
 		backend = e
 		logger.Info("search index: embedded (bleve, in memory); set ELASTICSEARCH_URL for Elasticsearch")
 	}
+	if cfg.CacheTTL > 0 {
+		backend = NewCached(backend, cfg.CacheSize, cfg.CacheTTL)
+	}
 	reg := platform.NewRegistry()
 	m := newMetrics(reg, backend)
 	ix := NewIndexer(backend, NewCatalogClient(cfg.CatalogURL, cfg.CatalogTimeout), logger, m, cfg.ReindexInterval)
