@@ -52,7 +52,7 @@ func run(ctx context.Context) error {
 	}
 	defer func() { _ = bus.Close() }()
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("listening: %w", err)
 	}

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"errors"
+	"net/http"
 
 	"github.com/shop-platform/shop/src/internal/platform"
 )
@@ -55,6 +56,6 @@ type Change struct {
 // errBackendDown marks a backend that cannot answer; clients get a 503 that
 // says so.
 func errBackendDown(backend string, err error) error {
-	return errors.Join(platform.NewError(503, "search_unavailable",
+	return errors.Join(platform.NewError(http.StatusServiceUnavailable, "search_unavailable",
 		"the search index (%s) is unavailable, try again shortly", backend), err)
 }

@@ -143,22 +143,23 @@ func bleveQuery(q Query) query.Query {
 }
 
 func bleveTerm(t Term) query.Query {
-	match := func(field string, fuzz int, boost float64) query.Query {
+	match := func(field string, boost float64, fuzz int) query.Query {
 		m := bleve.NewMatchQuery(t.Text)
 		m.SetField(field)
-		m.SetFuzziness(fuzz)
 		m.SetBoost(boost)
+		if fuzz > 0 {
+			m.SetFuzziness(fuzz)
+			m.SetPrefix(fuzzyPrefix)
+		}
 		return m
 	}
 	d := bleve.NewDisjunctionQuery(
-		match("name", 0, boostName),
-		match("category_text", 0, boostCategory),
-		match("description", 0, boostDescription),
+		match("name", boostName, 0),
+		match("category_text", boostCategory, 0),
+		match("description", boostDescription, 0),
 	)
 	if t.Fuzziness > 0 {
-		fuzzy := match("name", t.Fuzziness, boostNameFuzzy).(*query.MatchQuery)
-		fuzzy.SetPrefix(fuzzyPrefix)
-		d.AddQuery(fuzzy)
+		d.AddQuery(match("name", boostNameFuzzy, t.Fuzziness))
 	}
 	if t.Prefix {
 		p := bleve.NewPrefixQuery(t.Text)

@@ -156,22 +156,20 @@ func esQuery(q Query) map[string]any {
 }
 
 func esTerm(t Term) map[string]any {
-	match := func(field string, fuzz int, boost float64) any {
+	match := func(field string, boost float64, fuzz int) any {
 		m := map[string]any{"query": t.Text, "boost": boost}
 		if fuzz > 0 {
-			m["fuzziness"] = strconv.Itoa(fuzz)
+			m["fuzziness"], m["prefix_length"] = strconv.Itoa(fuzz), fuzzyPrefix
 		}
 		return map[string]any{"match": map[string]any{field: m}}
 	}
 	should := []any{
-		match("name", 0, boostName),
-		match("category_text", 0, boostCategory),
-		match("description", 0, boostDescription),
+		match("name", boostName, 0),
+		match("category_text", boostCategory, 0),
+		match("description", boostDescription, 0),
 	}
 	if t.Fuzziness > 0 {
-		fuzzy := match("name", t.Fuzziness, boostNameFuzzy).(map[string]any)
-		fuzzy["match"].(map[string]any)["name"].(map[string]any)["prefix_length"] = fuzzyPrefix
-		should = append(should, fuzzy)
+		should = append(should, match("name", boostNameFuzzy, t.Fuzziness))
 	}
 	if t.Prefix {
 		should = append(should, map[string]any{"prefix": map[string]any{"name_plain": map[string]any{"value": t.Text, "boost": boostNamePrefix}}})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -67,7 +68,7 @@ const (
 )
 
 // ErrReindexRunning is returned when a rebuild is asked for during one.
-var ErrReindexRunning = platform.NewError(409, "reindex_running", "a reindex is already running; GET /search/reindex shows its progress")
+var ErrReindexRunning = platform.NewError(http.StatusConflict, "reindex_running", "a reindex is already running; GET /search/reindex shows its progress")
 
 // NewIndexer returns an indexer; Run starts its work. A positive interval
 // rebuilds the index that often.
@@ -246,8 +247,9 @@ func (ix *Indexer) Run(ctx context.Context) {
 	}
 	if count > 0 {
 		ix.markLoaded()
-	} else if _, err := ix.RequestReindex(); err != nil {
-		ix.logger.InfoContext(ctx, "initial load left to the running reindex")
+	} else {
+		// An admin may have asked for a rebuild already: it loads the index.
+		_, _ = ix.RequestReindex()
 	}
 	var tick <-chan time.Time
 	if ix.interval > 0 {

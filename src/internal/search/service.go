@@ -16,11 +16,11 @@ import (
 // that keeps it current and the HTTP app. Open builds it for both the search
 // binary and the all-in-one shop runner.
 type Service struct {
-	Backend Backend
-	Indexer *Indexer
-	App     *fiber.App
-	metrics *mq.Metrics
-	logger  *slog.Logger
+	Backend    Backend
+	Indexer    *Indexer
+	App        *fiber.App
+	busMetrics *mq.Metrics
+	logger     *slog.Logger
 }
 
 // Open builds the backend chosen by cfg (Elasticsearch when
@@ -57,7 +57,7 @@ func Open(cfg Config, logger *slog.Logger) (*Service, error) {
 		"initial_load": ix.Loaded,
 	})
 	Routes(app, backend, ix, m, cfg.AdminToken)
-	return &Service{Backend: backend, Indexer: ix, App: app, metrics: mq.NewMetrics(reg), logger: logger}, nil
+	return &Service{Backend: backend, Indexer: ix, App: app, busMetrics: mq.NewMetrics(reg), logger: logger}, nil
 }
 
 // Run subscribes the indexer to product events on bus, then prepares and
@@ -65,7 +65,7 @@ func Open(cfg Config, logger *slog.Logger) (*Service, error) {
 // means no change made during the initial load is missed.
 func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
 	sub := s.Indexer.Subscription()
-	sub.Metrics = s.metrics
+	sub.Metrics = s.busMetrics
 	if err := bus.Subscribe(ctx, sub); err != nil {
 		return fmt.Errorf("subscribing to product events: %w", err)
 	}
