@@ -1,11 +1,10 @@
 package search
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
+	"github.com/elastic/go-elasticsearch/v8/esutil"
 
 	"github.com/shop-platform/shop/src/internal/platform/es"
 )
@@ -74,14 +74,8 @@ func indexBody(alias string) map[string]any {
 	return body
 }
 
-func jsonBody(v any) *bytes.Reader {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		// Only maps of strings, numbers and documents are encoded here.
-		panic(fmt.Sprintf("encoding an Elasticsearch request: %v", err))
-	}
-	return bytes.NewReader(raw)
-}
+// jsonBody encodes a request body as the client reads it.
+func jsonBody(v any) io.Reader { return esutil.NewJSONReader(v) }
 
 // Prepare creates the first index with its mapping and the alias if the
 // alias does not exist yet. Replicas starting together race on one fixed

@@ -20,7 +20,6 @@ type Service struct {
 	Indexer    *Indexer
 	App        *fiber.App
 	busMetrics *mq.Metrics
-	logger     *slog.Logger
 }
 
 // Open builds the backend chosen by cfg (Elasticsearch when
@@ -57,7 +56,7 @@ func Open(cfg Config, logger *slog.Logger) (*Service, error) {
 		"initial_load": ix.Loaded,
 	})
 	Routes(app, backend, ix, m, cfg.AdminToken)
-	return &Service{Backend: backend, Indexer: ix, App: app, busMetrics: mq.NewMetrics(reg), logger: logger}, nil
+	return &Service{Backend: backend, Indexer: ix, App: app, busMetrics: mq.NewMetrics(reg)}, nil
 }
 
 // Run subscribes the indexer to product events on bus, then prepares and
