@@ -116,8 +116,8 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 
 	fmt.Fprintf(stdout, "shop is running (Ctrl-C to stop)\n")
 	fmt.Fprintf(stdout, "  storefront http://localhost:%d/\n", p.Frontend)
-	fmt.Fprintf(stdout, "  catalog   http://localhost:%d/catalog\n", p.Catalog)
-	fmt.Fprintf(stdout, "  order     http://localhost:%d/ (POST /create-order, GET /orders/{id})\n", p.Order)
+	fmt.Fprintf(stdout, "  catalog    http://localhost:%d/catalog\n", p.Catalog)
+	fmt.Fprintf(stdout, "  order      http://localhost:%d/ (POST /create-order, GET /orders/{id})\n", p.Order)
 	fmt.Fprintf(stdout, "  admin token (for PUT/DELETE): %s\n", environ["ADMIN_TOKEN"])
 
 	g, gctx := errgroup.WithContext(ctx)
