@@ -68,7 +68,7 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 		return fmt.Errorf("catalog: %w", err)
 	}
 	defer catalogSvc.Close()
-	catalogLn, err := listen(ctx, catalogCfg.Host, p.Catalog)
+	catalogLn, err := platform.Listen(ctx, catalogCfg.Host, p.Catalog)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 		return fmt.Errorf("order: %w", err)
 	}
 	defer orderSvc.Close()
-	orderLn, err := listen(ctx, orderCfg.Host, p.Order)
+	orderLn, err := platform.Listen(ctx, orderCfg.Host, p.Order)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 	if err != nil {
 		return fmt.Errorf("frontend: %w", err)
 	}
-	frontendLn, err := listen(ctx, frontendCfg.Host, p.Frontend)
+	frontendLn, err := platform.Listen(ctx, frontendCfg.Host, p.Frontend)
 	if err != nil {
 		return err
 	}
@@ -127,14 +127,6 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 	g.Go(func() error { return orderSvc.Run(gctx, bus) })
 	g.Go(func() error { return platform.Serve(gctx, frontendApp, frontendLn, frontendCfg.ShutdownTimeout) })
 	return g.Wait()
-}
-
-func listen(ctx context.Context, host string, port int) (net.Listener, error) {
-	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
-	if err != nil {
-		return nil, fmt.Errorf("listening on port %d: %w", port, err)
-	}
-	return ln, nil
 }
 
 // localURL is how one in-process service reaches another on ln: over
