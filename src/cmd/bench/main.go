@@ -32,6 +32,7 @@ func main() {
 func run(ctx context.Context, names []string) error {
 	scenarios := map[string]scenario{
 		"catalog": benchCatalog,
+		"order":   benchOrder,
 	}
 	if len(names) == 0 {
 		for name := range scenarios {
