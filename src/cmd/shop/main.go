@@ -102,11 +102,29 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 	fmt.Fprintf(stdout, "  admin token (for PUT/DELETE): %s\n", environ["ADMIN_TOKEN"])
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return platform.Serve(gctx, catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout) })
+	orderDrained := make(chan struct{})
+	g.Go(func() error {
+		defer close(orderDrained)
+		return platform.Serve(gctx, orderSvc.App, orderLn, orderCfg.ShutdownTimeout)
+	})
+	// The order service prices the orders it is still draining from this
+	// catalog, so the catalog stops serving only after the order service has.
+	g.Go(func() error {
+		return platform.Serve(doneWith(orderDrained), catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout)
+	})
 	g.Go(func() error { return catalogSvc.Run(gctx, bus) })
-	g.Go(func() error { return platform.Serve(gctx, orderSvc.App, orderLn, orderCfg.ShutdownTimeout) })
 	g.Go(func() error { return orderSvc.Run(gctx, bus) })
 	return g.Wait()
+}
+
+// doneWith returns a context that ends when ch is closed.
+func doneWith(ch <-chan struct{}) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-ch
+		cancel()
+	}()
+	return ctx
 }
 
 func listen(ctx context.Context, host string, port int) (net.Listener, error) {
