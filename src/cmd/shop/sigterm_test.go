@@ -139,7 +139,7 @@ func createOrder(client *http.Client, base, product string) attempt {
 		a.dialStart = time.Now()
 		mu.Unlock()
 	}}
-	body, _ := json.Marshal(orderBody(product, 1))
+	body, _ := json.Marshal(orderBody(line{product, 1}))
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), http.MethodPost, base+"/create-order", bytes.NewReader(body))
 	if err != nil {
 		return attempt{err: err}
