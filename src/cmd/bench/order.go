@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +24,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/shop-platform/shop/src/internal/catalog"
+	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/order"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/loadtest"
@@ -30,7 +33,8 @@ import (
 
 // Settings of the order scenario.
 const (
-	orderRunTime   = 10 * time.Second
+	orderRunTime   = 5 * time.Second
+	orderRounds    = 3
 	orderPoolConns = "16"
 	sagaRate       = 100.0
 	sagaRunTime    = 20 * time.Second
@@ -66,8 +70,8 @@ func benchOrder(ctx context.Context) error {
 	}
 	defer stopOrder()
 
-	fmt.Printf("POST /create-order (2 lines, prices from the catalog over HTTP), order pool %s connections, %s per run; relay not running\n",
-		orderPoolConns, orderRunTime)
+	fmt.Printf("POST /create-order (2 lines, prices from the catalog over HTTP), order pool %s connections; median of %d alternating %s runs each; relay not running\n",
+		orderPoolConns, orderRounds, orderRunTime)
 	fmt.Printf("pgbench: the same INSERT orders + INSERT outbox transaction (-M prepared), same database, same client counts\n\n")
 	_ = createOrders(ctx, orderURL, 16, 0, orderRunTime/2) // warm-up: connections, caches, statement cache
 	script, err := pgbenchScript(ctx, dbURL)
@@ -75,17 +79,31 @@ func benchOrder(ctx context.Context) error {
 		return err
 	}
 	fmt.Printf("| clients | order service | pgbench (2-row tx) | ratio | service p50 | service p99 | errors |\n|---|---|---|---|---|---|---|\n")
+	var firstErrs []string
 	for _, c := range orderClients {
-		shop := createOrders(ctx, orderURL, c, 0, orderRunTime)
-		if shop.FirstErr != nil {
-			return fmt.Errorf("create-order at %d clients: %w", c, shop.FirstErr)
+		// Short runs of each side alternate and the medians are compared,
+		// so a burst of load from other processes hits both alike.
+		var shops []loadtest.Result
+		var tpss []float64
+		for range orderRounds {
+			r := createOrders(ctx, orderURL, c, 0, orderRunTime)
+			if r.FirstErr != nil {
+				firstErrs = append(firstErrs, fmt.Sprintf("%d clients: %v", c, r.FirstErr))
+			}
+			tps, err := runPgbench(ctx, pgbench, script, dbURL, c)
+			if err != nil {
+				return err
+			}
+			shops, tpss = append(shops, r), append(tpss, tps)
 		}
-		tps, err := runPgbench(ctx, pgbench, script, dbURL, c)
-		if err != nil {
-			return err
-		}
+		slices.SortFunc(shops, func(a, b loadtest.Result) int { return cmp.Compare(a.RPS(), b.RPS()) })
+		slices.Sort(tpss)
+		shop, tps := shops[orderRounds/2], tpss[orderRounds/2]
 		fmt.Printf("| %d | %.0f orders/s | %.0f tx/s | %.2f | %s | %s | %d |\n", c, shop.RPS(), tps, shop.RPS()/tps,
 			shop.Percentile(50).Round(time.Microsecond), shop.Percentile(99).Round(time.Microsecond), shop.Errors)
+	}
+	for _, e := range firstErrs {
+		fmt.Printf("\nfirst error at %s", e)
 	}
 	fmt.Printf("\nratio target >= 0.5\n\n")
 	stopOrder()
@@ -99,7 +117,9 @@ func startBenchCatalog(ctx context.Context) (*catalog.Service, string, func(), e
 	if err != nil {
 		return nil, "", nil, err
 	}
-	cfg, err := platform.LoadConfig[catalog.Config](map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": orderPoolConns})
+	// A small pool: prices come from its cache, and pgbench at 64 clients
+	// needs room under the server's max_connections.
+	cfg, err := platform.LoadConfig[catalog.Config](map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "4"})
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -258,8 +278,11 @@ func pgbenchJSON(raw string) (string, error) {
 	if err := json.Unmarshal([]byte(raw), &want); err != nil {
 		return "", fmt.Errorf("stored JSON: %w", err)
 	}
-	if err := json.Unmarshal([]byte(b.String()), &got); err != nil || !reflect.DeepEqual(want, got) {
-		return "", fmt.Errorf("rewriting JSON for pgbench changed it: %v", err)
+	if err := json.Unmarshal([]byte(b.String()), &got); err != nil {
+		return "", fmt.Errorf("rewriting JSON for pgbench: %w", err)
+	}
+	if !reflect.DeepEqual(want, got) {
+		return "", errors.New("rewriting JSON for pgbench changed its value")
 	}
 	return "'" + strings.ReplaceAll(b.String(), "'", "''") + "'", nil
 }
@@ -270,11 +293,21 @@ var tpsLine = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection t
 // returns its transactions per second.
 func runPgbench(ctx context.Context, pgbench, script, dbURL string, clients int) (float64, error) {
 	threads := min(clients, 2)
-	cmd := exec.CommandContext(ctx, pgbench, "-n", "-M", "prepared", "-f", script,
-		"-c", strconv.Itoa(clients), "-j", strconv.Itoa(threads), "-T", strconv.Itoa(int(orderRunTime.Seconds())), dbURL)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return 0, fmt.Errorf("pgbench at %d clients: %w\n%s", clients, err, out)
+	var out []byte
+	var err error
+	// Other processes share the server's connections: when they briefly
+	// hold too many for pgbench's clients, try again.
+	for try := 1; ; try++ {
+		cmd := exec.CommandContext(ctx, pgbench, "-n", "-M", "prepared", "-f", script,
+			"-c", strconv.Itoa(clients), "-j", strconv.Itoa(threads), "-T", strconv.Itoa(int(orderRunTime.Seconds())), dbURL)
+		out, err = cmd.CombinedOutput()
+		if err == nil {
+			break
+		}
+		if try == 5 || !bytes.Contains(out, []byte("too many clients")) {
+			return 0, fmt.Errorf("pgbench at %d clients: %w\n%s", clients, err, out)
+		}
+		time.Sleep(2 * time.Second)
 	}
 	m := tpsLine.FindSubmatch(out)
 	if m == nil {
@@ -311,18 +344,21 @@ func benchSaga(ctx context.Context, catalogSvc *catalog.Service, catalogURL stri
 	defer stopOrder()
 
 	runCtx, stopRun := context.WithCancel(ctx)
-	done := make(chan error, 2)
+	done := make(chan error, 3)
 	buses := []mq.Bus{}
 	defer func() {
 		stopRun()
 		for range buses {
-			<-done
+			if err := <-done; err != nil {
+				fmt.Fprintln(os.Stderr, "bench: saga service:", err)
+			}
 		}
 		for _, b := range buses {
 			_ = b.Close()
 		}
 	}()
-	for name, run := range map[string]func(context.Context, mq.Bus) error{"order": orderSvc.Run, "catalog": catalogSvc.Run} {
+	services := map[string]func(context.Context, mq.Bus) error{"order": orderSvc.Run, "catalog": catalogSvc.Run, "search": productSink}
+	for name, run := range services {
 		bus, err := mq.Open(broker, mq.Options{ConnectionName: name})
 		if err != nil {
 			return err
@@ -346,9 +382,6 @@ func benchSaga(ctx context.Context, catalogSvc *catalog.Service, catalogURL stri
 	}
 	start := time.Now()
 	load := createOrders(ctx, orderURL, 32, sagaRate, sagaRunTime)
-	if load.FirstErr != nil {
-		return fmt.Errorf("create-order at %.0f/s: %w", sagaRate, load.FirstErr)
-	}
 	if err := waitSettled(ctx, conn, time.Minute); err != nil {
 		return err
 	}
@@ -362,11 +395,30 @@ func benchSaga(ctx context.Context, catalogSvc *catalog.Service, catalogURL stri
 	if err != nil {
 		return fmt.Errorf("reading latencies: %w", err)
 	}
-	fmt.Printf("saga on PostgreSQL + RabbitMQ: %.0f orders/s open loop for %s; created_at -> updated_at (final state) per order\n\n", sagaRate, sagaRunTime)
-	fmt.Printf("| orders | confirmed | p50 | p99 | max | create-order HTTP p50 | p99 |\n|---|---|---|---|---|---|---|\n")
-	fmt.Printf("| %d | %d | %.1f ms | %.1f ms | %.1f ms | %s | %s |\n", n, confirmed, p50, p99, worst,
-		load.Percentile(50).Round(time.Microsecond), load.Percentile(99).Round(time.Microsecond))
+	fmt.Printf("saga on PostgreSQL + RabbitMQ (order, catalog, a no-op search consumer): %.0f orders/s open loop for %s; created_at -> updated_at (final state) per order\n\n", sagaRate, sagaRunTime)
+	fmt.Printf("| orders | confirmed | p50 | p99 | max | create-order HTTP p50 | p99 | errors |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| %d | %d | %.1f ms | %.1f ms | %.1f ms | %s | %s | %d |\n", n, confirmed, p50, p99, worst,
+		load.Percentile(50).Round(time.Microsecond), load.Percentile(99).Round(time.Microsecond), load.Errors)
+	if load.FirstErr != nil {
+		fmt.Printf("\nfirst error: %v\n", load.FirstErr)
+	}
 	fmt.Printf("\ncreated->confirmed p99 target <= 250 ms\n")
+	return nil
+}
+
+// productSink stands in for the search service, the consumer of the
+// catalog's product events (a reservation changes its products' stock):
+// without one bound, those events are unroutable and the catalog's relay
+// retries them, oldest first, ahead of the stock outcomes.
+func productSink(ctx context.Context, bus mq.Bus) error {
+	err := bus.Subscribe(ctx, mq.Subscription{
+		Queue: "search.bench", PerReplica: true, Types: []string{events.ProductUpserted, events.ProductDeleted},
+		Handler: func(context.Context, events.Envelope) error { return nil },
+	})
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
 	return nil
 }
 
