@@ -406,13 +406,17 @@ func benchSaga(ctx context.Context, catalogSvc *catalog.Service, catalogURL stri
 	return nil
 }
 
+// productSinkQueue names the stand-in's queue (its dead-letter queue is
+// durable and deleted after the run).
+const productSinkQueue = "search.bench"
+
 // productSink stands in for the search service, the consumer of the
 // catalog's product events (a reservation changes its products' stock):
 // without one bound, those events are unroutable and the catalog's relay
 // retries them, oldest first, ahead of the stock outcomes.
 func productSink(ctx context.Context, bus mq.Bus) error {
 	err := bus.Subscribe(ctx, mq.Subscription{
-		Queue: "search.bench", PerReplica: true, Types: []string{events.ProductUpserted, events.ProductDeleted},
+		Queue: productSinkQueue, PerReplica: true, Types: []string{events.ProductUpserted, events.ProductDeleted},
 		Handler: func(context.Context, events.Envelope) error { return nil },
 	})
 	if err != nil {
@@ -455,7 +459,7 @@ func deleteBrokerObjects(amqpURL string, broker mq.Config) {
 			_ = ch.Close()
 		}
 	}
-	for _, q := range []string{catalog.ReserveQueue, order.SettleQueue} {
+	for _, q := range []string{catalog.ReserveQueue, order.SettleQueue, productSinkQueue} {
 		for _, name := range []string{broker.QueuePrefix + q, broker.QueuePrefix + q + ".dlq"} {
 			do(func(ch *amqp.Channel) error { _, err := ch.QueueDelete(name, false, false, false); return err })
 		}
