@@ -120,13 +120,37 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 	fmt.Fprintf(stdout, "  order      http://localhost:%d/ (POST /create-order, GET /orders/{id})\n", p.Order)
 	fmt.Fprintf(stdout, "  admin token (for PUT/DELETE): %s\n", environ["ADMIN_TOKEN"])
 
+	// Shutdown drains the services in the order they call each other: the
+	// storefront first, then order (which the storefront calls), then the
+	// catalog (which both call for prices), so no request in flight loses a
+	// backend it still needs.
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return platform.Serve(gctx, catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout) })
+	frontendDrained := make(chan struct{})
+	g.Go(func() error {
+		defer close(frontendDrained)
+		return platform.Serve(gctx, frontendApp, frontendLn, frontendCfg.ShutdownTimeout)
+	})
+	orderDrained := make(chan struct{})
+	g.Go(func() error {
+		defer close(orderDrained)
+		return platform.Serve(doneWith(frontendDrained), orderSvc.App, orderLn, orderCfg.ShutdownTimeout)
+	})
+	g.Go(func() error {
+		return platform.Serve(doneWith(orderDrained), catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout)
+	})
 	g.Go(func() error { return catalogSvc.Run(gctx, bus) })
-	g.Go(func() error { return platform.Serve(gctx, orderSvc.App, orderLn, orderCfg.ShutdownTimeout) })
 	g.Go(func() error { return orderSvc.Run(gctx, bus) })
-	g.Go(func() error { return platform.Serve(gctx, frontendApp, frontendLn, frontendCfg.ShutdownTimeout) })
 	return g.Wait()
+}
+
+// doneWith returns a context that ends when ch is closed.
+func doneWith(ch <-chan struct{}) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-ch
+		cancel()
+	}()
+	return ctx
 }
 
 // localURL is how one in-process service reaches another on ln: over
