@@ -22,7 +22,7 @@ build: ## Build every service binary into bin/.
 	$(GO) build -trimpath -o $(BIN)/ ./src/cmd/...
 
 .PHONY: test
-test: test-go test-fuzz test-chart ## Run every test (unit, contract, integration, fuzz, chart).
+test: test-go test-fuzz test-chart test-workflows ## Run every test (unit, contract, integration, fuzz, chart, workflows).
 
 .PHONY: test-go
 test-go: ## Run the Go tests (integration tests use the local PostgreSQL and RabbitMQ).
@@ -46,6 +46,31 @@ $(GOLANGCI):
 lint: $(GOLANGCI) ## Run go vet and golangci-lint.
 	$(GO) vet ./...
 	$(GOLANGCI) run ./...
+
+# The GitHub Actions workflows are checked by actionlint, which also runs
+# shellcheck over their run: blocks when shellcheck is installed (.ci/run
+# installs it; without it the target says so, and fails under
+# SHOP_REQUIRE_INTEGRATION=1 like a missing backend).
+ACTIONLINT_VERSION := v1.7.12
+
+$(BIN)/actionlint:
+	$(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+.PHONY: test-workflows
+test-workflows: $(BIN)/actionlint ## Lint the GitHub Actions workflows (actionlint, shellcheck).
+	@if ! command -v shellcheck >/dev/null; then \
+		if [[ "$${SHOP_REQUIRE_INTEGRATION:-}" == 1 ]]; then \
+			echo "shellcheck is required (SHOP_REQUIRE_INTEGRATION=1): apt-get install shellcheck" >&2; exit 1; \
+		fi; \
+		echo "SKIPPED: shellcheck not installed, so the workflows' run: blocks are not checked (apt-get install shellcheck)" >&2; \
+	fi
+	$(BIN)/actionlint -no-color
+	@# actionlint knows the inputs and outputs of popular actions by major
+	@# version only (actions/checkout@v4), so the exact pins are checked a
+	@# second time as major versions.
+	@for f in .github/workflows/*.yml; do \
+		sed -E 's/(uses: [^ @]+@v[0-9]+)(\.[0-9]+)+/\1/' "$$f" | $(BIN)/actionlint -no-color -stdin-filename "$$f" - || exit 1; \
+	done
 
 .PHONY: bench
 bench: ## Run the benchmarks and print their reports (see docs/benchmarks.md).

@@ -33,6 +33,7 @@ func run(ctx context.Context, names []string) error {
 	scenarios := map[string]scenario{
 		"catalog":  benchCatalog,
 		"frontend": benchFrontend,
+		"order":    benchOrder,
 		"search":   benchSearch,
 	}
 	if len(names) == 0 {

@@ -24,7 +24,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/search"
 )
 
-const benchProducts = 10_000
+const searchBenchProducts = 10_000
 
 // benchSearch measures GET /search on the embedded index holding 10,000
 // generated products: a mixed query set (one word, two words, misspelled,
@@ -192,7 +192,7 @@ func benchCatalogProducts() []events.Product {
 	f := gofakeit.New(20261125)
 	categories := []string{"appliances", "audio equipment", "bedding and linens", "books", "camping gear",
 		"coffee and tea", "fitness equipment", "gardening tools", "kitchenware", "office supplies", "pet supplies", "toys and games"}
-	list := make([]events.Product, benchProducts)
+	list := make([]events.Product, searchBenchProducts)
 	for i := range list {
 		category := categories[i%len(categories)]
 		list[i] = events.Product{

@@ -4,10 +4,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 
 	"github.com/caarlos0/env/v11"
@@ -42,9 +40,9 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	ln, err := platform.Listen(ctx, cfg.Host, cfg.Port)
 	if err != nil {
-		return fmt.Errorf("listening: %w", err)
+		return err
 	}
 	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String())
 	err = platform.Serve(ctx, app, ln, cfg.ShutdownTimeout)

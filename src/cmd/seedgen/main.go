@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
+
+	"github.com/shop-platform/shop/src/internal/catalog"
 )
 
 // categories are a dozen of gofakeit's product categories.
@@ -23,19 +25,6 @@ var categories = []string{
 }
 
 const productsPerCategory = 30
-
-type product struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	Category    string    `json:"category"`
-	PriceCents  int64     `json:"price_cents"`
-	Currency    string    `json:"currency"`
-	Image       string    `json:"image"`
-	Stock       int       `json:"stock"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-}
 
 func main() {
 	if err := run(context.Background()); err != nil {
@@ -48,7 +37,7 @@ func run(_ context.Context) error {
 	f := gofakeit.New(20261125)
 	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	names := map[string]bool{}
-	var list []product
+	var list []catalog.Product
 	for c, category := range categories {
 		slug := strings.ReplaceAll(category, " ", "-")
 		for i := 0; i < productsPerCategory; i++ {
@@ -62,7 +51,7 @@ func run(_ context.Context) error {
 				stock = 0
 			}
 			at := start.Add(time.Duration(c*productsPerCategory+i) * time.Hour)
-			list = append(list, product{
+			list = append(list, catalog.Product{
 				ID:          fmt.Sprintf("%s-%03d", slug, i+1),
 				Name:        name,
 				Description: f.ProductDescription(),

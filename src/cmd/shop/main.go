@@ -70,7 +70,7 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 		return fmt.Errorf("catalog: %w", err)
 	}
 	defer catalogSvc.Close()
-	catalogLn, err := listen(ctx, catalogCfg.Host, p.Catalog)
+	catalogLn, err := platform.Listen(ctx, catalogCfg.Host, p.Catalog)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 		return fmt.Errorf("order: %w", err)
 	}
 	defer orderSvc.Close()
-	orderLn, err := listen(ctx, orderCfg.Host, p.Order)
+	orderLn, err := platform.Listen(ctx, orderCfg.Host, p.Order)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 		return fmt.Errorf("search: %w", err)
 	}
 	defer func() { _ = searchSvc.Close() }()
-	searchLn, err := listen(ctx, searchCfg.Host, p.Search)
+	searchLn, err := platform.Listen(ctx, searchCfg.Host, p.Search)
 	if err != nil {
 		return err
 	}
@@ -127,35 +127,53 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 	if err != nil {
 		return fmt.Errorf("frontend: %w", err)
 	}
-	frontendLn, err := listen(ctx, frontendCfg.Host, p.Frontend)
+	frontendLn, err := platform.Listen(ctx, frontendCfg.Host, p.Frontend)
 	if err != nil {
 		return err
 	}
 
 	fmt.Fprintf(stdout, "shop is running (Ctrl-C to stop)\n")
 	fmt.Fprintf(stdout, "  storefront http://localhost:%d/\n", p.Frontend)
-	fmt.Fprintf(stdout, "  catalog   http://localhost:%d/catalog\n", p.Catalog)
-	fmt.Fprintf(stdout, "  search    http://localhost:%d/search?q=mug\n", p.Search)
-	fmt.Fprintf(stdout, "  order     http://localhost:%d/ (POST /create-order, GET /orders/{id})\n", p.Order)
+	fmt.Fprintf(stdout, "  catalog    http://localhost:%d/catalog\n", p.Catalog)
+	fmt.Fprintf(stdout, "  search     http://localhost:%d/search?q=mug\n", p.Search)
+	fmt.Fprintf(stdout, "  order      http://localhost:%d/ (POST /create-order, GET /orders/{id})\n", p.Order)
 	fmt.Fprintf(stdout, "  admin token (catalog PUT/DELETE, POST /search/reindex): %s\n", environ["ADMIN_TOKEN"])
 
+	// Shutdown drains the services in the order they call each other: the
+	// storefront first, then order and search (which the storefront calls),
+	// then the catalog (which order calls for prices), so no request in
+	// flight loses a backend it still needs.
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return platform.Serve(gctx, catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout) })
+	frontendDrained := make(chan struct{})
+	g.Go(func() error {
+		defer close(frontendDrained)
+		return platform.Serve(gctx, frontendApp, frontendLn, frontendCfg.ShutdownTimeout)
+	})
+	orderDrained := make(chan struct{})
+	g.Go(func() error {
+		defer close(orderDrained)
+		return platform.Serve(doneWith(frontendDrained), orderSvc.App, orderLn, orderCfg.ShutdownTimeout)
+	})
+	g.Go(func() error {
+		return platform.Serve(doneWith(orderDrained), catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout)
+	})
 	g.Go(func() error { return catalogSvc.Run(gctx, bus) })
-	g.Go(func() error { return platform.Serve(gctx, searchSvc.App, searchLn, searchCfg.ShutdownTimeout) })
+	g.Go(func() error {
+		return platform.Serve(doneWith(frontendDrained), searchSvc.App, searchLn, searchCfg.ShutdownTimeout)
+	})
 	g.Go(func() error { return searchSvc.Run(gctx, bus) })
-	g.Go(func() error { return platform.Serve(gctx, orderSvc.App, orderLn, orderCfg.ShutdownTimeout) })
 	g.Go(func() error { return orderSvc.Run(gctx, bus) })
-	g.Go(func() error { return platform.Serve(gctx, frontendApp, frontendLn, frontendCfg.ShutdownTimeout) })
 	return g.Wait()
 }
 
-func listen(ctx context.Context, host string, port int) (net.Listener, error) {
-	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
-	if err != nil {
-		return nil, fmt.Errorf("listening on port %d: %w", port, err)
-	}
-	return ln, nil
+// doneWith returns a context that ends when ch is closed.
+func doneWith(ch <-chan struct{}) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-ch
+		cancel()
+	}()
+	return ctx
 }
 
 // localURL is how one in-process service reaches another on ln: over

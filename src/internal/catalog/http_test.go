@@ -5,17 +5,16 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
+	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
 
 const testToken = "test-admin-token"
@@ -222,21 +221,9 @@ func TestAdminRejectsBadBodies(t *testing.T) {
 // this goes through a real listener.
 func TestAdminRejectsOversizedBody(t *testing.T) {
 	app := newTestApp(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- platform.Serve(ctx, app, ln, time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	url := testenv.Serve(t, app)
 
-	req, _ := http.NewRequest("PUT", "http://"+ln.Addr().String()+"/catalog/kettle-1",
+	req, _ := http.NewRequest("PUT", url+"/catalog/kettle-1",
 		strings.NewReader(`{"name":"`+strings.Repeat("x", 5000)+`"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+testToken)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"fmt"
-	"io/fs"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -23,11 +21,7 @@ var migrations embed.FS
 // Migrate brings the catalog schema, outbox included, up to date. Several
 // replicas may call it at once: the migrations run under an advisory lock.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("catalog migrations: %w", err)
-	}
-	if err := pg.Migrate(ctx, pool, sub, "catalog_schema_migrations", logger); err != nil {
+	if err := pg.Migrate(ctx, pool, migrations, "catalog_schema_migrations", logger); err != nil {
 		return err
 	}
 	return outbox.Migrate(ctx, pool, logger)

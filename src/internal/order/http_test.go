@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
+	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
 
 // catalogServer answers GET /catalog/{id} from products, like the catalog.
@@ -48,20 +48,7 @@ func newTestApp(t *testing.T, catalogURL string) (testApp, *outbox.Memory) {
 	box := &outbox.Memory{}
 	app := platform.NewApp("order", base.Base, slog.New(slog.DiscardHandler), platform.NewRegistry(), nil)
 	Routes(app, placer{store: NewMemoryStore(box), prices: NewCatalogClient(catalogURL, time.Second), metrics: NewMetrics(platform.NewRegistry())})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- platform.Serve(ctx, app, ln, time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
-	return testApp{url: "http://" + ln.Addr().String()}, box
+	return testApp{url: testenv.Serve(t, app)}, box
 }
 
 func (a testApp) get(t *testing.T, path string) *http.Response {

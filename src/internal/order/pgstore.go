@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
@@ -21,11 +20,7 @@ var migrations embed.FS
 
 // Migrate brings the order schema, outbox included, up to date.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("order migrations: %w", err)
-	}
-	if err := pg.Migrate(ctx, pool, sub, "order_schema_migrations", logger); err != nil {
+	if err := pg.Migrate(ctx, pool, migrations, "order_schema_migrations", logger); err != nil {
 		return err
 	}
 	return outbox.Migrate(ctx, pool, logger)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,4 +116,13 @@ func Serve(ctx context.Context, app *fiber.App, ln net.Listener, timeout time.Du
 		return fmt.Errorf("shutting down http: %w", err)
 	}
 	return <-errc
+}
+
+// Listen opens the TCP listener a service serves on.
+func Listen(ctx context.Context, host string, port int) (net.Listener, error) {
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s port %d: %w", host, port, err)
+	}
+	return ln, nil
 }

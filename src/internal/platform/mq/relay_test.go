@@ -2,9 +2,11 @@ package mq
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -105,5 +107,44 @@ func eachOutbox(t *testing.T, fn func(t *testing.T, box Outbox, insert func(even
 		t.Parallel()
 		box, insert := newPostgresOutbox(t)
 		fn(t, box, insert)
+	})
+}
+
+// Retries of events nobody takes must not hold back the events behind them:
+// a relay claims fresh events before due retries.
+func TestRelayClaimsFreshEventsBeforeRetries(t *testing.T) {
+	eachOutbox(t, func(t *testing.T, box Outbox, insert func(events.Envelope)) {
+		ctx := context.Background()
+		for i := range 3 {
+			insert(newEvent(t, events.StockRejected, i))
+		}
+		refuse := func(_ context.Context, list []events.Envelope) []error {
+			errs := make([]error, len(list))
+			for i := range errs {
+				errs[i] = errors.New("nack")
+			}
+			return errs
+		}
+		if n, err := box.Relay(ctx, 10, refuse); n != 3 || err != nil {
+			t.Fatalf("first relay claimed %d, %v; want the 3 events", n, err)
+		}
+		fresh := newEvent(t, events.OrderCreated, 9)
+		insert(fresh)
+		time.Sleep(300 * time.Millisecond) // the refused events' first retry is due after 100 ms
+
+		var claimed []events.Envelope
+		accept := func(_ context.Context, list []events.Envelope) []error {
+			claimed = append(claimed, list...)
+			return make([]error, len(list))
+		}
+		if _, err := box.Relay(ctx, 1, accept); err != nil {
+			t.Fatal(err)
+		}
+		if len(claimed) != 1 || claimed[0].ID != fresh.ID {
+			t.Fatalf("relay claimed %v before the fresh event %s", claimed, fresh.ID)
+		}
+		if n, err := box.Relay(ctx, 10, accept); n != 3 || err != nil {
+			t.Fatalf("the due retries were not claimed next: %d, %v", n, err)
+		}
 	})
 }

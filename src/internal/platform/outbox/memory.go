@@ -63,13 +63,16 @@ func (m *Memory) Relay(ctx context.Context, limit int, publish PublishFunc) (int
 	m.init()
 	now := time.Now()
 	var batch []*memEntry
-	for _, e := range m.pending {
-		if len(batch) == limit {
-			break
-		}
-		if !e.claimed && !e.due.After(now) {
-			e.claimed = true
-			batch = append(batch, e)
+	// Fresh events first, then due retries, as Postgres.Relay claims them.
+	for _, retries := range []bool{false, true} {
+		for _, e := range m.pending {
+			if len(batch) == limit {
+				break
+			}
+			if !e.claimed && !e.due.After(now) && (e.attempts > 0) == retries {
+				e.claimed = true
+				batch = append(batch, e)
+			}
 		}
 	}
 	m.mu.Unlock()

@@ -9,7 +9,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
@@ -24,11 +23,7 @@ var migrations embed.FS
 
 // Migrate creates the outbox table in the service's database.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("outbox migrations: %w", err)
-	}
-	return pg.Migrate(ctx, pool, sub, "outbox_schema_migrations", logger)
+	return pg.Migrate(ctx, pool, migrations, "outbox_schema_migrations", logger)
 }
 
 // Insert writes e to the outbox inside tx.

@@ -32,17 +32,20 @@ type claimed struct {
 	attempts int
 }
 
-// Relay claims up to limit due events, oldest first, publishes them, and
-// records the outcome, all in one transaction that holds the rows' locks:
+// Relay claims up to limit due events, fresh ones before retries and each
+// group oldest first, publishes them, and records the outcome, all in one
+// transaction that holds the rows' locks:
 // relays in other replicas skip the locked rows (FOR UPDATE SKIP LOCKED)
-// instead of publishing them twice. It returns how many it claimed.
+// instead of publishing them twice. Fresh events go first so a pile of
+// retries (events no queue is bound to yet, say) cannot delay the saga's
+// events behind them. It returns how many it claimed.
 func (p *Postgres) Relay(ctx context.Context, limit int, publish PublishFunc) (int, error) {
 	var n int
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT envelope, attempts FROM outbox
 			WHERE sent_at IS NULL AND next_attempt_at <= now()
-			ORDER BY created_at, id LIMIT $1
+			ORDER BY attempts > 0, created_at, id LIMIT $1
 			FOR UPDATE SKIP LOCKED`, limit)
 		if err != nil {
 			return err

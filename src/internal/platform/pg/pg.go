@@ -89,10 +89,15 @@ func Open(ctx context.Context, c Config, logger *slog.Logger) (*pgxpool.Pool, er
 	}
 }
 
-// Migrate applies the SQL migrations in fsys (goose format). A PostgreSQL
-// advisory lock serialises replicas that start at the same time; table names
-// the version table so services sharing a database do not collide.
+// Migrate applies the SQL migrations (goose format) in the migrations
+// directory of fsys. A PostgreSQL advisory lock serialises replicas that
+// start at the same time; table names the version table so services sharing
+// a database do not collide.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, table string, logger *slog.Logger) error {
+	fsys, err := fs.Sub(fsys, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrations of %s: %w", table, err)
+	}
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
 		return fmt.Errorf("creating migration lock: %w", err)

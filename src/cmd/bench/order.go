@@ -1,0 +1,470 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/shop-platform/shop/src/internal/catalog"
+	"github.com/shop-platform/shop/src/internal/events"
+	"github.com/shop-platform/shop/src/internal/order"
+	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/loadtest"
+	"github.com/shop-platform/shop/src/internal/platform/mq"
+)
+
+// Settings of the order scenario.
+const (
+	orderRunTime   = 5 * time.Second
+	orderRounds    = 3
+	orderPoolConns = "16"
+	sagaRate       = 100.0
+	sagaRunTime    = 20 * time.Second
+	benchStock     = 10_000_000
+)
+
+// orderClients are the client counts both the service and pgbench are run at.
+var orderClients = []int{16, 64}
+
+// benchOrder measures POST /create-order on PostgreSQL next to pgbench
+// running the same two-row transaction (the order and its outbox event) on
+// the same database, then the created->confirmed latency of the whole saga
+// over RabbitMQ at a fixed rate.
+func benchOrder(ctx context.Context) error {
+	pgbench, err := exec.LookPath("pgbench")
+	if err != nil {
+		return errors.New("pgbench not found: install the Debian package postgresql-client (apt-get install postgresql-client)")
+	}
+	catalogSvc, catalogURL, stopCatalog, err := startBenchCatalog(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopCatalog()
+
+	dbURL, err := freshDatabase(ctx, "shop_bench_order")
+	if err != nil {
+		return err
+	}
+	// The HTTP path alone: the service's relay does not run in this phase.
+	_, orderURL, stopOrder, err := startBenchOrder(ctx, dbURL, catalogURL)
+	if err != nil {
+		return err
+	}
+	defer stopOrder()
+
+	fmt.Printf("POST /create-order (2 lines, prices from the catalog over HTTP), order pool %s connections; median of %d alternating %s runs each; relay not running\n",
+		orderPoolConns, orderRounds, orderRunTime)
+	fmt.Printf("pgbench: the same INSERT orders + INSERT outbox transaction (-M prepared), same database, same client counts\n\n")
+	_ = createOrders(ctx, orderURL, 16, 0, orderRunTime/2) // warm-up: connections, caches, statement cache
+	script, err := pgbenchScript(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("| clients | order service | pgbench (2-row tx) | ratio | service p50 | service p99 | errors |\n|---|---|---|---|---|---|---|\n")
+	var firstErrs []string
+	for _, c := range orderClients {
+		// Short runs of each side alternate and the medians are compared,
+		// so a burst of load from other processes hits both alike.
+		var shops []loadtest.Result
+		var tpss []float64
+		for range orderRounds {
+			r := createOrders(ctx, orderURL, c, 0, orderRunTime)
+			if r.FirstErr != nil {
+				firstErrs = append(firstErrs, fmt.Sprintf("%d clients: %v", c, r.FirstErr))
+			}
+			tps, err := runPgbench(ctx, pgbench, script, dbURL, c)
+			if err != nil {
+				return err
+			}
+			shops, tpss = append(shops, r), append(tpss, tps)
+		}
+		slices.SortFunc(shops, func(a, b loadtest.Result) int { return cmp.Compare(a.RPS(), b.RPS()) })
+		slices.Sort(tpss)
+		shop, tps := shops[orderRounds/2], tpss[orderRounds/2]
+		fmt.Printf("| %d | %.0f orders/s | %.0f tx/s | %.2f | %s | %s | %d |\n", c, shop.RPS(), tps, shop.RPS()/tps,
+			shop.Percentile(50).Round(time.Microsecond), shop.Percentile(99).Round(time.Microsecond), shop.Errors)
+	}
+	for _, e := range firstErrs {
+		fmt.Printf("\nfirst error at %s", e)
+	}
+	fmt.Printf("\nratio target >= 0.5\n\n")
+	stopOrder()
+	return benchSaga(ctx, catalogSvc, catalogURL)
+}
+
+// startBenchCatalog serves a catalog on its own fresh database, with
+// products that have stock enough for every order of the run.
+func startBenchCatalog(ctx context.Context) (*catalog.Service, string, func(), error) {
+	dbURL, err := freshDatabase(ctx, "shop_bench_order_catalog")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	// A small pool: prices come from its cache, and pgbench at 64 clients
+	// needs room under the server's max_connections.
+	cfg, err := platform.LoadConfig[catalog.Config](map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "4"})
+	if err != nil {
+		return nil, "", nil, err
+	}
+	svc, err := catalog.Open(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, "", nil, err
+	}
+	for _, id := range benchProducts {
+		in := catalog.ProductInput{Name: "Bench " + id, Category: "bench", PriceCents: 1999, Currency: "USD", Stock: benchStock}
+		if _, _, err := svc.Store.Upsert(ctx, id, in); err != nil {
+			svc.Close()
+			return nil, "", nil, err
+		}
+	}
+	url, stop, err := serve(ctx, svc.App)
+	if err != nil {
+		svc.Close()
+		return nil, "", nil, err
+	}
+	return svc, url, func() { stop(); svc.Close() }, nil
+}
+
+var benchProducts = []string{"bench-widget-a", "bench-widget-b"}
+
+// startBenchOrder opens an order service on dbURL and serves it; stop is
+// safe to call twice.
+func startBenchOrder(ctx context.Context, dbURL, catalogURL string) (*order.Service, string, func(), error) {
+	cfg, err := platform.LoadConfig[order.Config](map[string]string{
+		"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": orderPoolConns, "CATALOG_URL": catalogURL,
+	})
+	if err != nil {
+		return nil, "", nil, err
+	}
+	svc, err := order.Open(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, "", nil, err
+	}
+	url, stopServe, err := serve(ctx, svc.App)
+	if err != nil {
+		svc.Close()
+		return nil, "", nil, err
+	}
+	stopped := false
+	return svc, url, func() {
+		if !stopped {
+			stopped = true
+			stopServe()
+			svc.Close()
+		}
+	}, nil
+}
+
+// benchOrderBody is the order every bench request places: two lines of
+// products with plenty of stock, so the saga confirms them all.
+var benchOrderBody = mustJSON(map[string]any{
+	"customer": map[string]any{"email": "bench@example.com", "name": "Bench Customer",
+		"address": map[string]any{"line1": "1 Load Street", "line2": "", "city": "Leeds", "postal_code": "LS1 1AA", "country": "GB"}},
+	"items": []map[string]any{{"product_id": benchProducts[0], "quantity": 1}, {"product_id": benchProducts[1], "quantity": 2}},
+})
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// createOrders drives POST /create-order; rate 0 is closed loop.
+func createOrders(ctx context.Context, base string, clients int, rate float64, d time.Duration) loadtest.Result {
+	client := loadtest.NewClient(clients)
+	return loadtest.Run(ctx, loadtest.Options{Concurrency: clients, Duration: d, Rate: rate, Do: func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/create-order", bytes.NewReader(benchOrderBody))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = resp.Body.Close() }()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusAccepted {
+			return fmt.Errorf("POST /create-order: status %d %s", resp.StatusCode, body)
+		}
+		return nil
+	}})
+}
+
+// pgbenchScript writes, to a temporary directory, a pgbench script of the
+// transaction the order service commits for one order: the orders row and
+// the outbox row, with the JSON values of a real order the warm-up stored,
+// so column shapes and sizes match.
+func pgbenchScript(ctx context.Context, dbURL string) (string, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	var customer, items, envelope, eventType, currency string
+	var total int64
+	err = conn.QueryRow(ctx, `SELECT o.customer::text, o.items::text, o.total_cents, o.currency, e.envelope::text, e.type
+		FROM orders o JOIN outbox e ON e.envelope->'data'->>'order_id' = o.id::text LIMIT 1`).
+		Scan(&customer, &items, &total, &currency, &envelope, &eventType)
+	if err != nil {
+		return "", fmt.Errorf("reading a stored order to copy: %w", err)
+	}
+	lits := make([]string, 3)
+	for i, raw := range []string{customer, items, envelope} {
+		if lits[i], err = pgbenchJSON(raw); err != nil {
+			return "", err
+		}
+	}
+	script := fmt.Sprintf(`BEGIN;
+INSERT INTO orders (id, status, reason, customer, items, total_cents, currency, idempotency_key, request_hash, created_at, updated_at) VALUES (gen_random_uuid(), 'pending', '', %s::jsonb, %s::jsonb, %d, '%s', NULL, NULL, now(), now());
+INSERT INTO outbox (id, type, envelope, created_at) VALUES (gen_random_uuid(), '%s', %s::jsonb, now());
+END;
+`, lits[0], lits[1], total, currency, eventType, lits[2])
+	dir, err := os.MkdirTemp("", "shop-bench-order-")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "order.sql")
+	return path, os.WriteFile(path, []byte(script), 0o600)
+}
+
+// pgbenchJSON turns a JSON document into an SQL literal pgbench leaves
+// alone: pgbench takes ":name" for a variable, so colons inside strings
+// become \u003a and a space follows every other colon. The document's value,
+// and so its jsonb, does not change; the function checks that it did not.
+func pgbenchJSON(raw string) (string, error) {
+	var b strings.Builder
+	inString, escaped := false, false
+	for _, r := range raw {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && r == '\\':
+			escaped = true
+		case r == '"':
+			inString = !inString
+		case r == ':' && inString:
+			b.WriteString(`\u003a`)
+			continue
+		case r == ':':
+			b.WriteString(": ")
+			continue
+		}
+		b.WriteRune(r)
+	}
+	var want, got any
+	if err := json.Unmarshal([]byte(raw), &want); err != nil {
+		return "", fmt.Errorf("stored JSON: %w", err)
+	}
+	if err := json.Unmarshal([]byte(b.String()), &got); err != nil {
+		return "", fmt.Errorf("rewriting JSON for pgbench: %w", err)
+	}
+	if !reflect.DeepEqual(want, got) {
+		return "", errors.New("rewriting JSON for pgbench changed its value")
+	}
+	return "'" + strings.ReplaceAll(b.String(), "'", "''") + "'", nil
+}
+
+var tpsLine = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+
+// runPgbench runs script at clients connections for orderRunTime and
+// returns its transactions per second.
+func runPgbench(ctx context.Context, pgbench, script, dbURL string, clients int) (float64, error) {
+	threads := min(clients, 2)
+	var out []byte
+	var err error
+	// Other processes share the server's connections: when they briefly
+	// hold too many for pgbench's clients, try again.
+	for try := 1; ; try++ {
+		cmd := exec.CommandContext(ctx, pgbench, "-n", "-M", "prepared", "-f", script,
+			"-c", strconv.Itoa(clients), "-j", strconv.Itoa(threads), "-T", strconv.Itoa(int(orderRunTime.Seconds())), dbURL)
+		out, err = cmd.CombinedOutput()
+		if err == nil {
+			break
+		}
+		if try == 5 || !bytes.Contains(out, []byte("too many clients")) {
+			return 0, fmt.Errorf("pgbench at %d clients: %w\n%s", clients, err, out)
+		}
+		time.Sleep(2 * time.Second)
+	}
+	m := tpsLine.FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("pgbench printed no tps:\n%s", out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+// benchSaga runs the whole saga (order and catalog services, their relays
+// and consumers, RabbitMQ) and measures, per order, the time from its
+// creation to its final state as the database records them.
+func benchSaga(ctx context.Context, catalogSvc *catalog.Service, catalogURL string) error {
+	amqpURL := os.Getenv("BENCH_AMQP_URL")
+	if amqpURL == "" {
+		amqpURL = "amqp://guest:guest@127.0.0.1:5672/"
+	}
+	probe, err := amqp.Dial(amqpURL)
+	if err != nil {
+		return fmt.Errorf("RabbitMQ at %s (BENCH_AMQP_URL): %w", platform.Secret(amqpURL), err)
+	}
+	_ = probe.Close()
+	suffix := strconv.FormatInt(time.Now().UnixNano(), 36)
+	broker := mq.Config{URL: platform.Secret(amqpURL), Exchange: "bench.events." + suffix, QueuePrefix: "bench-" + suffix + "."}
+	defer deleteBrokerObjects(amqpURL, broker)
+
+	dbURL, err := freshDatabase(ctx, "shop_bench_order_saga")
+	if err != nil {
+		return err
+	}
+	orderSvc, orderURL, stopOrder, err := startBenchOrder(ctx, dbURL, catalogURL)
+	if err != nil {
+		return err
+	}
+	defer stopOrder()
+
+	runCtx, stopRun := context.WithCancel(ctx)
+	done := make(chan error, 3)
+	buses := []mq.Bus{}
+	defer func() {
+		stopRun()
+		for range buses {
+			if err := <-done; err != nil {
+				fmt.Fprintln(os.Stderr, "bench: saga service:", err)
+			}
+		}
+		for _, b := range buses {
+			_ = b.Close()
+		}
+	}()
+	services := map[string]func(context.Context, mq.Bus) error{"order": orderSvc.Run, "catalog": catalogSvc.Run, "search": productSink}
+	for name, run := range services {
+		bus, err := mq.Open(broker, mq.Options{ConnectionName: name})
+		if err != nil {
+			return err
+		}
+		buses = append(buses, bus)
+		go func() { done <- run(runCtx, bus) }()
+	}
+
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	// Warm-up: the consumers have declared their queues and the first
+	// orders went all the way through before measuring.
+	if r := createOrders(ctx, orderURL, 16, sagaRate, 2*time.Second); r.FirstErr != nil {
+		return fmt.Errorf("warm-up: %w", r.FirstErr)
+	}
+	if err := waitSettled(ctx, conn, time.Minute); err != nil {
+		return err
+	}
+	start := time.Now()
+	load := createOrders(ctx, orderURL, 32, sagaRate, sagaRunTime)
+	if err := waitSettled(ctx, conn, time.Minute); err != nil {
+		return err
+	}
+	var n, confirmed int
+	var p50, p99, worst float64
+	err = conn.QueryRow(ctx, `
+		WITH l AS (SELECT status, EXTRACT(EPOCH FROM updated_at - created_at) * 1000 AS ms FROM orders WHERE created_at >= $1)
+		SELECT count(*), count(*) FILTER (WHERE status = 'confirmed'),
+			percentile_disc(0.5) WITHIN GROUP (ORDER BY ms), percentile_disc(0.99) WITHIN GROUP (ORDER BY ms), max(ms) FROM l`,
+		start).Scan(&n, &confirmed, &p50, &p99, &worst)
+	if err != nil {
+		return fmt.Errorf("reading latencies: %w", err)
+	}
+	fmt.Printf("saga on PostgreSQL + RabbitMQ (order, catalog, a no-op search consumer): %.0f orders/s open loop for %s; created_at -> updated_at (final state) per order\n\n", sagaRate, sagaRunTime)
+	fmt.Printf("| orders | confirmed | p50 | p99 | max | create-order HTTP p50 | p99 | errors |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| %d | %d | %.1f ms | %.1f ms | %.1f ms | %s | %s | %d |\n", n, confirmed, p50, p99, worst,
+		load.Percentile(50).Round(time.Microsecond), load.Percentile(99).Round(time.Microsecond), load.Errors)
+	if load.FirstErr != nil {
+		fmt.Printf("\nfirst error: %v\n", load.FirstErr)
+	}
+	fmt.Printf("\ncreated->confirmed p99 target <= 250 ms\n")
+	return nil
+}
+
+// productSinkQueue names the stand-in's queue (its dead-letter queue is
+// durable and deleted after the run).
+const productSinkQueue = "search.bench"
+
+// productSink stands in for the search service, the consumer of the
+// catalog's product events (a reservation changes its products' stock):
+// without one bound, those events are unroutable and the catalog's relay
+// retries them, oldest first, ahead of the stock outcomes.
+func productSink(ctx context.Context, bus mq.Bus) error {
+	err := bus.Subscribe(ctx, mq.Subscription{
+		Queue: productSinkQueue, PerReplica: true, Types: []string{events.ProductUpserted, events.ProductDeleted},
+		Handler: func(context.Context, events.Envelope) error { return nil },
+	})
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// waitSettled waits until no order is pending.
+func waitSettled(ctx context.Context, conn *pgx.Conn, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		var pending int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM orders WHERE status = 'pending'`).Scan(&pending); err != nil {
+			return err
+		}
+		if pending == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d orders still pending after %s", pending, limit)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// deleteBrokerObjects removes the run's durable queues and exchanges.
+func deleteBrokerObjects(amqpURL string, broker mq.Config) {
+	conn, err := amqp.Dial(amqpURL)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: cleaning up the broker:", err)
+		return
+	}
+	defer func() { _ = conn.Close() }()
+	// A failed operation closes its channel: one channel each.
+	do := func(op func(ch *amqp.Channel) error) {
+		if ch, err := conn.Channel(); err == nil {
+			_ = op(ch)
+			_ = ch.Close()
+		}
+	}
+	for _, q := range []string{catalog.ReserveQueue, order.SettleQueue, productSinkQueue} {
+		for _, name := range []string{broker.QueuePrefix + q, broker.QueuePrefix + q + ".dlq"} {
+			do(func(ch *amqp.Channel) error { _, err := ch.QueueDelete(name, false, false, false); return err })
+		}
+	}
+	for _, x := range []string{broker.Exchange, broker.Exchange + ".dlx"} {
+		do(func(ch *amqp.Channel) error { return ch.ExchangeDelete(x, false, false) })
+	}
+}
