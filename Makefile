@@ -34,6 +34,7 @@ FUZZTIME ?= 5s
 test-fuzz: ## Fuzz each target for FUZZTIME beyond its committed seed corpus.
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeJSONBytes$$' -fuzztime=$(FUZZTIME) ./src/internal/platform
 	$(GO) test -run='^$$' -fuzz='^FuzzParseCreateRequest$$' -fuzztime=$(FUZZTIME) ./src/internal/order
+	$(GO) test -run='^$$' -fuzz='^FuzzSearchText$$' -fuzztime=$(FUZZTIME) ./src/internal/search
 
 .PHONY: fmt
 fmt: ## Format the Go code.

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/signal"
@@ -45,6 +46,9 @@ func main() {
 }
 
 func run(ctx context.Context, environ map[string]string, stdout io.Writer) error {
+	// The runner fills in settings of its own (ports, URLs, a token); the
+	// caller's map stays as it was.
+	environ = maps.Clone(environ)
 	delete(environ, "PORT")
 	var p ports
 	if err := env.ParseWithOptions(&p, env.Options{Environment: environ}); err != nil {
