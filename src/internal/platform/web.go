@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ansrivas/fiberprometheus/v2"
+	gojson "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
@@ -38,6 +39,9 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 		WriteTimeout:          base.WriteTimeout,
 		IdleTimeout:           base.IdleTimeout,
 		DisableStartupMessage: true,
+		// goccy/go-json encodes the same JSON as encoding/json in a fraction
+		// of the time; listings spend most of their CPU there.
+		JSONEncoder: gojson.Marshal,
 		// Path parameters arrive decoded, so "%20" is a space to handlers.
 		UnescapePath: true,
 		// Errors raised before the middleware chain runs (body too large,
