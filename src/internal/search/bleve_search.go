@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Boosts of the relevance model, shared by both backends: the name counts
@@ -31,17 +33,21 @@ const (
 
 // Search implements Backend.
 func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
-	req := bleve.NewSearchRequestOptions(bleveQuery(q), q.PageSize, q.Offset(), false)
+	terms, err := e.withoutNeedlessFuzz(Terms(q.Text))
+	if err != nil {
+		return Result{}, err
+	}
+	req := bleve.NewSearchRequestOptions(bleveQuery(q, terms), q.PageSize, q.Offset(), false)
 	req.Fields = []string{"id", "name", "category", "price_cents", "currency", "image"}
 	req.SortBy(bleveSort(q.Sort))
-	if len(Terms(q.Text)) > 0 {
+	if len(terms) > 0 {
 		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
 		req.Highlight.AddField("name")
 	}
-	req.AddFacet("category", bleve.NewFacetRequest("category", 100))
-	// A terms facet on the precomputed range: a numeric range facet would
-	// decode every prefix-coded term of price_cents for every hit.
-	req.AddFacet("price", bleve.NewFacetRequest("price_range", len(PriceRanges())))
+	// One terms facet on category and price range together: bleve reads the
+	// doc values of every hit for each facet field, and that reading was
+	// the largest cost of a query.
+	req.AddFacet(facetField, bleve.NewFacetRequest(facetField, allFacetTerms))
 
 	res, err := e.alias.SearchInContext(ctx, req)
 	if err != nil {
@@ -54,8 +60,57 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 	for _, m := range res.Hits {
 		out.Hits = append(out.Hits, bleveHit(m))
 	}
-	out.Facets = bleveFacets(res.Facets)
+	out.Facets = bleveFacets(res.Facets[facetField])
 	return out, nil
+}
+
+// withoutNeedlessFuzz drops the typo tolerance of words the name field
+// holds exactly (after English analysis): a word that is spelled as in some
+// product name is taken as meant, and its fuzzy clause, which builds a
+// Levenshtein automaton and walks the dictionary, was a fifth of a query's
+// cost. A misspelled word still matches names within its edit distance.
+func (e *Embedded) withoutNeedlessFuzz(terms []Term) ([]Term, error) {
+	if !slices.ContainsFunc(terms, func(t Term) bool { return t.Fuzziness > 0 }) {
+		return terms, nil
+	}
+	e.mu.Lock()
+	adv, err := e.live.Advanced()
+	var r index.IndexReader
+	if err == nil {
+		r, err = adv.Reader()
+	}
+	e.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("reading the embedded index: %w", err)
+	}
+	defer r.Close() //nolint:errcheck // a snapshot reader only drops a reference
+	rc, ok := r.(index.IndexReaderContains)
+	if !ok {
+		return terms, nil
+	}
+	dict, err := rc.FieldDictContains("name")
+	if err != nil {
+		return nil, fmt.Errorf("reading the name dictionary: %w", err)
+	}
+	out := slices.Clone(terms)
+	for i, t := range out {
+		if t.Fuzziness > 0 && e.inDictionary(dict, t.Text) {
+			out[i].Fuzziness = 0
+		}
+	}
+	return out, nil
+}
+
+// inDictionary reports whether every token of word, analysed as names are,
+// is a term of dict.
+func (e *Embedded) inDictionary(dict index.FieldDictContains, word string) bool {
+	tokens := e.english.Analyze([]byte(word))
+	for _, tok := range tokens {
+		if found, err := dict.Contains(tok.Term); err != nil || !found {
+			return false
+		}
+	}
+	return len(tokens) > 0
 }
 
 func bleveHit(m *search.DocumentMatch) Hit {
@@ -82,22 +137,25 @@ func bleveHit(m *search.DocumentMatch) Hit {
 	return h
 }
 
-func bleveFacets(fr search.FacetResults) Facets {
+func bleveFacets(fr *search.FacetResult) Facets {
 	out := Facets{Category: []CategoryCount{}, Price: PriceRanges()}
-	if c := fr["category"]; c != nil && c.Terms != nil {
-		for _, t := range c.Terms.Terms() {
-			out.Category = append(out.Category, CategoryCount{Value: t.Term, Count: t.Count})
-		}
+	if fr == nil || fr.Terms == nil {
+		return out
+	}
+	categories := map[string]int{}
+	ranges := map[string]int{}
+	for _, t := range fr.Terms.Terms() {
+		category, price, _ := strings.Cut(t.Term, facetSeparator)
+		categories[category] += t.Count
+		ranges[price] += t.Count
+	}
+	for value, count := range categories {
+		out.Category = append(out.Category, CategoryCount{Value: value, Count: count})
 	}
 	sortCategories(out.Category)
-	if p := fr["price"]; p != nil && p.Terms != nil {
-		counts := map[string]int{}
-		for _, t := range p.Terms.Terms() {
-			counts[t.Term] = t.Count
-		}
-		for i := range out.Price {
-			out.Price[i].Count = counts[rangeName(out.Price[i])]
-		}
+	out.Category = out.Category[:min(len(out.Category), maxCategoryFacets)]
+	for i := range out.Price {
+		out.Price[i].Count = ranges[rangeName(out.Price[i])]
 	}
 	return out
 }
@@ -121,9 +179,8 @@ func bleveSort(s string) []string {
 
 // bleveQuery is the relevance model of Terms and the boosts above, plus the
 // filters, which narrow the hits without changing scores.
-func bleveQuery(q Query) query.Query {
+func bleveQuery(q Query, terms []Term) query.Query {
 	b := bleve.NewBooleanQuery()
-	terms := Terms(q.Text)
 	if len(terms) == 0 {
 		b.AddMust(bleve.NewMatchAllQuery())
 	}

@@ -112,7 +112,7 @@ func esAggs() map[string]any {
 		ranges = append(ranges, spec)
 	}
 	return map[string]any{
-		"category": map[string]any{"terms": map[string]any{"field": "category", "size": 100}},
+		"category": map[string]any{"terms": map[string]any{"field": "category", "size": maxCategoryFacets}},
 		"price":    map[string]any{"range": map[string]any{"field": "price_cents", "ranges": ranges}},
 	}
 }

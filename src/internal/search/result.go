@@ -40,6 +40,9 @@ type Facets struct {
 	Price    []PriceCount    `json:"price"`
 }
 
+// maxCategoryFacets is how many categories the category facet lists at most.
+const maxCategoryFacets = 100
+
 // CategoryCount is one category facet value.
 type CategoryCount struct {
 	Value string `json:"value"`
