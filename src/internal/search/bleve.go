@@ -16,6 +16,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Analyzer names, shared with the Elasticsearch mapping: shop_en is English
@@ -54,9 +55,15 @@ type Embedded struct {
 	mapping mapping.IndexMapping
 	english analysis.Analyzer // how names are analysed, for dictionary lookups
 	alias   bleve.IndexAlias
-	mu      sync.Mutex // guards live
-	live    bleve.Index
 	closed  atomic.Bool
+
+	liveMu sync.RWMutex // guards live; whoever changes it also holds mu
+	live   bleve.Index
+
+	mu      sync.Mutex          // serialises writes; guards the fields below
+	docs    map[string]Doc      // the products of live, to index them again
+	written map[string]struct{} // ids written one by one since live was last one segment
+	writes  int                 // single writes since the last compaction
 }
 
 // NewEmbedded returns an empty in-memory index.
@@ -73,7 +80,10 @@ func NewEmbedded() (*Embedded, error) {
 	if english == nil {
 		return nil, fmt.Errorf("the %s analyzer is not defined", analyzerEnglish)
 	}
-	return &Embedded{mapping: m, english: english, alias: bleve.NewIndexAlias(idx), live: idx}, nil
+	return &Embedded{
+		mapping: m, english: english, alias: bleve.NewIndexAlias(idx), live: idx,
+		docs: map[string]Doc{}, written: map[string]struct{}{},
+	}, nil
 }
 
 // newBleveIndex makes an in-memory scorch index.
@@ -151,22 +161,6 @@ func (e *Embedded) Name() string { return "embedded" }
 // Prepare implements Backend: NewEmbedded made the index.
 func (e *Embedded) Prepare(context.Context) error { return nil }
 
-// Upsert implements Backend.
-func (e *Embedded) Upsert(_ context.Context, d Doc) error {
-	if err := e.alias.Index(d.ID, bleveDocOf(d)); err != nil {
-		return fmt.Errorf("indexing product %s: %w", d.ID, err)
-	}
-	return nil
-}
-
-// Delete implements Backend.
-func (e *Embedded) Delete(_ context.Context, id string) error {
-	if err := e.alias.Delete(id); err != nil {
-		return fmt.Errorf("removing product %s: %w", id, err)
-	}
-	return nil
-}
-
 // Count implements Backend.
 func (e *Embedded) Count(context.Context) (int, error) {
 	n, err := e.alias.DocCount()
@@ -192,64 +186,24 @@ func (e *Embedded) Close() error {
 	e.closed.Store(true)
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.liveMu.Lock()
+	defer e.liveMu.Unlock()
 	return e.live.Close()
 }
 
-// NewBuild implements Backend.
-func (e *Embedded) NewBuild(context.Context) (Build, error) {
-	idx, err := newBleveIndex(e.mapping)
+// reader opens a snapshot of the live index; the caller closes it. A
+// snapshot holds its segments, so it stays readable after a swap closes
+// the index it came from.
+func (e *Embedded) reader() (index.IndexReader, error) {
+	e.liveMu.RLock()
+	defer e.liveMu.RUnlock()
+	adv, err := e.live.Advanced()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading the embedded index: %w", err)
 	}
-	return &embeddedBuild{owner: e, idx: idx, batch: idx.NewBatch()}, nil
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("reading the embedded index: %w", err)
+	}
+	return r, nil
 }
-
-// embeddedBuild fills a new bleve index with one batch, written at Commit:
-// each batch becomes a segment, the in-memory index never merges segments,
-// and every query pays per segment (a dictionary lookup per clause, a
-// Levenshtein walk per fuzzy word), so one batch answers twice as fast as
-// 500-document batches.
-type embeddedBuild struct {
-	owner *Embedded
-	idx   bleve.Index
-	batch *bleve.Batch
-}
-
-func (b *embeddedBuild) Add(_ context.Context, d Doc) error {
-	if err := b.batch.Index(d.ID, bleveDocOf(d)); err != nil {
-		return fmt.Errorf("indexing product %s: %w", d.ID, err)
-	}
-	return nil
-}
-
-// Commit implements Build. Later operations on an id replace earlier ones in
-// a bleve batch, so the changes keep their order.
-func (b *embeddedBuild) Commit(_ context.Context, changes []Change) error {
-	for _, c := range changes {
-		if c.Doc != nil {
-			if err := b.batch.Index(c.Doc.ID, bleveDocOf(*c.Doc)); err != nil {
-				return fmt.Errorf("indexing product %s: %w", c.Doc.ID, err)
-			}
-		} else {
-			b.batch.Delete(c.DeleteID)
-		}
-	}
-	if err := b.idx.Batch(b.batch); err != nil {
-		return fmt.Errorf("writing the index: %w", err)
-	}
-	b.batch.Reset()
-	o := b.owner
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	old := o.live
-	// Swap waits for searches in flight on the old index, so closing it
-	// afterwards cannot break one.
-	o.alias.Swap([]bleve.Index{b.idx}, []bleve.Index{old})
-	o.live = b.idx
-	if err := old.Close(); err != nil {
-		return fmt.Errorf("closing the replaced index: %w", err)
-	}
-	return nil
-}
-
-func (b *embeddedBuild) Abort(context.Context) error { return b.idx.Close() }

@@ -73,15 +73,9 @@ func (e *Embedded) withoutNeedlessFuzz(terms []Term) ([]Term, error) {
 	if !slices.ContainsFunc(terms, func(t Term) bool { return t.Fuzziness > 0 }) {
 		return terms, nil
 	}
-	e.mu.Lock()
-	adv, err := e.live.Advanced()
-	var r index.IndexReader
-	if err == nil {
-		r, err = adv.Reader()
-	}
-	e.mu.Unlock()
+	r, err := e.reader()
 	if err != nil {
-		return nil, fmt.Errorf("reading the embedded index: %w", err)
+		return nil, err
 	}
 	defer r.Close() //nolint:errcheck // a snapshot reader only drops a reference
 	rc, ok := r.(index.IndexReaderContains)
