@@ -60,10 +60,11 @@ type Embedded struct {
 	liveMu sync.RWMutex // guards live; whoever changes it also holds mu
 	live   bleve.Index
 
-	mu      sync.Mutex          // serialises writes; guards the fields below
-	docs    map[string]Doc      // the products of live, to index them again
-	written map[string]struct{} // ids written one by one since live was last one segment
-	writes  int                 // single writes since the last compaction
+	mu   sync.Mutex     // serialises writes; guards the fields below
+	docs map[string]Doc // the products of live, to index them again
+	// deltas are the ids in each segment written after the bulk one,
+	// oldest first (bleve_write.go).
+	deltas []map[string]struct{}
 }
 
 // NewEmbedded returns an empty in-memory index.
@@ -82,7 +83,7 @@ func NewEmbedded() (*Embedded, error) {
 	}
 	return &Embedded{
 		mapping: m, english: english, alias: bleve.NewIndexAlias(idx), live: idx,
-		docs: map[string]Doc{}, written: map[string]struct{}{},
+		docs: map[string]Doc{},
 	}, nil
 }
 

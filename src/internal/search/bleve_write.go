@@ -3,6 +3,8 @@ package search
 import (
 	"context"
 	"fmt"
+	"iter"
+	"maps"
 
 	"github.com/blevesearch/bleve/v2"
 )
@@ -10,14 +12,17 @@ import (
 // The in-memory index never merges segments: every batch adds one, and every
 // query pays for each (a dictionary lookup per clause, a Levenshtein walk per
 // fuzzy word; 20 segments made queries twice as slow as one). So a rebuild
-// writes one batch, and single writes are compacted: after compactAfter of
-// them, the products written one by one since the index was last a single
-// segment are indexed again in one batch. That leaves every segment holding
-// only them without a live document, and scorch drops such segments: the
-// index is back to its bulk segment and one more. Once more than half the
-// products have been written one by one, all of them are indexed again and
-// the index is one segment. Writes wait for a compaction; searches do not.
-const compactAfter = 16
+// writes one batch, and the segments of single writes (product events) are
+// merged by indexing their products again in one batch: that leaves the old
+// segments without a live document, and scorch drops such segments. The
+// merges are tiered, like an LSM tree's: a new segment is merged with the
+// segments before it as long as they hold at most mergeFactor times as
+// many products as the merge so far, so the segments after the bulk one
+// grow geometrically, there are few of them, and each product is indexed
+// again only a logarithmic number of times. Once the written products are
+// more than half the catalog, everything is indexed again in one segment.
+// Writes wait for a merge; searches do not.
+const mergeFactor = 4
 
 // Upsert implements Backend.
 func (e *Embedded) Upsert(_ context.Context, d Doc) error {
@@ -41,43 +46,43 @@ func (e *Embedded) Delete(_ context.Context, id string) error {
 	return e.wrote(id)
 }
 
-// wrote counts a single write of id and compacts the index when it is due.
-// The caller holds e.mu.
+// wrote records the segment a single write of id added and merges segments
+// as the policy above says. The caller holds e.mu.
 func (e *Embedded) wrote(id string) error {
-	e.written[id] = struct{}{}
-	e.writes++
-	if e.writes < compactAfter {
-		return nil
+	merged := map[string]struct{}{id: {}}
+	n := len(e.deltas)
+	for n > 0 && len(e.deltas[n-1]) <= mergeFactor*len(merged) {
+		maps.Copy(merged, e.deltas[n-1])
+		n--
 	}
-	full := len(e.written) > len(e.docs)/2
+	e.deltas = append(e.deltas[:n], merged)
+	written := 0
+	for _, d := range e.deltas {
+		written += len(d)
+	}
+	switch {
+	case written > len(e.docs)/2:
+		e.deltas = nil
+		return e.reindex(maps.Keys(e.docs))
+	case len(merged) > 1:
+		return e.reindex(maps.Keys(merged))
+	}
+	return nil
+}
+
+// reindex indexes the current version of the products ids in one batch
+// (a deleted product is left out, its old versions are already gone).
+func (e *Embedded) reindex(ids iter.Seq[string]) error {
 	batch := e.live.NewBatch()
-	add := func(d Doc) error {
-		if err := batch.Index(d.ID, bleveDocOf(d)); err != nil {
-			return fmt.Errorf("compacting product %s: %w", d.ID, err)
-		}
-		return nil
-	}
-	if full {
-		for _, d := range e.docs {
-			if err := add(d); err != nil {
-				return err
-			}
-		}
-	} else {
-		for id := range e.written {
-			if d, ok := e.docs[id]; ok {
-				if err := add(d); err != nil {
-					return err
-				}
+	for id := range ids {
+		if d, ok := e.docs[id]; ok {
+			if err := batch.Index(id, bleveDocOf(d)); err != nil {
+				return fmt.Errorf("merging product %s: %w", id, err)
 			}
 		}
 	}
 	if err := e.live.Batch(batch); err != nil {
-		return fmt.Errorf("compacting the embedded index: %w", err)
-	}
-	e.writes = 0
-	if full {
-		clear(e.written)
+		return fmt.Errorf("merging segments of the embedded index: %w", err)
 	}
 	return nil
 }
@@ -136,7 +141,7 @@ func (b *embeddedBuild) Commit(_ context.Context, changes []Change) error {
 	// afterwards cannot break one.
 	o.alias.Swap([]bleve.Index{b.idx}, []bleve.Index{old})
 	o.live = b.idx
-	o.docs, o.written, o.writes = b.docs, map[string]struct{}{}, 0
+	o.docs, o.deltas = b.docs, nil
 	if err := old.Close(); err != nil {
 		return fmt.Errorf("closing the replaced index: %w", err)
 	}

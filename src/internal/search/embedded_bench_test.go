@@ -13,7 +13,9 @@ import (
 )
 
 // BenchmarkEmbeddedSearch runs the mixed query set of `make bench search`
-// in process, without HTTP, for profiling:
+// in process, without HTTP, for profiling, on the index as a rebuild leaves
+// it and after 1,000 product events (stock changes of random products, as
+// orders make) have added and merged segments:
 //
 //	go test ./src/internal/search -run '^$' -bench EmbeddedSearch -cpuprofile /tmp/cpu.out
 func BenchmarkEmbeddedSearch(b *testing.B) {
@@ -28,10 +30,12 @@ func BenchmarkEmbeddedSearch(b *testing.B) {
 		b.Fatal(err)
 	}
 	var names []string
+	var docs []Doc
 	for i := range 10_000 {
 		p := events.Product{ID: fmt.Sprintf("p-%05d", i), Name: f.ProductName(), Description: f.ProductDescription(),
 			Category: fmt.Sprint("cat-", i%12), PriceCents: int64(f.IntRange(199, 49999)), Currency: "USD", Stock: f.IntRange(0, 100)}
 		names = append(names, strings.ToLower(p.Name))
+		docs = append(docs, DocFrom(p))
 		if err := build.Add(ctx, DocFrom(p)); err != nil {
 			b.Fatal(err)
 		}
@@ -59,10 +63,21 @@ func BenchmarkEmbeddedSearch(b *testing.B) {
 		}
 		queries = append(queries, q)
 	}
-	b.ResetTimer()
-	for i := range b.N {
-		if _, err := backend.Search(ctx, queries[i%len(queries)]); err != nil {
+	run := func(b *testing.B) {
+		for i := range b.N {
+			if _, err := backend.Search(ctx, queries[i%len(queries)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("rebuilt", run)
+	for range 1000 {
+		d := docs[rng.IntN(len(docs))]
+		d.Stock = rng.IntN(100)
+		d.InStock = d.Stock > 0
+		if err := backend.Upsert(ctx, d); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.Run("after 1000 events", run)
 }
