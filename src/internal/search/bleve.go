@@ -28,18 +28,15 @@ const (
 )
 
 // facetField is the embedded index's keyword field holding a product's
-// category and price range, joined by facetSeparator, so one terms facet
-// counts both; allFacetTerms asks bleve for every combination, so the
-// counts are exact (the number of terms does not change bleve's cost).
+// category and price range, joined by facetSeparator, which facetTable
+// reads once per segment to count both facets.
 const (
 	facetField     = "facet"
 	facetSeparator = "\x00"
-	allFacetTerms  = 1 << 20
 )
 
 // bleveDoc is a Doc as the embedded index stores it: with the joined facet
-// field, which Elasticsearch does not need (its aggregations read each
-// field cheaply).
+// field, which Elasticsearch does not need.
 type bleveDoc struct {
 	Doc
 	Facet string `json:"facet"`
@@ -54,6 +51,7 @@ func bleveDocOf(d Doc) bleveDoc {
 type Embedded struct {
 	mapping mapping.IndexMapping
 	english analysis.Analyzer // how names are analysed, for dictionary lookups
+	facets  *facetTable
 	alias   bleve.IndexAlias
 	closed  atomic.Bool
 
@@ -82,7 +80,7 @@ func NewEmbedded() (*Embedded, error) {
 		return nil, fmt.Errorf("the %s analyzer is not defined", analyzerEnglish)
 	}
 	return &Embedded{
-		mapping: m, english: english, alias: bleve.NewIndexAlias(idx), live: idx,
+		mapping: m, english: english, facets: newFacetTable(), alias: bleve.NewIndexAlias(idx), live: idx,
 		docs: map[string]Doc{},
 	}, nil
 }

@@ -44,12 +44,8 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
 		req.Highlight.AddField("name")
 	}
-	// One terms facet on category and price range together: bleve reads the
-	// doc values of every hit for each facet field, and that reading was
-	// the largest cost of a query.
-	req.AddFacet(facetField, bleve.NewFacetRequest(facetField, allFacetTerms))
-
-	res, err := e.alias.SearchInContext(ctx, req)
+	facets := &facetCount{table: e.facets}
+	res, err := e.alias.SearchInContext(facets.collecting(ctx), req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			return Result{}, err
@@ -60,7 +56,7 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 	for _, m := range res.Hits {
 		out.Hits = append(out.Hits, bleveHit(m))
 	}
-	out.Facets = bleveFacets(res.Facets[facetField])
+	out.Facets = facets.facets()
 	return out, nil
 }
 
@@ -129,29 +125,6 @@ func bleveHit(m *search.DocumentMatch) Hit {
 		}
 	}
 	return h
-}
-
-func bleveFacets(fr *search.FacetResult) Facets {
-	out := Facets{Category: []CategoryCount{}, Price: PriceRanges()}
-	if fr == nil || fr.Terms == nil {
-		return out
-	}
-	categories := map[string]int{}
-	ranges := map[string]int{}
-	for _, t := range fr.Terms.Terms() {
-		category, price, _ := strings.Cut(t.Term, facetSeparator)
-		categories[category] += t.Count
-		ranges[price] += t.Count
-	}
-	for value, count := range categories {
-		out.Category = append(out.Category, CategoryCount{Value: value, Count: count})
-	}
-	sortCategories(out.Category)
-	out.Category = out.Category[:min(len(out.Category), maxCategoryFacets)]
-	for i := range out.Price {
-		out.Price[i].Count = ranges[rangeName(out.Price[i])]
-	}
-	return out
 }
 
 func bleveSort(s string) []string {

@@ -19,9 +19,11 @@ import (
 // segments before it as long as they hold at most mergeFactor times as
 // many products as the merge so far, so the segments after the bulk one
 // grow geometrically, there are few of them, and each product is indexed
-// again only a logarithmic number of times. Once the written products are
-// more than half the catalog, everything is indexed again in one segment.
-// Writes wait for a merge; searches do not.
+// again only a logarithmic number of times. The replaced versions stay in
+// the bulk segment as deleted documents, which every term of a query
+// subtracts, so once the written products are more than an eighth of the
+// catalog everything is indexed again in one segment (eight re-indexed
+// products per write, amortised). Writes wait for a merge; searches do not.
 const mergeFactor = 4
 
 // Upsert implements Backend.
@@ -61,7 +63,7 @@ func (e *Embedded) wrote(id string) error {
 		written += len(d)
 	}
 	switch {
-	case written > len(e.docs)/2:
+	case written > len(e.docs)/8:
 		e.deltas = nil
 		return e.reindex(maps.Keys(e.docs))
 	case len(merged) > 1:

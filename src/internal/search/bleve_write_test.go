@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -26,7 +27,8 @@ func segments(t *testing.T, e *Embedded) int {
 
 // A stream of single product changes must not leave the in-memory index
 // with one segment per change (queries slow down with every segment), and
-// compacting must keep every product's latest version and no deleted one.
+// merging must keep every product's latest version and facets and no
+// deleted one.
 func TestEmbeddedCompactsSingleWritesAndKeepsTheLatestVersions(t *testing.T) {
 	e, err := NewEmbedded()
 	if err != nil {
@@ -58,7 +60,8 @@ func TestEmbeddedCompactsSingleWritesAndKeepsTheLatestVersions(t *testing.T) {
 	for round := range 2 {
 		for i := range products {
 			name := fmt.Sprintf("Chair %03d round %d", i, round)
-			if err := e.Upsert(ctx, DocFrom(product(fmt.Sprintf("p-%03d", i), name, "office", 1000, 1, ""))); err != nil {
+			category := []string{"office", "living"}[round]
+			if err := e.Upsert(ctx, DocFrom(product(fmt.Sprintf("p-%03d", i), name, category, 1000+int64(round)*5000, 1, ""))); err != nil {
 				t.Fatal(err)
 			}
 			if n := segments(t, e); n > maxSegments {
@@ -78,6 +81,12 @@ func TestEmbeddedCompactsSingleWritesAndKeepsTheLatestVersions(t *testing.T) {
 	res := env.search(map[string]string{"q": "round", "page_size": "100"})
 	if res.Total != products-10 {
 		t.Errorf("round found %d products, want %d", res.Total, products-10)
+	}
+	if want := []CategoryCount{{Value: "living", Count: products - 10}}; !slices.Equal(res.Facets.Category, want) {
+		t.Errorf("category facets = %v, want %v", res.Facets.Category, want)
+	}
+	if got := res.Facets.Price[2]; got.From != 5000 || got.Count != products-10 {
+		t.Errorf("price facet from 5000 = %+v, want every product (%d)", got, products-10)
 	}
 	for _, h := range res.Hits {
 		var i int
