@@ -33,7 +33,7 @@ const (
 
 // Search implements Backend.
 func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
-	terms, err := e.withoutNeedlessFuzz(Terms(q.Text))
+	terms, err := e.withoutNeedlessFuzz(ctx, Terms(q.Text))
 	if err != nil {
 		return Result{}, err
 	}
@@ -60,12 +60,14 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 	return out, nil
 }
 
-// withoutNeedlessFuzz drops the typo tolerance of words the name field
-// holds exactly (after English analysis): a word that is spelled as in some
+// withoutNeedlessFuzz drops the typo tolerance of words that a product's
+// name holds exactly (after English analysis): a word spelled as in some
 // product name is taken as meant, and its fuzzy clause, which builds a
 // Levenshtein automaton and walks the dictionary, was a fifth of a query's
 // cost. A misspelled word still matches names within its edit distance.
-func (e *Embedded) withoutNeedlessFuzz(terms []Term) ([]Term, error) {
+// Postings are counted without deleted documents, so a word only an
+// earlier version of a product held stays forgiven.
+func (e *Embedded) withoutNeedlessFuzz(ctx context.Context, terms []Term) ([]Term, error) {
 	if !slices.ContainsFunc(terms, func(t Term) bool { return t.Fuzziness > 0 }) {
 		return terms, nil
 	}
@@ -74,33 +76,40 @@ func (e *Embedded) withoutNeedlessFuzz(terms []Term) ([]Term, error) {
 		return nil, err
 	}
 	defer r.Close() //nolint:errcheck // a snapshot reader only drops a reference
-	rc, ok := r.(index.IndexReaderContains)
-	if !ok {
-		return terms, nil
-	}
-	dict, err := rc.FieldDictContains("name")
-	if err != nil {
-		return nil, fmt.Errorf("reading the name dictionary: %w", err)
-	}
 	out := slices.Clone(terms)
 	for i, t := range out {
-		if t.Fuzziness > 0 && e.inDictionary(dict, t.Text) {
+		if t.Fuzziness == 0 {
+			continue
+		}
+		known, err := e.inNames(ctx, r, t.Text)
+		if err != nil {
+			return nil, err
+		}
+		if known {
 			out[i].Fuzziness = 0
 		}
 	}
 	return out, nil
 }
 
-// inDictionary reports whether every token of word, analysed as names are,
-// is a term of dict.
-func (e *Embedded) inDictionary(dict index.FieldDictContains, word string) bool {
+// inNames reports whether some live product's name holds every token of
+// word, analysed as names are.
+func (e *Embedded) inNames(ctx context.Context, r index.IndexReader, word string) (bool, error) {
 	tokens := e.english.Analyze([]byte(word))
 	for _, tok := range tokens {
-		if found, err := dict.Contains(tok.Term); err != nil || !found {
-			return false
+		tfr, err := r.TermFieldReader(ctx, tok.Term, "name", false, false, false)
+		if err != nil {
+			return false, fmt.Errorf("reading the name dictionary: %w", err)
+		}
+		n := tfr.Count()
+		if err := tfr.Close(); err != nil {
+			return false, fmt.Errorf("reading the name dictionary: %w", err)
+		}
+		if n == 0 {
+			return false, nil
 		}
 	}
-	return len(tokens) > 0
+	return len(tokens) > 0, nil
 }
 
 func bleveHit(m *search.DocumentMatch) Hit {

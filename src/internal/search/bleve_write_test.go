@@ -8,6 +8,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/shop-platform/shop/src/internal/events"
 )
 
 // segments counts the segments a query of the embedded index has to visit.
@@ -30,26 +32,13 @@ func segments(t *testing.T, e *Embedded) int {
 // merging must keep every product's latest version and facets and no
 // deleted one.
 func TestEmbeddedCompactsSingleWritesAndKeepsTheLatestVersions(t *testing.T) {
-	e, err := NewEmbedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	ctx := context.Background()
-	build, err := e.NewBuild(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const products = 100
+	var initial []events.Product
 	for i := range products {
-		p := product(fmt.Sprintf("p-%03d", i), fmt.Sprintf("Lamp %03d", i), "office", 1000, 1, "")
-		if err := build.Add(ctx, DocFrom(p)); err != nil {
-			t.Fatal(err)
-		}
+		initial = append(initial, product(fmt.Sprintf("p-%03d", i), fmt.Sprintf("Lamp %03d", i), "office", 1000, 1, ""))
 	}
-	if err := build.Commit(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
+	e := rebuiltEmbedded(t, initial)
+	ctx := context.Background()
 	if n := segments(t, e); n != 1 {
 		t.Fatalf("a rebuilt index has %d segments, want 1", n)
 	}
