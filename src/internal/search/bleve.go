@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -45,6 +46,8 @@ type bleveDoc struct {
 func bleveDocOf(d Doc) bleveDoc {
 	return bleveDoc{Doc: d, Facet: d.Category + facetSeparator + d.PriceRange}
 }
+
+var errEmbeddedClosed = errors.New("embedded index is closed")
 
 // Embedded is the embedded full-text backend: bleve indexes in memory behind
 // a bleve index alias, which a rebuild swaps atomically.
@@ -175,14 +178,17 @@ func (e *Embedded) Refresh(context.Context) error { return nil }
 // Ping implements Backend.
 func (e *Embedded) Ping(context.Context) error {
 	if e.closed.Load() {
-		return fmt.Errorf("embedded index is closed")
+		return errEmbeddedClosed
 	}
 	return nil
 }
 
-// Close implements Backend.
+// Close implements Backend. Closing twice is harmless (scorch itself
+// panics on a second close).
 func (e *Embedded) Close() error {
-	e.closed.Store(true)
+	if e.closed.Swap(true) {
+		return nil
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.liveMu.Lock()
@@ -196,6 +202,11 @@ func (e *Embedded) Close() error {
 func (e *Embedded) reader() (index.IndexReader, error) {
 	e.liveMu.RLock()
 	defer e.liveMu.RUnlock()
+	// Like a search, a read of a closed index is an error; Close sets
+	// closed before it takes liveMu.
+	if e.closed.Load() {
+		return nil, errEmbeddedClosed
+	}
 	adv, err := e.live.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("reading the embedded index: %w", err)

@@ -71,3 +71,19 @@ func TestEmbeddedForgivesAWordOnlyAnOldNameHeld(t *testing.T) {
 		t.Errorf("hedphones found %v, want audio-1 and not the renamed audio-9", got)
 	}
 }
+
+// A search that arrives after the index was closed (a request racing the
+// shutdown) is an error, not a crash.
+func TestEmbeddedSearchAfterCloseIsAnError(t *testing.T) {
+	e := rebuiltEmbedded(t, fixture())
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	q, err := ParseQuery(func(k string) string { return map[string]string{"q": "headphones"}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Search(context.Background(), q); err == nil {
+		t.Error("search of a closed index succeeded")
+	}
+}
