@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -58,17 +57,17 @@ func ParseQuery(get func(string) string) (Query, error) {
 		return q, platform.BadRequest("invalid_category", "category must be at most %d characters", MaxCategoryLen)
 	}
 	var err error
-	if q.Page, err = intParam(get, "page", 1, 1, MaxPage); err != nil {
+	if q.Page, err = platform.IntParam(get, "page", 1, 1, MaxPage); err != nil {
 		return q, err
 	}
-	if q.PageSize, err = intParam(get, "page_size", DefaultPageSize, 1, MaxPageSize); err != nil {
+	if q.PageSize, err = platform.IntParam(get, "page_size", DefaultPageSize, 1, MaxPageSize); err != nil {
 		return q, err
 	}
-	minPrice, err := intParam(get, "min_price", 0, 0, MaxPriceCents)
+	minPrice, err := platform.IntParam(get, "min_price", 0, 0, MaxPriceCents)
 	if err != nil {
 		return q, err
 	}
-	maxPrice, err := intParam(get, "max_price", -1, 0, MaxPriceCents)
+	maxPrice, err := platform.IntParam(get, "max_price", -1, 0, MaxPriceCents)
 	if err != nil {
 		return q, err
 	}
@@ -76,12 +75,8 @@ func ParseQuery(get func(string) string) (Query, error) {
 	if q.MaxPrice >= 0 && q.MinPrice > q.MaxPrice {
 		return q, platform.BadRequest("invalid_price_range", "min_price (%d) must not exceed max_price (%d)", q.MinPrice, q.MaxPrice)
 	}
-	switch v := get("in_stock"); v {
-	case "", "false", "0":
-	case "true", "1":
-		q.InStock = true
-	default:
-		return q, platform.BadRequest("invalid_in_stock", "in_stock must be true or false, got %q", v)
+	if q.InStock, err = platform.BoolParam(get, "in_stock"); err != nil {
+		return q, err
 	}
 	if s := get("sort"); s != "" {
 		switch s {
@@ -92,17 +87,4 @@ func ParseQuery(get func(string) string) (Query, error) {
 		}
 	}
 	return q, nil
-}
-
-// intParam parses an optional integer parameter within [lo, hi].
-func intParam(get func(string) string, name string, def, lo, hi int) (int, error) {
-	raw := get(name)
-	if raw == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < lo || n > hi {
-		return 0, platform.BadRequest("invalid_"+name, "%s must be an integer from %d to %d, got %q", name, lo, hi, raw)
-	}
-	return n, nil
 }

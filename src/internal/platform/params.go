@@ -1,0 +1,29 @@
+package platform
+
+import "strconv"
+
+// IntParam reads an optional integer query parameter within [lo, hi]; get
+// returns "" for an absent one. A bad value is a 400 naming the parameter.
+func IntParam(get func(string) string, name string, def, lo, hi int) (int, error) {
+	raw := get(name)
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, BadRequest("invalid_"+name, "%s must be an integer from %d to %d, got %q", name, lo, hi, raw)
+	}
+	return n, nil
+}
+
+// BoolParam reads an optional true/false (or 1/0) query parameter.
+func BoolParam(get func(string) string, name string) (bool, error) {
+	switch v := get(name); v {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	default:
+		return false, BadRequest("invalid_"+name, "%s must be true or false, got %q", name, v)
+	}
+}
