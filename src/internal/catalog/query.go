@@ -63,17 +63,8 @@ func ParseQuery(get func(string) string) (Query, error) {
 	if q.PageSize, err = platform.IntParam(get, "page_size", DefaultPageSize, 1, MaxPageSize); err != nil {
 		return q, err
 	}
-	minPrice, err := platform.IntParam(get, "min_price", 0, 0, MaxPriceCents)
-	if err != nil {
+	if q.MinPrice, q.MaxPrice, err = platform.PriceRangeParams(get, MaxPriceCents); err != nil {
 		return q, err
-	}
-	maxPrice, err := platform.IntParam(get, "max_price", -1, 0, MaxPriceCents)
-	if err != nil {
-		return q, err
-	}
-	q.MinPrice, q.MaxPrice = int64(minPrice), int64(maxPrice)
-	if q.MaxPrice >= 0 && q.MinPrice > q.MaxPrice {
-		return q, platform.BadRequest("invalid_price_range", "min_price (%d) must not exceed max_price (%d)", q.MinPrice, q.MaxPrice)
 	}
 	if q.InStock, err = platform.BoolParam(get, "in_stock"); err != nil {
 		return q, err

@@ -27,3 +27,22 @@ func BoolParam(get func(string) string, name string) (bool, error) {
 		return false, BadRequest("invalid_"+name, "%s must be true or false, got %q", name, v)
 	}
 }
+
+// PriceRangeParams reads the optional min_price and max_price parameters
+// (integer cents, inclusive, at most maxCents). An absent max_price is -1:
+// no upper bound. A min above the max is a 400 naming both.
+func PriceRangeParams(get func(string) string, maxCents int) (lo, hi int64, err error) {
+	minPrice, err := IntParam(get, "min_price", 0, 0, maxCents)
+	if err != nil {
+		return 0, 0, err
+	}
+	maxPrice, err := IntParam(get, "max_price", -1, 0, maxCents)
+	if err != nil {
+		return 0, 0, err
+	}
+	lo, hi = int64(minPrice), int64(maxPrice)
+	if hi >= 0 && lo > hi {
+		return 0, 0, BadRequest("invalid_price_range", "min_price (%d) must not exceed max_price (%d)", lo, hi)
+	}
+	return lo, hi, nil
+}
