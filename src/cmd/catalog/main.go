@@ -9,7 +9,6 @@ import (
 	"syscall"
 
 	"github.com/caarlos0/env/v11"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/platform"
@@ -51,15 +50,6 @@ func run(ctx context.Context) error {
 	// Handlers in flight finish before the store's connections close.
 	defer func() { _ = bus.Close() }()
 
-	ln, err := platform.Listen(ctx, cfg.Host, cfg.Port)
-	if err != nil {
-		return err
-	}
-	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String())
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return svc.Run(gctx, bus) })
-	g.Go(func() error { return platform.Serve(gctx, svc.App, ln, cfg.ShutdownTimeout) })
-	err = g.Wait()
-	logger.InfoContext(ctx, "stopped", "error", err)
-	return err
+	return platform.ListenAndServe(ctx, logger, cfg.Host, cfg.Port, svc.App, cfg.ShutdownTimeout,
+		func(ctx context.Context) error { return svc.Run(ctx, bus) })
 }

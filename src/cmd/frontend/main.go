@@ -40,12 +40,5 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ln, err := platform.Listen(ctx, cfg.Host, cfg.Port)
-	if err != nil {
-		return err
-	}
-	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String())
-	err = platform.Serve(ctx, app, ln, cfg.ShutdownTimeout)
-	logger.InfoContext(ctx, "stopped", "error", err)
-	return err
+	return platform.ListenAndServe(ctx, logger, cfg.Host, cfg.Port, app, cfg.ShutdownTimeout)
 }

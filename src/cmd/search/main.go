@@ -10,7 +10,6 @@ import (
 	"syscall"
 
 	"github.com/caarlos0/env/v11"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
@@ -50,17 +49,8 @@ func run(ctx context.Context) error {
 	}
 	defer func() { _ = bus.Close() }()
 
-	ln, err := platform.Listen(ctx, cfg.Host, cfg.Port)
-	if err != nil {
-		return err
-	}
-	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String())
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return platform.Serve(gctx, svc.App, ln, cfg.ShutdownTimeout) })
-	g.Go(func() error { return svc.Run(gctx, bus) })
-	err = g.Wait()
-	logger.InfoContext(ctx, "stopped", "error", err)
-	return err
+	return platform.ListenAndServe(ctx, logger, cfg.Host, cfg.Port, svc.App, cfg.ShutdownTimeout,
+		func(ctx context.Context) error { return svc.Run(ctx, bus) })
 }
 
 // openBus connects to RabbitMQ when AMQP_URL is set. Without it the search

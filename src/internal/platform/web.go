@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
 )
 
 // Paths every service serves.
@@ -129,4 +130,26 @@ func Listen(ctx context.Context, host string, port int) (net.Listener, error) {
 		return nil, fmt.Errorf("listening on %s port %d: %w", host, port, err)
 	}
 	return ln, nil
+}
+
+// ListenAndServe is the end of every service's main: it listens on
+// host:port, serves app and runs the service's background workers beside it
+// until ctx ends or one of them fails, then drains the server (up to
+// shutdown) and waits for the workers.
+func ListenAndServe(ctx context.Context, logger *slog.Logger, host string, port int, app *fiber.App,
+	shutdown time.Duration, workers ...func(context.Context) error,
+) error {
+	ln, err := Listen(ctx, host, port)
+	if err != nil {
+		return err
+	}
+	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String())
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return Serve(gctx, app, ln, shutdown) })
+	for _, work := range workers {
+		g.Go(func() error { return work(gctx) })
+	}
+	err = g.Wait()
+	logger.InfoContext(ctx, "stopped", "error", err)
+	return err
 }
