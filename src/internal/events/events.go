@@ -5,11 +5,14 @@
 package events
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Exchange is the durable topic exchange every event is published to.
@@ -33,6 +36,32 @@ type Envelope struct {
 	Time            time.Time       `json:"time"`
 	DataContentType string          `json:"datacontenttype"`
 	Data            json.RawMessage `json:"data"`
+	// TraceParent and TraceState are the CloudEvents distributed-tracing
+	// extension: the W3C trace context of the change that wrote the event,
+	// so its publish and its handling join that change's trace.
+	TraceParent string `json:"traceparent,omitempty"`
+	TraceState  string `json:"tracestate,omitempty"`
+}
+
+// WithTrace returns e carrying the trace context of ctx, when ctx holds a
+// sampled span and e carries none yet.
+func (e Envelope) WithTrace(ctx context.Context) Envelope {
+	if e.TraceParent != "" || !trace.SpanContextFromContext(ctx).IsSampled() {
+		return e
+	}
+	carrier := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, carrier)
+	e.TraceParent, e.TraceState = carrier["traceparent"], carrier["tracestate"]
+	return e
+}
+
+// TraceContext returns ctx with the trace context e carries as its remote
+// parent; ctx unchanged when e carries none (or a malformed one).
+func (e Envelope) TraceContext(ctx context.Context) context.Context {
+	if e.TraceParent == "" {
+		return ctx
+	}
+	return propagation.TraceContext{}.Extract(ctx, propagation.MapCarrier{"traceparent": e.TraceParent, "tracestate": e.TraceState})
 }
 
 // New wraps data in an envelope with a fresh id.
@@ -71,9 +100,16 @@ type Product struct {
 	Image       string    `json:"image"`
 	Stock       int       `json:"stock"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// Revision is assigned by the catalog's store in the write itself and
+	// rises with every write: consumers apply a product's events in
+	// revision order and skip older ones. 0 is an event from before
+	// revisions, applied as it comes.
+	Revision int64 `json:"revision,omitempty"`
 }
 
 // ProductRemoved is the payload of ProductDeleted.
 type ProductRemoved struct {
 	ID string `json:"id"`
+	// Revision of the deletion, above every revision the product had.
+	Revision int64 `json:"revision,omitempty"`
 }

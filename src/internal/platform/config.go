@@ -8,12 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Secret is a configuration value that must never be printed: it formats and
@@ -59,13 +62,77 @@ type Base struct {
 	BodyLimit int `env:"BODY_LIMIT" envDefault:"1048576"`
 	// ShutdownTimeout is how long in-flight requests may take to drain.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// ShutdownDelay is how long a service keeps serving after SIGTERM with
+	// /ready failing, before it stops accepting: the time Kubernetes needs to
+	// take the pod out of its Services. Zero (the default, for a process
+	// outside Kubernetes) stops accepting at once; the chart sets it.
+	ShutdownDelay time.Duration `env:"SHUTDOWN_DELAY" envDefault:"0s"`
 	// ReadyTimeout bounds each readiness check.
 	ReadyTimeout time.Duration `env:"READY_TIMEOUT" envDefault:"2s"`
+	// TrustedProxies are the networks (CIDRs, comma-separated) of the
+	// proxies in front of the service (Ingress controller, Istio gateway):
+	// X-Forwarded-For is believed only from them, so ClientIP names the
+	// shopper rather than the proxy. Empty trusts no one.
+	TrustedProxies []netip.Prefix `env:"TRUSTED_PROXIES" envSeparator:","`
+	// Trace is the OpenTelemetry tracing configuration.
+	Trace TraceConfig
+	// Tracer is the service's tracer provider (package tracing sets it up
+	// from the OTEL_* variables); nil, tracing off, leaves every span and
+	// its cost out.
+	Tracer trace.TracerProvider `env:"-" json:"-"`
+}
+
+// TraceConfig holds the standard OpenTelemetry variables a service reads
+// (package tracing hands them on to the SDK, which reads the rest of
+// OTEL_EXPORTER_OTLP_* itself). Tracing is off while no endpoint is set.
+type TraceConfig struct {
+	// Endpoint is the OTLP/HTTP base URL spans are exported to
+	// (http://collector:4318); empty turns tracing off.
+	Endpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
+	// ServiceName overrides the service's own name in its spans.
+	ServiceName string `env:"OTEL_SERVICE_NAME"`
+	// Sampler is one of always_on, always_off, traceidratio,
+	// parentbased_always_on (the default), parentbased_always_off,
+	// parentbased_traceidratio.
+	Sampler string `env:"OTEL_TRACES_SAMPLER"`
+	// SamplerArg is the ratio of the traceidratio samplers, 0 to 1.
+	SamplerArg string `env:"OTEL_TRACES_SAMPLER_ARG"`
+	// ResourceAttributes are key=value pairs, comma-separated, added to
+	// every span's resource (deployment.environment.name=prod).
+	ResourceAttributes string `env:"OTEL_RESOURCE_ATTRIBUTES"`
+}
+
+// Validate checks the sampler settings, which the SDK would otherwise
+// replace by its default with no more than a log line.
+func (t TraceConfig) Validate() error {
+	ratio := false
+	switch t.Sampler {
+	case "", "always_on", "always_off", "parentbased_always_on", "parentbased_always_off":
+	case "traceidratio", "parentbased_traceidratio":
+		ratio = true
+	default:
+		return fmt.Errorf("OTEL_TRACES_SAMPLER %q is not one of always_on, always_off, traceidratio, "+
+			"parentbased_always_on, parentbased_always_off, parentbased_traceidratio", t.Sampler)
+	}
+	if ratio && t.SamplerArg != "" {
+		if r, err := strconv.ParseFloat(t.SamplerArg, 64); err != nil || r < 0 || r > 1 {
+			return fmt.Errorf("OTEL_TRACES_SAMPLER_ARG %q is not a ratio between 0 and 1", t.SamplerArg)
+		}
+	}
+	if t.Endpoint != "" {
+		if err := ValidateURL("OTEL_EXPORTER_OTLP_ENDPOINT", t.Endpoint); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Validate reports the first setting that cannot work.
 func (b Base) Validate() error {
 	var errs []error
+	if err := b.Trace.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if _, err := ParseLevel(b.LogLevel); err != nil {
 		errs = append(errs, err)
 	}
@@ -77,6 +144,9 @@ func (b Base) Validate() error {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, d))
 		}
+	}
+	if b.ShutdownDelay < 0 {
+		errs = append(errs, fmt.Errorf("SHUTDOWN_DELAY must not be negative, got %s", b.ShutdownDelay))
 	}
 	if b.BodyLimit < 1024 {
 		errs = append(errs, fmt.Errorf("BODY_LIMIT must be at least 1024 bytes, got %d", b.BodyLimit))

@@ -21,6 +21,11 @@ func TestDecodeJSONBytesNamesTheProblem(t *testing.T) {
 		`{"name": "a"} {"name":"b"}`: "single JSON value",
 		`[1,2]`:                      "expected",
 		`{"name": "a",}`:             "malformed",
+		// The last value would silently win.
+		`{"name": "a", "name": "b"}`:                       `key "name" appears more than once`,
+		`{"name": "a", "Name": "b"}`:                       `key "Name" appears more than once`,
+		`{"name": "a", "count": 1, "count": 2}`:            `key "count"`,
+		`{"name": "a", "x": [{"k": 1}, {"k": 1, "k": 2}]}`: `key "k"`,
 	}
 	for body, want := range cases {
 		var v decodeTarget
@@ -33,6 +38,18 @@ func TestDecodeJSONBytesNamesTheProblem(t *testing.T) {
 	var v decodeTarget
 	if err := DecodeJSONBytes([]byte(` {"name":"ok","count":2} `), &v); err != nil || v != (decodeTarget{"ok", 2}) {
 		t.Fatalf("valid body: %+v, %v", v, err)
+	}
+}
+
+// The same key in sibling or nested objects is no duplicate.
+func TestDuplicateKeysOnlyWithinOneObject(t *testing.T) {
+	var v struct {
+		Name  string           `json:"name"`
+		Items []map[string]any `json:"items"`
+	}
+	body := `{"items": [{"name": 1, "sub": {"name": 2}}, {"name": 3}], "name": "top"}`
+	if err := DecodeJSONBytes([]byte(body), &v); err != nil || v.Name != "top" || len(v.Items) != 2 {
+		t.Fatalf("%+v, %v", v, err)
 	}
 }
 

@@ -1,11 +1,14 @@
 package platform
 
 import (
+	"bytes"
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 )
 
 // Checks are the readiness checks of a service, by dependency name. Each must
@@ -53,4 +56,43 @@ func (cs Checks) handler(timeout time.Duration) fiber.Handler {
 		}
 		return c.JSON(report)
 	}
+}
+
+// drainingBody is what /ready answers while the service drains.
+const drainingBody = `{"status":"draining","checks":{}}`
+
+// gateReady puts a gate in front of app's handler and returns its switch.
+// Once the switch is on, /ready answers 503 ahead of the app's own checks,
+// and every response closes its connection: a terminating pod leaves its
+// Service's endpoints and its clients' connection pools while it still
+// serves what is already on the way. The gate sits at the fasthttp level
+// because the app's routes are fixed once it is built.
+func gateReady(app *fiber.App) *atomic.Bool {
+	draining := new(atomic.Bool)
+	srv := app.Server()
+	next := srv.Handler
+	srv.Handler = func(c *fasthttp.RequestCtx) {
+		if !draining.Load() {
+			next(c)
+			return
+		}
+		c.SetConnectionClose()
+		if isReadyPath(c.Path()) {
+			c.SetStatusCode(fiber.StatusServiceUnavailable)
+			c.SetContentType(fiber.MIMEApplicationJSON)
+			c.SetBodyString(drainingBody)
+			return
+		}
+		next(c)
+	}
+	return draining
+}
+
+// isReadyPath matches the paths Fiber routes to /ready: case-insensitive,
+// with or without a trailing slash (Fiber's default routing).
+func isReadyPath(path []byte) bool {
+	if len(path) > 1 {
+		path = bytes.TrimSuffix(path, []byte("/"))
+	}
+	return bytes.EqualFold(path, []byte(ReadyPath))
 }

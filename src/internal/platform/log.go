@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // ParseLevel turns a LOG_LEVEL value into a slog level.
@@ -58,12 +60,17 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
-// requestIDHandler adds the request id of the record's context to each record.
+// requestIDHandler adds the request id of the record's context to each
+// record, and the trace and span id of the span in it, so a log line leads
+// to its trace and back.
 type requestIDHandler struct{ slog.Handler }
 
 func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 	if id := RequestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
 	}
 	return h.Handler.Handle(ctx, r)
 }

@@ -3,6 +3,8 @@ package mq
 import (
 	"context"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/shop-platform/shop/src/internal/events"
 )
 
@@ -28,6 +30,9 @@ type Subscription struct {
 	Handler Handler
 	// Metrics counts the deliveries under the queue's name; optional.
 	Metrics *Metrics
+	// Tracer, when set, makes the handling of each event that carries a
+	// trace context a span in that trace.
+	Tracer trace.TracerProvider
 }
 
 // Bus is the event bus: RabbitMQ (the shop.events topic exchange) or the

@@ -110,6 +110,8 @@ func (b *Memory) Subscribe(_ context.Context, sub Subscription) error {
 	for range b.opts.Prefetch {
 		b.inflight.Go(func() { b.work(q, sub) })
 	}
+	// The in-process bus cannot lose its broker: its consumers are up.
+	sub.Metrics.initQueue(sub.Queue, true)
 	return nil
 }
 

@@ -12,6 +12,7 @@ const (
 	MetricConsumerFailures = "shop_consumer_failed_total"
 	MetricRedelivered      = "shop_consumer_redelivered_total"
 	MetricDeadLettered     = "shop_consumer_dead_lettered_total"
+	MetricConsumerUp       = "shop_consumer_up"
 )
 
 // Metrics counts what one service's relay and consumers do. Each service
@@ -24,6 +25,7 @@ type Metrics struct {
 	failed          *prometheus.CounterVec
 	redelivered     *prometheus.CounterVec
 	deadLettered    *prometheus.CounterVec
+	up              *prometheus.GaugeVec
 }
 
 // NewMetrics registers the event metrics on reg.
@@ -38,9 +40,26 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		failed:          perQueue(MetricConsumerFailures, "Handler failures (each is retried or dead-lettered)."),
 		redelivered:     perQueue(MetricRedelivered, "Deliveries of events seen before (after a failure or a lost connection)."),
 		deadLettered:    perQueue(MetricDeadLettered, "Events moved to the dead-letter queue."),
+		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: MetricConsumerUp, Help: "1 while the consumer of the queue is receiving deliveries, 0 while it cannot (no broker, no channel).",
+		}, []string{"queue"}),
 	}
-	reg.MustRegister(m.published, m.publishFailures, m.processed, m.failed, m.redelivered, m.deadLettered)
+	reg.MustRegister(m.published, m.publishFailures, m.processed, m.failed, m.redelivered, m.deadLettered, m.up)
 	return m
+}
+
+// initQueue makes queue's series exist from the start, at 0 and with the
+// consumer's state, so rates and alerts over them see a consumer that has
+// never failed rather than no consumer at all.
+func (m *Metrics) initQueue(queue string, up bool) {
+	for _, c := range []*prometheus.CounterVec{m.processed, m.failed, m.redelivered, m.deadLettered} {
+		c.WithLabelValues(queue)
+	}
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.up.WithLabelValues(queue).Set(v)
 }
 
 // orDiscard returns m, or metrics nobody scrapes when m is nil.

@@ -1,11 +1,11 @@
 package mq
 
 import (
-	"context"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"time"
+
+	"github.com/sethvargo/go-retry"
 
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
@@ -69,15 +69,22 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// delay is the wait before retry number attempt (1-based): exponential,
-// capped, with jitter so replicas retrying together spread out.
+// backoff paces a loop of retries (a reconnect, a handler whose dependency
+// is out): from RetryDelay, doubling up to MaxRetryDelay, jittered.
+func (o Options) backoff() retry.Backoff {
+	return platform.Backoff(o.RetryDelay, o.MaxRetryDelay)
+}
+
+// delay is the wait before redelivery number attempt (1-based) of an event:
+// the attempt-th delay of a fresh backoff, since a redelivery, unlike a
+// loop, knows only its number.
 func (o Options) delay(attempt int) time.Duration {
-	d := o.RetryDelay
-	for i := 1; i < attempt && d < o.MaxRetryDelay; i++ {
-		d *= 2
+	b := o.backoff()
+	for range attempt - 1 {
+		_, _ = b.Next()
 	}
-	d = min(d, o.MaxRetryDelay)
-	return d/2 + rand.N(d/2+1)
+	d, _ := b.Next()
+	return d
 }
 
 var (
@@ -104,16 +111,4 @@ func Permanent(err error) error { return permanentError{err} }
 func isPermanent(err error) bool {
 	var p permanentError
 	return errors.As(err, &p)
-}
-
-// sleep waits d or until ctx ends, and tells whether the wait was complete.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

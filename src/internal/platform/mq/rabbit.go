@@ -10,6 +10,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/shop-platform/shop/src/internal/events"
+	"github.com/shop-platform/shop/src/internal/platform"
 )
 
 // Rabbit is the RabbitMQ bus. It keeps one connection, redialled with
@@ -80,14 +81,15 @@ func (b *Rabbit) waitConn(ctx context.Context) (*amqp.Connection, error) {
 
 // supervise keeps a connection up until Close.
 func (b *Rabbit) supervise() {
+	backoff := b.opts.backoff()
 	for attempt := 1; b.ctx.Err() == nil; attempt++ {
 		conn, pub, err := b.dial()
 		if err != nil {
 			b.opts.Logger.Warn("cannot reach the message broker; retrying", "attempt", attempt, "error", err)
-			sleep(b.ctx, b.opts.delay(attempt))
+			platform.Pause(b.ctx, backoff)
 			continue
 		}
-		attempt = 0
+		attempt, backoff = 0, b.opts.backoff()
 		lost := conn.NotifyClose(make(chan *amqp.Error, 1))
 		b.mu.Lock()
 		b.conn, b.pub = conn, pub
@@ -169,6 +171,9 @@ func (b *Rabbit) Subscribe(ctx context.Context, sub Subscription) error {
 		return ErrClosed
 	}
 	c := newConsumer(b, sub)
+	// Down until its first channel consumes, so a consumer that never
+	// connects shows as down rather than as no series at all.
+	c.sub.Metrics.initQueue(c.sub.Queue, false)
 	var first *consumerChannel
 	if conn != nil && !conn.IsClosed() {
 		cc, err := c.open(conn)

@@ -9,6 +9,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/shop-platform/shop/src/internal/events"
+	"github.com/shop-platform/shop/src/internal/platform"
 )
 
 // consumer is one subscription on the Rabbit bus. It re-opens its channel
@@ -94,7 +95,8 @@ func (c *consumer) open(conn *amqp.Connection) (*consumerChannel, error) {
 // run consumes until Close, re-opening after every lost channel.
 func (c *consumer) run(first *consumerChannel) {
 	b := c.bus
-	for attempt := 1; ; attempt++ {
+	backoff := b.opts.backoff()
+	for {
 		cc := first
 		first = nil
 		if cc == nil {
@@ -104,14 +106,18 @@ func (c *consumer) run(first *consumerChannel) {
 			}
 			if cc, err = c.open(conn); err != nil {
 				b.opts.Logger.Warn("cannot consume; retrying", "queue", c.queue, "error", err)
-				if !sleep(b.ctx, b.opts.delay(attempt)) {
+				if !platform.Pause(b.ctx, backoff) {
 					return
 				}
 				continue
 			}
 		}
-		attempt = 0
-		if c.consume(cc) {
+		backoff = b.opts.backoff()
+		up := c.sub.Metrics.up.WithLabelValues(c.sub.Queue)
+		up.Set(1)
+		stopped := c.consume(cc)
+		up.Set(0)
+		if stopped {
 			return
 		}
 		b.opts.Logger.Warn("consumer channel closed; re-opening", "queue", c.queue)
@@ -159,7 +165,7 @@ func (c *consumer) deliver(d amqp.Delivery) {
 		c.forget(d)
 		c.settle(d.Nack(false, false))
 	case redeliver:
-		sleep(b.hctx, b.opts.delay(attempt))
+		platform.Sleep(b.hctx, b.opts.delay(attempt))
 		c.settle(d.Nack(false, true))
 	}
 }

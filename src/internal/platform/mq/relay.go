@@ -8,6 +8,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sethvargo/go-retry"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
@@ -33,6 +38,9 @@ type RelayOptions struct {
 	PublishTimeout time.Duration
 	// Logger receives failures.
 	Logger *slog.Logger
+	// Tracer, when set, makes each publish of an event that carries a
+	// trace context a span in that trace.
+	Tracer trace.TracerProvider
 }
 
 // Relay moves events from a service's outbox to the bus. Any number of
@@ -69,8 +77,8 @@ func (r *Relay) Run(ctx context.Context) error {
 	if p, ok := r.box.(pruner); ok {
 		go r.prune(ctx, p)
 	}
-	backoff := Options{RetryDelay: 100 * time.Millisecond, MaxRetryDelay: 2 * time.Second}
-	failures := 0
+	newBackoff := func() retry.Backoff { return platform.Backoff(100*time.Millisecond, 2*time.Second) }
+	backoff, failed := newBackoff(), false
 	for ctx.Err() == nil {
 		n, outage, err := r.once(ctx)
 		switch {
@@ -80,11 +88,13 @@ func (r *Relay) Run(ctx context.Context) error {
 			if err != nil {
 				r.opts.Logger.WarnContext(ctx, "outbox relay failed; retrying", "error", err)
 			}
-			failures++
-			sleep(ctx, backoff.delay(failures))
+			failed = true
+			platform.Pause(ctx, backoff)
 			continue
 		}
-		failures = 0
+		if failed {
+			backoff, failed = newBackoff(), false
+		}
 		if n == r.opts.Batch {
 			continue
 		}
@@ -142,7 +152,7 @@ func (r *Relay) publish(ctx context.Context, list []events.Envelope) []error {
 	errs := make([]error, len(list))
 	var wg sync.WaitGroup
 	for i, e := range list {
-		wg.Go(func() { errs[i] = r.bus.Publish(ctx, e) })
+		wg.Go(func() { errs[i] = r.publishOne(ctx, e) })
 	}
 	wg.Wait()
 	failed := 0
@@ -159,6 +169,34 @@ func (r *Relay) publish(ctx context.Context, list []events.Envelope) []error {
 	r.metrics.published.Add(float64(len(list) - failed))
 	r.metrics.publishFailures.Add(float64(failed))
 	return errs
+}
+
+// publishOne publishes e, as a span in e's trace when there is one to join
+// and tracing is on. The event then carries the publish span's context, so
+// its consumers' spans are children of the publish; the outbox row keeps
+// the writer's. The gap before the span is the time the event waited in
+// the outbox, also recorded as an attribute.
+func (r *Relay) publishOne(ctx context.Context, e events.Envelope) error {
+	if r.opts.Tracer == nil || e.TraceParent == "" {
+		return r.bus.Publish(ctx, e)
+	}
+	ctx, span := r.opts.Tracer.Tracer(instrumentation).Start(e.TraceContext(ctx), "publish "+e.Type,
+		trace.WithSpanKind(trace.SpanKindProducer),
+		trace.WithAttributes(
+			semconv.MessagingSystemRabbitMQ,
+			semconv.MessagingOperationTypeSend,
+			semconv.MessagingDestinationName(events.Exchange),
+			semconv.MessagingMessageID(e.ID),
+			attribute.Int64("shop.outbox.wait_ms", time.Since(e.Time).Milliseconds()),
+		))
+	defer span.End()
+	e.TraceParent, e.TraceState = "", ""
+	err := r.bus.Publish(ctx, e.WithTrace(ctx))
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+	return err
 }
 
 // RegisterOutboxMetrics exposes box's backlog and the age of its oldest

@@ -101,7 +101,7 @@ func eachOutbox(t *testing.T, fn func(t *testing.T, box Outbox, insert func(even
 	t.Run("memory", func(t *testing.T) {
 		t.Parallel()
 		box := &outbox.Memory{}
-		fn(t, box, box.Add)
+		fn(t, box, func(e events.Envelope) { box.Add(context.Background(), e) })
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()

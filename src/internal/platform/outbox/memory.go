@@ -6,18 +6,26 @@ import (
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/shop-platform/shop/src/internal/events"
 )
 
 // Memory is the embedded outbox: the in-memory stores append to it while
 // holding their own lock, which is as atomic as a transaction in one process.
-// It also remembers which events each consumer has processed.
+// It also remembers which events each consumer has processed, the most
+// recent RememberedEvents of them: the in-process bus redelivers within
+// seconds, so older ids (PostgreSQL keeps them for Retention) are dropped
+// rather than kept for the life of the process.
 type Memory struct {
 	mu        sync.Mutex
 	pending   []*memEntry
-	processed map[string]bool
+	processed *lru.Cache[string, struct{}]
 	wake      chan struct{}
 }
+
+// RememberedEvents bounds the processed-event ids Memory keeps.
+const RememberedEvents = 100_000
 
 type memEntry struct {
 	event    events.Envelope
@@ -29,12 +37,14 @@ type memEntry struct {
 func (m *Memory) init() {
 	if m.wake == nil {
 		m.wake = make(chan struct{}, 1)
-		m.processed = map[string]bool{}
+		m.processed, _ = lru.New[string, struct{}](RememberedEvents) // fails only for a size below 1
 	}
 }
 
-// Add appends e to the unsent events.
-func (m *Memory) Add(e events.Envelope) {
+// Add appends e to the unsent events, with the trace context of ctx as
+// Insert stores it.
+func (m *Memory) Add(ctx context.Context, e events.Envelope) {
+	e = e.WithTrace(ctx)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.init()
@@ -128,9 +138,9 @@ func (m *Memory) MarkProcessed(consumer, eventID string) bool {
 	defer m.mu.Unlock()
 	m.init()
 	key := consumer + "\x00" + eventID
-	if m.processed[key] {
+	if m.processed.Contains(key) {
 		return false
 	}
-	m.processed[key] = true
+	m.processed.Add(key, struct{}{})
 	return true
 }

@@ -26,14 +26,19 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error
 	return pg.Migrate(ctx, pool, migrations, "outbox_schema_migrations", logger)
 }
 
-// Insert writes e to the outbox inside tx.
+// Insert writes e to the outbox inside tx, with the trace context of ctx
+// (the request or event that made the change): in the envelope, which the
+// relay publishes, and in columns of their own, so an operator can find
+// the events of a trace with SQL.
 func Insert(ctx context.Context, tx pgx.Tx, e events.Envelope) error {
+	e = e.WithTrace(ctx)
 	raw, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encoding event %s: %w", e.ID, err)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO outbox (id, type, envelope, created_at) VALUES ($1, $2, $3, $4)`,
-		e.ID, e.Type, raw, e.Time)
+	_, err = tx.Exec(ctx, `INSERT INTO outbox (id, type, envelope, created_at, traceparent, tracestate)
+		VALUES ($1, $2, $3, $4, NULLIF($5, ''), NULLIF($6, ''))`,
+		e.ID, e.Type, raw, e.Time, e.TraceParent, e.TraceState)
 	return pg.Wrap("writing outbox", err)
 }
 

@@ -19,12 +19,18 @@ const notifyChannel = "outbox_pending"
 type Postgres struct {
 	pool   *pgxpool.Pool
 	logger *slog.Logger
+	lease  time.Duration
 }
+
+// Lease is how long a claimed event is left to its relay before another
+// may take it: well above the relay's publish timeout (10 s), so only a
+// relay that died mid-batch has its events published again.
+const Lease = 30 * time.Second
 
 // NewPostgres returns the outbox of the database pool reaches, which Migrate
 // has prepared.
 func NewPostgres(pool *pgxpool.Pool, logger *slog.Logger) *Postgres {
-	return &Postgres{pool: pool, logger: logger}
+	return &Postgres{pool: pool, logger: logger, lease: Lease}
 }
 
 type claimed struct {
@@ -32,55 +38,78 @@ type claimed struct {
 	attempts int
 }
 
-// Relay claims up to limit due events, fresh ones before retries and each
-// group oldest first, publishes them, and records the outcome, all in one
-// transaction that holds the rows' locks:
-// relays in other replicas skip the locked rows (FOR UPDATE SKIP LOCKED)
-// instead of publishing them twice. Fresh events go first so a pile of
-// retries (events no queue is bound to yet, say) cannot delay the saga's
-// events behind them. It returns how many it claimed.
+// claimFresh and claimRetries lease up to $1 due rows of one kind in
+// next_attempt_at order, each on its kind's partial index (migration
+// 00003). Each is one statement, its own short transaction: relays in other
+// replicas skip the rows it locks (SKIP LOCKED) and, once it committed, see
+// them not due until the lease ends.
+const (
+	claimHead = `
+	UPDATE outbox SET next_attempt_at = now() + $2::interval
+	WHERE id IN (
+		SELECT id FROM outbox
+		WHERE sent_at IS NULL AND `
+	claimTail = ` AND next_attempt_at <= now()
+		ORDER BY next_attempt_at LIMIT $1
+		FOR UPDATE SKIP LOCKED)
+	RETURNING envelope, attempts`
+	claimFresh   = claimHead + "attempts = 0" + claimTail
+	claimRetries = claimHead + "attempts > 0" + claimTail
+)
+
+// Relay leases up to limit due events, fresh ones before retries so a pile
+// of retries (events no queue is bound to yet, say) cannot delay the saga's
+// events behind them, publishes them with no transaction open and no
+// connection held, and records each outcome. A relay that dies between
+// claim and record leaves its events to be claimed again when the lease
+// ends: delivery is at least once. It returns how many it claimed.
 func (p *Postgres) Relay(ctx context.Context, limit int, publish PublishFunc) (int, error) {
-	var n int
-	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `
-			SELECT envelope, attempts FROM outbox
-			WHERE sent_at IS NULL AND next_attempt_at <= now()
-			ORDER BY attempts > 0, created_at, id LIMIT $1
-			FOR UPDATE SKIP LOCKED`, limit)
-		if err != nil {
-			return err
+	list, err := p.claim(ctx, claimFresh, limit)
+	if err == nil && len(list) < limit {
+		var retries []claimed
+		retries, err = p.claim(ctx, claimRetries, limit-len(list))
+		list = append(list, retries...)
+	}
+	if err != nil || len(list) == 0 {
+		return len(list), pg.Wrap("claiming outbox events", err)
+	}
+	batch := make([]events.Envelope, len(list))
+	for i, c := range list {
+		batch[i] = c.event
+	}
+	results := publish(ctx, batch)
+
+	var updates pgx.Batch
+	var sent []string
+	for i, c := range list {
+		if results[i] == nil {
+			sent = append(sent, c.event.ID)
+			continue
 		}
-		list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (claimed, error) {
-			var c claimed
-			err := row.Scan(&c.event, &c.attempts)
-			return c, err
-		})
-		if err != nil || len(list) == 0 {
-			return err
-		}
-		n = len(list)
-		batch := make([]events.Envelope, n)
-		for i, c := range list {
-			batch[i] = c.event
-		}
-		results := publish(ctx, batch)
-		var updates pgx.Batch
-		var sent []string
-		for i, c := range list {
-			if results[i] == nil {
-				sent = append(sent, c.event.ID)
-				continue
-			}
-			delay := retryDelay(c.attempts+1, results[i])
-			updates.Queue(`UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-				next_attempt_at = now() + $3::interval WHERE id = $1`, c.event.ID, errorText(results[i]), delay)
-		}
-		if len(sent) > 0 {
-			updates.Queue(`UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1)`, sent)
-		}
-		return tx.SendBatch(ctx, &updates).Close()
+		delay := retryDelay(c.attempts+1, results[i])
+		updates.Queue(`UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+			next_attempt_at = now() + $3::interval WHERE id = $1 AND sent_at IS NULL`, c.event.ID, errorText(results[i]), delay)
+	}
+	if len(sent) > 0 {
+		updates.Queue(`UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1)`, sent)
+	}
+	// The outcome must be recorded even when ctx ended during the publish:
+	// otherwise published events wait out their lease and go out again.
+	record, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return len(list), pg.Wrap("recording relayed events", p.pool.SendBatch(record, &updates).Close())
+}
+
+func (p *Postgres) claim(ctx context.Context, query string, limit int) ([]claimed, error) {
+	rows, err := p.pool.Query(ctx, query, limit, p.lease)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (claimed, error) {
+		var c claimed
+		err := row.Scan(&c.event, &c.attempts)
+		return c, err
 	})
-	return n, pg.Wrap("relaying outbox", err)
 }
 
 // Stats implements the relay's view of the backlog.

@@ -13,11 +13,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shop-platform/shop/src/internal/platform"
 )
@@ -31,6 +34,9 @@ type Config struct {
 	Password platform.Secret `env:"DATABASE_PASSWORD"`
 	// MaxConns caps the pool.
 	MaxConns int32 `env:"DATABASE_MAX_CONNS" envDefault:"10"`
+	// Tracer, when set (the service's platform.Base.Tracer), makes each
+	// query a span (otelpgx), a child of the request or event handled.
+	Tracer trace.TracerProvider `env:"-" json:"-"`
 }
 
 // Validate checks the URL parses without connecting.
@@ -57,6 +63,16 @@ func (c Config) poolConfig() (*pgxpool.Config, error) {
 		cfg.ConnConfig.Password = c.Password.Value()
 	}
 	cfg.MaxConns = c.MaxConns
+	if c.Tracer != nil {
+		// Pool acquisitions would double the spans for little news; the
+		// statement text is kept (parameters are not), so a slow query is
+		// recognisable.
+		cfg.ConnConfig.Tracer = otelpgx.NewTracer(
+			otelpgx.WithTracerProvider(c.Tracer),
+			otelpgx.WithMeterProvider(metricnoop.NewMeterProvider()),
+			otelpgx.WithDisableAcquireTracer(),
+		)
+	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
@@ -74,17 +90,16 @@ func Open(ctx context.Context, c Config, logger *slog.Logger) (*pgxpool.Pool, er
 	if err != nil {
 		return nil, fmt.Errorf("creating pool: %w", err)
 	}
+	backoff := platform.Backoff(time.Second, 5*time.Second)
 	for attempt := 1; ; attempt++ {
 		err := pool.Ping(ctx)
 		if err == nil {
 			return pool, nil
 		}
 		logger.WarnContext(ctx, "database not reachable yet", "attempt", attempt, "error", err)
-		select {
-		case <-ctx.Done():
+		if !platform.Pause(ctx, backoff) {
 			pool.Close()
 			return nil, fmt.Errorf("connecting to database: %w", err)
-		case <-time.After(min(time.Duration(attempt)*time.Second, 5*time.Second)):
 		}
 	}
 }

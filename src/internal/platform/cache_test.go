@@ -1,0 +1,72 @@
+package platform
+
+import (
+	"testing"
+	"time"
+)
+
+func TestCacheServesUntilTheTTL(t *testing.T) {
+	c := NewCache[string, int](10, 50*time.Millisecond)
+	_, ok, gen := c.Get("a")
+	if ok {
+		t.Fatal("an empty cache answered")
+	}
+	c.Add(gen, "a", 1)
+	if v, ok, _ := c.Get("a"); !ok || v != 1 {
+		t.Fatalf("Get = %v, %v; want the stored 1", v, ok)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if v, ok, _ := c.Get("a"); ok {
+		t.Fatalf("Get after the TTL = %v; want a miss", v)
+	}
+}
+
+func TestCacheWithoutTTLKeepsUntilCleared(t *testing.T) {
+	c := NewCache[string, int](10, 0)
+	_, _, gen := c.Get("a")
+	c.Add(gen, "a", 1)
+	time.Sleep(10 * time.Millisecond)
+	if _, ok, _ := c.Get("a"); !ok {
+		t.Fatal("an entry without TTL expired")
+	}
+	c.Clear()
+	if _, ok, _ := c.Get("a"); ok {
+		t.Fatal("Clear kept an entry")
+	}
+}
+
+func TestCacheRefusesValuesReadBeforeAClear(t *testing.T) {
+	c := NewCache[string, int](10, time.Hour)
+	_, _, gen := c.Get("a")
+	c.Clear() // a change lands while "a" is being read from the backend
+	c.Add(gen, "a", 1)
+	if v, ok, _ := c.Get("a"); ok {
+		t.Fatalf("a value read before the change was served: %v", v)
+	}
+}
+
+func TestCacheEvictsTheLeastRecentlyUsed(t *testing.T) {
+	c := NewCache[int, int](2, time.Hour)
+	_, _, gen := c.Get(0)
+	c.Add(gen, 1, 1)
+	c.Add(gen, 2, 2)
+	c.Get(1)
+	c.Add(gen, 3, 3)
+	if _, ok, _ := c.Get(2); ok {
+		t.Fatal("the least recently used entry survived a full cache")
+	}
+	for _, k := range []int{1, 3} {
+		if _, ok, _ := c.Get(k); !ok {
+			t.Fatalf("entry %d was evicted instead of the least recently used", k)
+		}
+	}
+}
+
+func TestNilCacheKeepsNothing(t *testing.T) {
+	var c *Cache[string, int]
+	c.Add(0, "a", 1)
+	c.Clear()
+	if _, ok, _ := c.Get("a"); ok {
+		t.Fatal("a nil cache answered")
+	}
+}
