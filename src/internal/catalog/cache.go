@@ -3,157 +3,128 @@ package catalog
 import (
 	"context"
 	"log/slog"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/sethvargo/go-retry"
+
+	"github.com/shop-platform/shop/src/internal/platform"
 )
 
 // ChangeChannel is the PostgreSQL notification channel a trigger on the
 // products table signals on every write (migration 00002).
 const ChangeChannel = "catalog_changed"
 
-// maxCachedPages bounds the cache; past it the cache starts over.
+// maxCachedPages bounds each cache; past it the least recently used
+// entries make room.
 const maxCachedPages = 10_000
 
 // CachedStore answers reads from memory and passes writes through. Listings
 // are the catalog's hot path and change rarely, so each replica keeps the
 // pages it has served until PostgreSQL notifies it of a write, by any
-// replica. While the notification connection is down the cache is bypassed,
-// so a reader never sees a page older than the last change it could have
-// been told about.
+// replica. Unlike the search and storefront caches its entries have no
+// TTL: the notification is a complete account of changes, so an entry is
+// exact until one arrives. Since that holds only while it can arrive, the
+// cache is bypassed while the notification connection is down, and a reader
+// never sees a page older than the last change it could have been told about.
 type CachedStore struct {
 	Store
 
-	mu         sync.Mutex
-	enabled    bool
-	generation uint64
-	pages      map[Query]Page
-	products   map[string]Product
-	categories []Category
+	enabled    atomic.Bool
+	pages      *platform.Cache[Query, Page]
+	products   *platform.Cache[string, Product]
+	categories *platform.Cache[struct{}, []Category]
 }
 
 // NewCachedStore wraps store with a cache that stays off until Listen runs.
 func NewCachedStore(store Store) *CachedStore {
-	c := &CachedStore{Store: store}
-	c.reset(false)
-	return c
+	return &CachedStore{
+		Store:      store,
+		pages:      platform.NewCache[Query, Page](maxCachedPages, 0),
+		products:   platform.NewCache[string, Product](maxCachedPages, 0),
+		categories: platform.NewCache[struct{}, []Category](1, 0),
+	}
 }
 
-// reset drops everything cached and turns caching on or off.
+// reset drops everything cached and turns caching on or off. Clearing
+// after the switch also refuses values read before it (platform.Cache).
 func (c *CachedStore) reset(enabled bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.enabled = enabled
-	c.generation++
-	c.pages = map[Query]Page{}
-	c.products = map[string]Product{}
-	c.categories = nil
+	c.enabled.Store(enabled)
+	c.pages.Clear()
+	c.products.Clear()
+	c.categories.Clear()
 }
 
-// lookup returns a cached value and the generation to store a fresh one at.
-func lookup[K comparable, V any](c *CachedStore, m func() map[K]V, key K) (V, bool, uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := m()[key]
-	return v, ok && c.enabled, c.generation
-}
-
-// keep stores a value read at generation gen, unless a change arrived since:
-// the value may predate it.
-func keep[K comparable, V any](c *CachedStore, m func() map[K]V, gen uint64, key K, v V) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.enabled || gen != c.generation {
-		return
+// cached answers from cache while caching is on and it holds key, else
+// calls fetch and keeps a successful answer.
+func cached[K comparable, V any](c *CachedStore, cache *platform.Cache[K, V], key K, fetch func() (V, error)) (V, error) {
+	v, ok, gen := cache.Get(key)
+	if ok && c.enabled.Load() {
+		return v, nil
 	}
-	if len(m()) >= maxCachedPages {
-		clear(m())
+	v, err := fetch()
+	if err == nil && c.enabled.Load() {
+		cache.Add(gen, key, v)
 	}
-	m()[key] = v
+	return v, err
 }
 
 // List implements Store.
 func (c *CachedStore) List(ctx context.Context, q Query) (Page, error) {
-	pages := func() map[Query]Page { return c.pages }
-	p, ok, gen := lookup(c, pages, q)
-	if ok {
-		return p, nil
-	}
-	p, err := c.Store.List(ctx, q)
-	if err == nil {
-		keep(c, pages, gen, q, p)
-	}
-	return p, err
+	return cached(c, c.pages, q, func() (Page, error) { return c.Store.List(ctx, q) })
 }
 
 // Get implements Store.
 func (c *CachedStore) Get(ctx context.Context, id string) (Product, error) {
-	products := func() map[string]Product { return c.products }
-	p, ok, gen := lookup(c, products, id)
-	if ok {
-		return p, nil
-	}
-	p, err := c.Store.Get(ctx, id)
-	if err == nil {
-		keep(c, products, gen, id, p)
-	}
-	return p, err
+	return cached(c, c.products, id, func() (Product, error) { return c.Store.Get(ctx, id) })
 }
 
 // Categories implements Store.
 func (c *CachedStore) Categories(ctx context.Context) ([]Category, error) {
-	c.mu.Lock()
-	cached, enabled, gen := c.categories, c.enabled, c.generation
-	c.mu.Unlock()
-	if enabled && cached != nil {
-		return cached, nil
-	}
-	list, err := c.Store.Categories(ctx)
-	if err == nil {
-		c.mu.Lock()
-		if c.enabled && gen == c.generation {
-			c.categories = list
-		}
-		c.mu.Unlock()
-	}
-	return list, err
+	return cached(c, c.categories, struct{}{}, func() ([]Category, error) { return c.Store.Categories(ctx) })
 }
 
 // Listen keeps a connection listening on ChangeChannel until ctx ends,
 // emptying the cache on every notification and bypassing it whenever the
-// connection is lost, reconnecting with a growing pause.
+// connection is lost, reconnecting with a growing pause that starts small
+// again once a connection has listened.
 func (c *CachedStore) Listen(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) {
-	for attempt := 0; ctx.Err() == nil; attempt++ {
-		err := c.listenOnce(ctx, pool)
+	newBackoff := func() retry.Backoff { return platform.Backoff(500*time.Millisecond, 5*time.Second) }
+	backoff := newBackoff()
+	for ctx.Err() == nil {
+		listened, err := c.listenOnce(ctx, pool)
 		c.reset(false)
 		if ctx.Err() != nil {
 			return
 		}
 		logger.WarnContext(ctx, "catalog cache off: change notifications lost", "error", err)
-		select {
-		case <-ctx.Done():
+		if listened {
+			backoff = newBackoff()
+		}
+		if !platform.Pause(ctx, backoff) {
 			return
-		case <-time.After(min(time.Duration(attempt+1)*500*time.Millisecond, 5*time.Second)):
 		}
 	}
 }
 
-func (c *CachedStore) listenOnce(ctx context.Context, pool *pgxpool.Pool) error {
+// listenOnce listens on one connection until it fails, and tells whether
+// it got as far as listening.
+func (c *CachedStore) listenOnce(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 	if _, err := conn.Exec(ctx, "LISTEN "+ChangeChannel); err != nil {
-		return err
+		return false, err
 	}
 	// Writes made before LISTEN took effect were never notified: start empty.
 	c.reset(true)
 	for {
 		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
+			return true, err
 		}
 		c.reset(true)
 	}

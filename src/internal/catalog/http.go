@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/shop-platform/shop/src/internal/platform"
 )
@@ -43,10 +42,10 @@ func (h handlers) categories(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"categories": list})
 }
 
-// productID reads and checks the id path parameter. It is copied: Fiber
-// reuses the request buffer, and the id may be kept by the store.
+// productID reads and checks the id path parameter; the platform's app is
+// immutable, so the id may be kept by the store.
 func productID(c *fiber.Ctx) (string, error) {
-	id := utils.CopyString(c.Params("id"))
+	id := c.Params("id")
 	return id, ValidateID(id)
 }
 

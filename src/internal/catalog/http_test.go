@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -203,17 +204,38 @@ func TestAdminRejectsBadBodies(t *testing.T) {
 		{"kettle-1", ``, auth, 400, "invalid_json", []string{"empty"}},
 		{"kettle-1", valid, []string{"Content-Type", "text/plain", "Authorization", "Bearer " + testToken}, 415, "unsupported_media_type", []string{"application/json"}},
 		{"Kettle One", valid, auth, 400, "invalid_id", []string{"Kettle One"}},
+		// GET /catalog/categories is a route: such a product could never be read.
+		{"categories", valid, auth, 400, "invalid_id", []string{"categories", "reserved"}},
+		{strings.Repeat("k", 65), valid, auth, 400, "invalid_id", []string{"longer than 64"}},
 		{"kettle-1", strings.Replace(valid, `"Kettle"`, `"  "`, 1), auth, 422, "invalid_name", []string{"name"}},
 		{"kettle-1", strings.Replace(valid, `2599`, `-1`, 1), auth, 422, "invalid_price_cents", []string{"price_cents"}},
 		{"kettle-1", strings.Replace(valid, `"USD"`, `"dollars"`, 1), auth, 422, "invalid_currency", []string{"currency"}},
 		{"kettle-1", strings.Replace(valid, `"stock":3`, `"stock":-4`, 1), auth, 422, "invalid_stock", []string{"stock"}},
 		{"kettle-1", strings.Replace(valid, `"kitchenware"`, `""`, 1), auth, 422, "invalid_category", []string{"category"}},
+		// A second key would silently win.
+		{"kettle-1", strings.Replace(valid, `"price_cents":2599`, `"price_cents":2599,"price_cents":1`, 1), auth, 400, "invalid_json", []string{"price_cents", "more than once"}},
+	}
+	for _, image := range []string{"javascript:alert(1)", " JavaScript:alert(1)", "java\\tscript:alert(1)", "data:image/svg+xml,<svg/>",
+		"http://img.example.com/a.png", "//evil.example/a.png", "/\\\\evil.example/a.png", "https:///a.png", "https://user@img.example.com/a.png"} {
+		cases = append(cases, struct {
+			id, body string
+			headers  []string
+			status   int
+			code     string
+			words    []string
+		}{"kettle-1", strings.Replace(valid, `"stock":3`, `"stock":3,"image":"`+image+`"`, 1), auth, 422, "invalid_image", []string{"https"}})
 	}
 	for _, tc := range cases {
 		wantError(t, do(t, app, "PUT", "/catalog/"+strings.ReplaceAll(tc.id, " ", "%20"), tc.body, tc.headers...), tc.status, tc.code, tc.words...)
 	}
 	if r := do(t, app, "GET", "/catalog/kettle-1", ""); r.status != 404 {
 		t.Fatalf("a rejected body was stored: %d %s", r.status, r.body)
+	}
+	for i, image := range []string{"", "/static/products/kettle.svg", "kettle.svg", "https://img.example.com/kettle.png?w=200"} {
+		body := strings.Replace(valid, `"stock":3`, `"stock":3,"image":"`+image+`"`, 1)
+		if r := do(t, app, "PUT", fmt.Sprintf("/catalog/kettle-%d", i), body, auth...); r.status != 201 {
+			t.Errorf("image %q refused: %d %s", image, r.status, r.body)
+		}
 	}
 }
 

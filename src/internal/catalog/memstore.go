@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
@@ -14,10 +15,21 @@ import (
 // MemoryStore is the embedded store `make run` uses: products in a map,
 // events in an in-memory outbox, one lock for both so a change and its event
 // are recorded together.
+//
+// Reads do not touch the map: they use a view that holds the products in
+// every sort order, already sorted and with their names lower-cased, so a
+// listing costs a walk over the matching products at most, and an
+// unfiltered one only the page it returns. Writes drop the view and the next
+// read builds it again; the sorting is paid once per change, never per
+// request.
 type MemoryStore struct {
 	mu       sync.RWMutex
 	products map[string]Product
 	outbox   *outbox.Memory
+	revision int64 // the last revision given to a write, as PostgreSQL's sequence
+
+	view    atomic.Pointer[memView] // nil after a change, until a read builds it
+	buildMu sync.Mutex              // one reader builds the view, the others wait for it
 }
 
 // NewMemoryStore returns an empty store that records its events in box.
@@ -25,49 +37,138 @@ func NewMemoryStore(box *outbox.Memory) *MemoryStore {
 	return &MemoryStore{products: map[string]Product{}, outbox: box}
 }
 
-// List implements Store.
-func (s *MemoryStore) List(_ context.Context, q Query) (Page, error) {
-	s.mu.RLock()
-	matched := make([]Product, 0, len(s.products))
-	for _, p := range s.products {
-		if q.matches(p) {
-			matched = append(matched, p)
+// memEntry is a product with the lower-cased text its filters compare.
+type memEntry struct {
+	Product
+	name, description string
+}
+
+// sortOrders are the orders a view keeps, indexed as sortIndex numbers them.
+var sortOrders = [...]string{SortName, SortNameDesc, SortPrice, SortPriceDesc, SortNewest}
+
+func sortIndex(sort string) int {
+	if i := slices.Index(sortOrders[:], sort); i >= 0 {
+		return i
+	}
+	return 0
+}
+
+// sorted is a set of products in each of sortOrders.
+type sorted [len(sortOrders)][]*memEntry
+
+// memView is the store's products as reads need them: immutable once built.
+type memView struct {
+	all        sorted
+	byCategory map[string]*sorted // by lower-cased category, as the filter compares
+	categories []Category
+}
+
+func buildView(products map[string]Product) *memView {
+	entries := make([]*memEntry, 0, len(products))
+	counts := map[string]int{}
+	for _, p := range products {
+		entries = append(entries, &memEntry{Product: p, name: strings.ToLower(p.Name), description: strings.ToLower(p.Description)})
+		counts[p.Category]++
+	}
+	v := &memView{byCategory: map[string]*sorted{}, categories: make([]Category, 0, len(counts))}
+	for i, order := range sortOrders {
+		list := slices.Clone(entries)
+		slices.SortFunc(list, compareBy(order))
+		v.all[i] = list
+		// Each category's lists are the full list filtered, so they are in
+		// order without a sort of their own.
+		for _, e := range list {
+			key := strings.ToLower(e.Category)
+			s := v.byCategory[key]
+			if s == nil {
+				s = &sorted{}
+				v.byCategory[key] = s
+			}
+			s[i] = append(s[i], e)
 		}
 	}
-	s.mu.RUnlock()
+	for name, n := range counts {
+		v.categories = append(v.categories, Category{Name: name, Count: n})
+	}
+	slices.SortFunc(v.categories, func(a, b Category) int { return cmp.Compare(a.Name, b.Name) })
+	return v
+}
 
-	slices.SortFunc(matched, compareBy(q.Sort))
-	page := Page{Items: []Product{}, Total: len(matched), Page: q.Page, PageSize: q.PageSize}
-	if off := q.Offset(); off < len(matched) {
-		page.Items = matched[off:min(off+q.PageSize, len(matched))]
+// current returns the view of the products as they are now.
+func (s *MemoryStore) current() *memView {
+	if v := s.view.Load(); v != nil {
+		return v
+	}
+	// The read lock keeps writers out while the view is built and stored,
+	// so a view is never stored over the nil of a later change.
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
+	if v := s.view.Load(); v != nil {
+		return v
+	}
+	v := buildView(s.products)
+	s.view.Store(v)
+	return v
+}
+
+// changed drops the view after a write; the caller holds the write lock.
+func (s *MemoryStore) changed() { s.view.Store(nil) }
+
+// List implements Store.
+func (s *MemoryStore) List(_ context.Context, q Query) (Page, error) {
+	v := s.current()
+	i := sortIndex(q.Sort)
+	list := v.all[i]
+	if q.Category != "" {
+		list = nil
+		if c := v.byCategory[strings.ToLower(q.Category)]; c != nil {
+			list = c[i]
+		}
+	}
+	page := Page{Items: []Product{}, Page: q.Page, PageSize: q.PageSize}
+	off := q.Offset()
+	if q.Text == "" && q.MinPrice <= 0 && q.MaxPrice < 0 && !q.InStock {
+		page.Total = len(list)
+		page.Items = make([]Product, 0, max(0, min(q.PageSize, len(list)-off)))
+		for _, e := range list[min(off, len(list)):min(off+q.PageSize, len(list))] {
+			page.Items = append(page.Items, e.Product)
+		}
+		return page, nil
+	}
+	text := strings.ToLower(q.Text)
+	for _, e := range list {
+		if !q.matches(e, text) {
+			continue
+		}
+		if page.Total >= off && len(page.Items) < q.PageSize {
+			page.Items = append(page.Items, e.Product)
+		}
+		page.Total++
 	}
 	return page, nil
 }
 
-// matches applies the filters the way the SQL of PostgresStore does.
-func (q Query) matches(p Product) bool {
-	if q.Category != "" && !strings.EqualFold(p.Category, q.Category) {
+// matches applies the filters other than the category the way the SQL of
+// PostgresStore does; text is q.Text lower-cased.
+func (q Query) matches(e *memEntry, text string) bool {
+	if text != "" && !strings.Contains(e.name, text) && !strings.Contains(e.description, text) {
 		return false
 	}
-	if q.Text != "" {
-		text := strings.ToLower(q.Text)
-		if !strings.Contains(strings.ToLower(p.Name), text) && !strings.Contains(strings.ToLower(p.Description), text) {
-			return false
-		}
-	}
-	if p.PriceCents < q.MinPrice || (q.MaxPrice >= 0 && p.PriceCents > q.MaxPrice) {
+	if e.PriceCents < q.MinPrice || (q.MaxPrice >= 0 && e.PriceCents > q.MaxPrice) {
 		return false
 	}
-	return !q.InStock || p.Stock > 0
+	return !q.InStock || e.Stock > 0
 }
 
 // compareBy orders products by the sort key, then by id so pages are stable.
-func compareBy(sort string) func(a, b Product) int {
-	return func(a, b Product) int {
+func compareBy(sort string) func(a, b *memEntry) int {
+	return func(a, b *memEntry) int {
 		var c int
 		switch sort {
 		case SortNameDesc:
-			c = -cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+			c = -cmp.Compare(a.name, b.name)
 		case SortPrice:
 			c = cmp.Compare(a.PriceCents, b.PriceCents)
 		case SortPriceDesc:
@@ -75,7 +176,7 @@ func compareBy(sort string) func(a, b Product) int {
 		case SortNewest:
 			c = -a.UpdatedAt.Compare(b.UpdatedAt)
 		default:
-			c = cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+			c = cmp.Compare(a.name, b.name)
 		}
 		if c != 0 {
 			return c
@@ -97,26 +198,17 @@ func (s *MemoryStore) Get(_ context.Context, id string) (Product, error) {
 
 // Categories implements Store.
 func (s *MemoryStore) Categories(_ context.Context) ([]Category, error) {
-	s.mu.RLock()
-	counts := map[string]int{}
-	for _, p := range s.products {
-		counts[p.Category]++
-	}
-	s.mu.RUnlock()
-	list := make([]Category, 0, len(counts))
-	for name, n := range counts {
-		list = append(list, Category{Name: name, Count: n})
-	}
-	slices.SortFunc(list, func(a, b Category) int { return cmp.Compare(a.Name, b.Name) })
-	return list, nil
+	return slices.Clone(s.current().categories), nil
 }
 
 // Upsert implements Store.
-func (s *MemoryStore) Upsert(_ context.Context, id string, in ProductInput) (Product, bool, error) {
+func (s *MemoryStore) Upsert(ctx context.Context, id string, in ProductInput) (Product, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, exists := s.products[id]
 	p := productFrom(id, in, now())
+	s.revision++
+	p.Revision = s.revision
 	if exists {
 		p.CreatedAt = old.CreatedAt
 	}
@@ -125,23 +217,26 @@ func (s *MemoryStore) Upsert(_ context.Context, id string, in ProductInput) (Pro
 		return Product{}, false, err
 	}
 	s.products[id] = p
-	s.outbox.Add(e)
+	s.changed()
+	s.outbox.Add(ctx, e)
 	return p, !exists, nil
 }
 
 // Delete implements Store.
-func (s *MemoryStore) Delete(_ context.Context, id string) error {
+func (s *MemoryStore) Delete(ctx context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.products[id]; !ok {
 		return ErrNotFound
 	}
-	e, err := deletedEvent(id)
+	s.revision++
+	e, err := deletedEvent(id, s.revision)
 	if err != nil {
 		return err
 	}
 	delete(s.products, id)
-	s.outbox.Add(e)
+	s.changed()
+	s.outbox.Add(ctx, e)
 	return nil
 }
 
@@ -153,8 +248,11 @@ func (s *MemoryStore) SeedIfEmpty(_ context.Context, products []Product) (int, e
 		return 0, nil
 	}
 	for _, p := range products {
+		s.revision++
+		p.Revision = s.revision
 		s.products[p.ID] = p
 	}
+	s.changed()
 	return len(products), nil
 }
 

@@ -35,11 +35,11 @@ type PostgresStore struct {
 // NewPostgresStore uses pool, whose database Migrate has prepared.
 func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
 
-const productColumns = `id, name, description, category, price_cents, currency, image, stock, created_at, updated_at`
+const productColumns = `id, name, description, category, price_cents, currency, image, stock, created_at, updated_at, revision`
 
 func scanProduct(row pgx.CollectableRow) (Product, error) {
 	var p Product
-	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.PriceCents, &p.Currency, &p.Image, &p.Stock, &p.CreatedAt, &p.UpdatedAt)
+	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.PriceCents, &p.Currency, &p.Image, &p.Stock, &p.CreatedAt, &p.UpdatedAt, &p.Revision)
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 	return p, err
 }
@@ -99,7 +99,7 @@ func (s *PostgresStore) List(ctx context.Context, q Query) (Page, error) {
 	}
 	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Product, error) {
 		var p Product
-		err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.PriceCents, &p.Currency, &p.Image, &p.Stock, &p.CreatedAt, &p.UpdatedAt, &page.Total)
+		err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.PriceCents, &p.Currency, &p.Image, &p.Stock, &p.CreatedAt, &p.UpdatedAt, &p.Revision, &page.Total)
 		p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 		return p, err
 	})
@@ -159,7 +159,7 @@ func (s *PostgresStore) Upsert(ctx context.Context, id string, in ProductInput) 
 				stock = EXCLUDED.stock, updated_at = EXCLUDED.updated_at
 			RETURNING `+productColumns+`, (xmax = 0)`,
 			id, in.Name, in.Description, in.Category, in.PriceCents, in.Currency, in.Image, in.Stock, at,
-		).Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.PriceCents, &p.Currency, &p.Image, &p.Stock, &p.CreatedAt, &p.UpdatedAt, &created)
+		).Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.PriceCents, &p.Currency, &p.Image, &p.Stock, &p.CreatedAt, &p.UpdatedAt, &p.Revision, &created)
 		if err != nil {
 			return err
 		}
@@ -179,14 +179,17 @@ func (s *PostgresStore) Upsert(ctx context.Context, id string, in ProductInput) 
 // Delete implements Store.
 func (s *PostgresStore) Delete(ctx context.Context, id string) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM products WHERE id = $1`, id)
+		// The deletion takes a revision of its own (migration 00003), above
+		// every one the product had.
+		var revision int64
+		err := tx.QueryRow(ctx, `DELETE FROM products WHERE id = $1 RETURNING nextval('product_revisions')`, id).Scan(&revision)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return ErrNotFound
-		}
-		e, err := deletedEvent(id)
+		e, err := deletedEvent(id, revision)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -30,6 +31,12 @@ type Product struct {
 	Stock       int       `json:"stock"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// Revision rises with every write to any product (a PostgreSQL
+	// sequence, or the embedded store's counter): search orders a
+	// product's events by it, never by a replica's clock. A stored product
+	// always has one; only the seed file, which the store numbers as it
+	// loads it, goes without.
+	Revision int64 `json:"revision,omitempty"`
 }
 
 // Event is the product as announced on product.upserted.
@@ -37,6 +44,7 @@ func (p Product) Event() events.Product {
 	return events.Product{
 		ID: p.ID, Name: p.Name, Description: p.Description, Category: p.Category,
 		PriceCents: p.PriceCents, Currency: p.Currency, Image: p.Image, Stock: p.Stock, UpdatedAt: p.UpdatedAt,
+		Revision: p.Revision,
 	}
 }
 
@@ -62,14 +70,14 @@ const (
 )
 
 var (
-	idPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
 )
 
-// ValidateID checks a product id: lowercase letters, digits and dashes.
+// ValidateID checks a product id against the one grammar shared with the
+// order service (events.CheckProductID): a 400 naming the problem.
 func ValidateID(id string) error {
-	if !idPattern.MatchString(id) {
-		return platform.BadRequest("invalid_id", "product id %q must be 1-64 lowercase letters, digits or dashes, starting with a letter or digit", id)
+	if err := events.CheckProductID(id); err != nil {
+		return platform.BadRequest("invalid_id", "%s", err)
 	}
 	return nil
 }
@@ -96,10 +104,36 @@ func (in ProductInput) Validate() error {
 		return bad("currency", "must be a three-letter ISO 4217 code such as USD, got %q", in.Currency)
 	case utf8.RuneCountInString(in.Image) > MaxImageLen:
 		return bad("image", "must be at most %d characters", MaxImageLen)
+	case !safeImageURL(strings.TrimSpace(in.Image)):
+		return bad("image", "must be an https:// URL, a relative URL such as /static/x.svg, or empty, got %q", in.Image)
 	case in.Stock < 0 || in.Stock > MaxStock:
 		return bad("stock", "must be between 0 and %d, got %d", MaxStock, in.Stock)
 	}
 	return nil
+}
+
+// safeImageURL admits what the storefront may put in an img src: nothing,
+// an https URL with a host, or a relative URL. Anything with another scheme
+// (javascript:, data:, http:), a protocol-relative "//host" or a backslash
+// (which browsers read as a slash) is refused, as are control characters
+// (which browsers strip, so "java\tscript:" would become a scheme).
+func safeImageURL(raw string) bool {
+	if raw == "" {
+		return true
+	}
+	if strings.ContainsFunc(raw, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return false
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return false
+	case u.Scheme == "https":
+		return u.Host != "" && u.User == nil
+	case u.Scheme != "" || u.Host != "" || strings.HasPrefix(raw, "//"):
+		return false
+	}
+	return true
 }
 
 // Normalized trims the text fields so equal inputs store equal products.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 )
@@ -87,7 +89,7 @@ func validOrder(o events.OrderCreatedData) error {
 
 // reserveHandler applies order.created events to store. A payload that
 // cannot be an order is dead-lettered at once: no retry can fix it.
-func reserveHandler(store Store) mq.Handler {
+func reserveHandler(store Store, reservations *prometheus.CounterVec) mq.Handler {
 	return func(ctx context.Context, e events.Envelope) error {
 		var o events.OrderCreatedData
 		if err := e.Decode(&o); err != nil {
@@ -96,7 +98,15 @@ func reserveHandler(store Store) mq.Handler {
 		if err := validOrder(o); err != nil {
 			return mq.Permanent(err)
 		}
-		_, err := store.Reserve(ctx, e.ID, o)
-		return err
+		r, err := store.Reserve(ctx, e.ID, o)
+		if err != nil || !r.Applied {
+			return err
+		}
+		if r.Reserved {
+			reservations.WithLabelValues("reserved").Inc()
+		} else {
+			reservations.WithLabelValues("rejected").Inc()
+		}
+		return nil
 	}
 }

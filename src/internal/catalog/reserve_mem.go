@@ -9,7 +9,7 @@ import (
 // Reserve implements Store. The store's lock makes the check, the update
 // and the events one step; everything that can fail happens before any
 // change.
-func (s *MemoryStore) Reserve(_ context.Context, eventID string, order events.OrderCreatedData) (Reservation, error) {
+func (s *MemoryStore) Reserve(ctx context.Context, eventID string, order events.OrderCreatedData) (Reservation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ids, want := wanted(order.Lines)
@@ -32,6 +32,8 @@ func (s *MemoryStore) Reserve(_ context.Context, eventID string, order events.Or
 			p := s.products[id]
 			p.Stock -= want[id]
 			p.UpdatedAt = at
+			s.revision++
+			p.Revision = s.revision
 			e, err := upsertedEvent(p)
 			if err != nil {
 				return Reservation{}, err
@@ -44,8 +46,9 @@ func (s *MemoryStore) Reserve(_ context.Context, eventID string, order events.Or
 	}
 	for i, p := range updated {
 		s.products[p.ID] = p
-		s.outbox.Add(changes[i])
+		s.outbox.Add(ctx, changes[i])
 	}
-	s.outbox.Add(outcome)
+	s.changed()
+	s.outbox.Add(ctx, outcome)
 	return Reservation{Applied: true, Reserved: reason == "", Reason: reason}, nil
 }

@@ -62,7 +62,7 @@ func takeStock(ctx context.Context, tx pgx.Tx, ids []string, want map[string]int
 		UPDATE products SET stock = products.stock - x.qty, updated_at = $3
 		FROM unnest($1::text[], $2::int[]) AS x(id, qty)
 		WHERE products.id = x.id
-		RETURNING products.id, name, description, category, price_cents, currency, image, stock, created_at, updated_at`,
+		RETURNING products.id, name, description, category, price_cents, currency, image, stock, created_at, updated_at, revision`,
 		ids, qty, now())
 	if err != nil {
 		return err

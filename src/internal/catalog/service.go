@@ -8,6 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
@@ -27,17 +29,22 @@ type Service struct {
 	logger   *slog.Logger
 	relayBox mq.Outbox // the outbox the relay drains: Outbox or the table
 	metrics  *mq.Metrics
+	reserved *prometheus.CounterVec
+	tracer   trace.TracerProvider // nil: tracing off
 }
 
 // Open connects the store chosen by cfg (PostgreSQL when DATABASE_URL is
 // set, else memory), migrates and seeds it, and builds the HTTP app.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
-	svc := &Service{close: func() {}, logger: logger}
+	svc := &Service{close: func() {}, logger: logger, tracer: cfg.Tracer}
+	reg := platform.NewRegistry()
 	if cfg.Database.URL != "" {
+		cfg.Database.Tracer = cfg.Tracer
 		pool, err := pg.Open(ctx, cfg.Database, logger)
 		if err != nil {
 			return nil, err
 		}
+		pg.RegisterPoolMetrics(reg, pool)
 		if err := Migrate(ctx, pool, logger); err != nil {
 			pool.Close()
 			return nil, err
@@ -69,8 +76,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 			return nil, err
 		}
 	}
-	reg := platform.NewRegistry()
-	svc.metrics = mq.NewMetrics(reg)
+	svc.metrics, svc.reserved = mq.NewMetrics(reg), newReservationCounter(reg)
 	mq.RegisterOutboxMetrics(reg, svc.relayBox)
 	svc.App = NewApp(cfg, svc.Store, logger, reg)
 	return svc, nil
@@ -103,12 +109,12 @@ func seed(ctx context.Context, store Store, logger *slog.Logger) error {
 func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
 	err := bus.Subscribe(ctx, mq.Subscription{
 		Queue: ReserveQueue, Types: []string{events.OrderCreated},
-		Handler: reserveHandler(s.Store), Metrics: s.metrics,
+		Handler: reserveHandler(s.Store, s.reserved), Metrics: s.metrics, Tracer: s.tracer,
 	})
 	if err != nil {
 		return fmt.Errorf("subscribing to orders: %w", err)
 	}
-	return mq.NewRelay(s.relayBox, bus, s.metrics, mq.RelayOptions{Logger: s.logger}).Run(ctx)
+	return mq.NewRelay(s.relayBox, bus, s.metrics, mq.RelayOptions{Logger: s.logger, Tracer: s.tracer}).Run(ctx)
 }
 
 // Close releases the store's connections. Call it after the HTTP server

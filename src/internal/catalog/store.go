@@ -47,8 +47,8 @@ func upsertedEvent(p Product) (events.Envelope, error) {
 	return e, nil
 }
 
-func deletedEvent(id string) (events.Envelope, error) {
-	e, err := events.New(Source, events.ProductDeleted, events.ProductRemoved{ID: id})
+func deletedEvent(id string, revision int64) (events.Envelope, error) {
+	e, err := events.New(Source, events.ProductDeleted, events.ProductRemoved{ID: id, Revision: revision})
 	if err != nil {
 		return e, fmt.Errorf("building event: %w", err)
 	}

@@ -175,11 +175,59 @@ func TestStoreSeedsOnlyWhenEmpty(t *testing.T) {
 			t.Fatalf("total after seed = %d, %v", page.Total, err)
 		}
 		got, err := s.Get(ctx, seed[7].ID)
-		if err != nil || got != seed[7] {
-			t.Fatalf("seeded product = %+v, %v; want %+v", got, err, seed[7])
+		want := seed[7]
+		want.Revision = got.Revision // the store's to give
+		if err != nil || got != want || got.Revision <= 0 {
+			t.Fatalf("seeded product = %+v, %v; want %+v with a revision", got, err, seed[7])
 		}
 		if len(s.pending(t)) != 0 {
 			t.Fatal("seeding recorded events; consumers rebuild from the catalog instead")
+		}
+	})
+}
+
+// Every write gives the product a revision above all before it, carried in
+// its event; a deletion takes one of its own, and a product created again
+// after it moves on from there. Search orders events by these, not clocks.
+func TestRevisionsRiseWithEveryWrite(t *testing.T) {
+	eachStore(t, func(t *testing.T, s storeUnderTest) {
+		ctx := context.Background()
+		var last int64
+		rising := func(what string, rev int64) {
+			t.Helper()
+			if rev <= last {
+				t.Fatalf("%s: revision %d, not above %d", what, rev, last)
+			}
+			last = rev
+		}
+		for _, step := range []struct{ id, name string }{{"lamp", "Lamp"}, {"lamp", "Desk Lamp"}, {"fan", "Fan"}} {
+			p, _, err := s.Upsert(ctx, step.id, input(step.name, "home", 1000, 5))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rising("upsert "+step.id, p.Revision)
+			if got, err := s.Get(ctx, step.id); err != nil || got.Revision != p.Revision {
+				t.Fatalf("get %s: revision %d (%v), want %d", step.id, got.Revision, err, p.Revision)
+			}
+		}
+		if err := s.Delete(ctx, "lamp"); err != nil {
+			t.Fatal(err)
+		}
+		pending := s.pending(t)
+		var removed events.ProductRemoved
+		if err := pending[len(pending)-1].Decode(&removed); err != nil || removed.ID != "lamp" {
+			t.Fatalf("last event %+v (%v), want lamp's deletion", pending[len(pending)-1], err)
+		}
+		rising("delete lamp", removed.Revision)
+		p, _, err := s.Upsert(ctx, "lamp", input("Lamp", "home", 1000, 5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rising("lamp created again", p.Revision)
+		var announced events.Product
+		pending = s.pending(t)
+		if err := pending[len(pending)-1].Decode(&announced); err != nil || announced.Revision != p.Revision {
+			t.Fatalf("event revision %d (%v), want the stored %d", announced.Revision, err, p.Revision)
 		}
 	})
 }

@@ -1,6 +1,8 @@
 package frontend
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+	"golang.org/x/sync/errgroup"
 )
 
 // Listing sizes.
@@ -21,6 +24,8 @@ const (
 
 // listingData is what the home and category pages show.
 type listingData struct {
+	// Featured is the home page's selection, on its first page only.
+	Featured   []Product
 	Categories []Category
 	Category   string // the current category, on a category page
 	Sort       string
@@ -42,26 +47,73 @@ func pageParam(c *fiber.Ctx) int {
 }
 
 func (h *handlers) home(c *fiber.Ctx) error {
-	return h.sharedPage(c, "home", func() (string, any, error) {
+	return h.sharedPage(c, "home", func() (view, error) {
 		data, err := h.listing(c, "")
-		return "Featured products", data, err
+		if err != nil {
+			return view{}, err
+		}
+		title := "Featured products"
+		if data.Pager.Page == 1 {
+			if data.Featured, err = h.featured(c.UserContext(), data.Categories); err != nil {
+				return view{}, err
+			}
+		} else {
+			title = fmt.Sprintf("All products, page %d", data.Pager.Page)
+		}
+		names := make([]string, 0, len(data.Categories))
+		for _, cat := range data.Categories {
+			names = append(names, cat.Name)
+		}
+		return view{Title: title, Data: data, Description: fmt.Sprintf(
+			"Shop %d products across %d categories: %s. Prices include taxes.", data.Total, len(names), strings.Join(names, ", "))}, nil
 	})
 }
 
+// featured is the home page's selection: the newest product in stock of
+// each category, so the page shows what is new across the whole shop and
+// never something that cannot be bought. The calls run in parallel and
+// are cached like every catalog answer.
+func (h *handlers) featured(ctx context.Context, cats []Category) ([]Product, error) {
+	picks := make([]*Product, len(cats))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, cat := range cats {
+		g.Go(func() error {
+			list, err := h.products(ctx, url.Values{"category": {cat.Name}, "in_stock": {"true"},
+				"sort": {"-updated"}, "page": {"1"}, "page_size": {"1"}})
+			if err == nil && len(list.Items) > 0 {
+				picks[i] = &list.Items[0]
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var out []Product
+	for _, p := range picks {
+		if p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out, nil
+}
+
 func (h *handlers) category(c *fiber.Ctx) error {
-	return h.sharedPage(c, "category", func() (string, any, error) {
+	return h.sharedPage(c, "category", func() (view, error) {
 		cats, err := h.categories(c.UserContext())
 		if err != nil {
-			return "", nil, err
+			return view{}, err
 		}
 		want := c.Params("slug")
 		for _, cat := range cats {
 			if slug(cat.Name) == want {
 				data, err := h.listing(c, cat.Name)
-				return titleCase(cat.Name), data, err
+				return view{Title: titleCase(cat.Name), Data: data, Description: fmt.Sprintf(
+					"%s: %d products to choose from, with prices and stock, at Shop.", titleCase(cat.Name), data.Total)}, err
 			}
 		}
-		return "", nil, notFoundPage("that category")
+		return view{}, notFoundPage("that category")
 	})
 }
 
@@ -90,9 +142,13 @@ func (h *handlers) listing(c *fiber.Ctx, category string) (listingData, error) {
 	if category != "" {
 		basePath = "/category/" + slug(category)
 	}
+	keep := url.Values{"sort": {sort}}
+	if err := pastTheEnd(basePath, keep, n, gridPageSize, list.Total); err != nil {
+		return listingData{}, err
+	}
 	return listingData{
 		Categories: cats, Category: category, Sort: sort, Products: list.Items, Total: list.Total,
-		Pager: newPager(basePath, url.Values{"sort": {sort}}, n, gridPageSize, list.Total),
+		Pager: newPager(basePath, keep, n, gridPageSize, list.Total),
 	}, nil
 }
 
@@ -108,7 +164,7 @@ func (h *handlers) product(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "product", p.Name, p)
+	return h.renderView(c, http.StatusOK, "product", view{Title: p.Name, Data: p, Description: summary(p.Description)})
 }
 
 // searchData is what the search page shows.
@@ -147,9 +203,10 @@ func (h *handlers) search(c *fiber.Ctx) error {
 	}
 	d := searchData{Query: text, Category: c.Query("category"), MinPrice: digits(c.Query("min_price")), MaxPrice: digits(c.Query("max_price"))}
 	if text == "" {
-		return h.renderView(c, http.StatusOK, "search", view{Title: "Search", Data: d})
+		return h.renderView(c, http.StatusOK, "search", view{Title: "Search", Data: d,
+			Description: "Search the shop's products by name, with category and price filters."})
 	}
-	err := h.sharedPage(c, "search", func() (string, any, error) {
+	err := h.sharedPage(c, "search", func() (view, error) {
 		filters := url.Values{"q": {text}}
 		for k, v := range map[string]string{"category": d.Category, "min_price": d.MinPrice, "max_price": d.MaxPrice} {
 			if v != "" {
@@ -163,12 +220,16 @@ func (h *handlers) search(c *fiber.Ctx) error {
 		}
 		res, err := h.searchProducts(c.UserContext(), q)
 		if err != nil {
-			return "", nil, err
+			return view{}, err
+		}
+		if err := pastTheEnd("/search", filters, n, searchPageSize, res.Total); err != nil {
+			return view{}, err
 		}
 		d.Result = res
 		d.Pager = newPager("/search", filters, n, searchPageSize, res.Total)
 		d.Filters, d.CategoryLinks, d.PriceLinks = facetLinks(filters, res)
-		return "Search: " + text, d, nil
+		return view{Title: "Search: " + text, Data: d,
+			Description: fmt.Sprintf("%d products at Shop match “%s”.", res.Total, text)}, nil
 	})
 	if !isUnavailable(err) {
 		return err
@@ -176,7 +237,8 @@ func (h *handlers) search(c *fiber.Ctx) error {
 	d.Unavailable = true
 	d.Categories, _ = h.categories(c.UserContext())
 	return h.renderView(c, http.StatusServiceUnavailable, "search", view{Title: "Search unavailable", Query: text,
-		Notice: "Search is unavailable right now. You can still browse the categories below.", Data: d})
+		Description: "Search is unavailable right now; browse the shop by category.",
+		Notice:      "Search is unavailable right now. You can still browse the categories below.", Data: d})
 }
 
 // facetLinks builds links that add a facet to, or remove a filter from, the
@@ -244,6 +306,24 @@ func digits(s string) string {
 		return ""
 	}
 	return s
+}
+
+// summaryLen is the longest meta description: search engines cut their
+// snippets at about this length.
+const summaryLen = 155
+
+// summary shortens a product description to a meta description, at a word
+// boundary.
+func summary(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if utf8.RuneCountInString(text) <= summaryLen {
+		return text
+	}
+	cut := string([]rune(text)[:summaryLen-1])
+	if i := strings.LastIndexByte(cut, ' '); i > summaryLen/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,.;:") + "…"
 }
 
 // suggest answers the autocomplete box. When search is down it answers an

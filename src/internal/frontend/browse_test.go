@@ -1,7 +1,9 @@
 package frontend_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -51,10 +53,10 @@ func TestCategoryPageShowsOnlyThatCategory(t *testing.T) {
 	p := s.get("/category/coffee-and-tea?sort=price")
 	wantStatus(t, p, http.StatusOK)
 	wantContains(t, p, "<h1 id=\"heading\">Coffee and Tea</h1>", "30 products", `aria-current="page"`)
-	if n := strings.Count(p.body, `src="/static/products/coffee-and-tea.svg"`); n != 12 {
+	if n := strings.Count(p.body, `<a href="/product/coffee-and-tea-`); n != 12 {
 		t.Fatalf("want 12 coffee-and-tea products on the first page, got %d", n)
 	}
-	if strings.Contains(p.body, `src="/static/products/kitchenware.svg"`) {
+	if strings.Contains(p.body, `<a href="/product/kitchenware-`) {
 		t.Fatal("a kitchenware product is listed under coffee and tea")
 	}
 	missing := s.get("/category/no-such-category")
@@ -172,4 +174,52 @@ func TestSearchDownTheShopStillBrowses(t *testing.T) {
 		t.Fatalf("suggest with search down answered %s, want an empty list", suggest.body)
 	}
 	wantStatus(t, s.get("/ready"), http.StatusOK)
+}
+
+func TestFeaturedIsTheNewestInStockOfEachCategory(t *testing.T) {
+	cat := startCatalog(t)
+	site := startFrontend(t, backendURLs{cat, deadURL(t), deadURL(t)}, nil)
+	// The newest product of books sells out: the selection skips it.
+	var newest struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	resp, err := http.Get(cat + "/catalog?category=books&sort=-updated&page_size=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&newest); err != nil || len(newest.Items) != 2 {
+		t.Fatalf("reading the newest books: %v", err)
+	}
+	_ = resp.Body.Close()
+	setStock(t, cat, newest.Items[0].ID, 0)
+
+	home := newShopper(t, site).get("/")
+	wantStatus(t, home, http.StatusOK)
+	section := regexp.MustCompile(`(?s)data-testid="featured">(.*?)</section>`).FindStringSubmatch(home.body)
+	if section == nil {
+		t.Fatalf("no featured section on the home page:\n%s", home.body)
+	}
+	ids := regexp.MustCompile(`<a href="/product/([a-z0-9-]+)">`).FindAllStringSubmatch(section[1], -1)
+	if len(ids) != 12 {
+		t.Fatalf("%d featured products, want one from each of the 12 categories", len(ids))
+	}
+	seen := map[string]bool{}
+	for _, m := range ids {
+		p := catalogProduct(t, cat, m[1])
+		category := p["category"].(string)
+		if seen[category] || p["stock"].(float64) == 0 {
+			t.Fatalf("featured %s: a second pick from %s, or out of stock (%v)", m[1], category, p["stock"])
+		}
+		seen[category] = true
+	}
+	if !seen["books"] || !strings.Contains(section[1], `/product/`+newest.Items[1].ID+`"`) ||
+		strings.Contains(section[1], `/product/`+newest.Items[0].ID+`"`) {
+		t.Fatalf("the books pick is not the newest book in stock (%s):\n%s", newest.Items[1].ID, section[1])
+	}
+	// Later pages list all products, without the selection.
+	if p := newShopper(t, site).get("/?page=2"); strings.Contains(p.body, `data-testid="featured"`) {
+		t.Fatal("the featured selection repeats on page 2")
+	}
 }

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -15,7 +16,17 @@ type cartItem struct {
 	Product   Product
 	Quantity  int
 	LineCents int64
+	// Short is true when the cart holds more than the catalog has in stock
+	// now: ordering it as it is would be rejected.
+	Short bool
 }
+
+// MaxQuantity is the most of the product a shopper can choose.
+func (i cartItem) MaxQuantity() int { return maxOrderable(i.Product) }
+
+// maxOrderable is the most of p one cart may hold: its stock, up to the
+// cart's per-line limit.
+func maxOrderable(p Product) int { return max(min(p.Stock, maxQuantity), 0) }
 
 // cartData is what the cart and checkout pages show.
 type cartData struct {
@@ -24,6 +35,12 @@ type cartData struct {
 	Currency   string
 	// Dropped counts lines whose product no longer exists.
 	Dropped int
+	// Short counts lines that exceed the current stock.
+	Short int
+	// Limited is the line whose quantity was just lowered to the stock.
+	Limited *cartItem
+	// PendingOrder is the order placed from this cart, not confirmed yet.
+	PendingOrder string
 }
 
 // loadCart looks up every product in the cart. Products the catalog no
@@ -56,10 +73,16 @@ func (h *handlers) loadCart(c *fiber.Ctx) (cartData, error) {
 		}
 		kept.Lines = append(kept.Lines, l)
 		line := p.PriceCents * int64(l.Quantity)
-		d.Items = append(d.Items, cartItem{Product: *p, Quantity: l.Quantity, LineCents: line})
+		item := cartItem{Product: *p, Quantity: l.Quantity, LineCents: line, Short: l.Quantity > p.Stock}
+		if item.Short {
+			d.Short++
+		}
+		d.Items = append(d.Items, item)
 		d.TotalCents += line
 		d.Currency = p.Currency
 	}
+	kept.Order = cart.Order
+	d.PendingOrder = cart.Order
 	if d.Dropped > 0 {
 		if err := h.cookies.setCart(c, kept); err != nil {
 			return d, err
@@ -68,14 +91,72 @@ func (h *handlers) loadCart(c *fiber.Ctx) (cartData, error) {
 	return d, nil
 }
 
+// settleCart takes the ordered lines out of the cart once the order placed
+// from it is confirmed,
+// and forgets a rejected order while keeping its lines. A pending order, or
+// one the order service cannot tell about now, leaves the cart as it is.
+func (h *handlers) settleCart(c *fiber.Ctx) error {
+	cart := h.cookies.cart(c)
+	if cart.Order == "" {
+		return nil
+	}
+	o, err := h.getOrder(c.UserContext(), cart.Order)
+	switch {
+	case isNotFound(err):
+		o = Order{ID: cart.Order, Status: "rejected"}
+	case err != nil:
+		return nil
+	}
+	return h.settleCartWith(c, cart, o)
+}
+
+// settleCartWith settles cart with o, the order placed from it.
+func (h *handlers) settleCartWith(c *fiber.Ctx, cart Cart, o Order) error {
+	if cart.Order != o.ID || o.Status == "pending" {
+		return nil
+	}
+	if o.Status == "confirmed" {
+		// Take out what was ordered; anything added since stays.
+		for _, it := range o.Items {
+			cart.Set(it.ProductID, cart.Quantity(it.ProductID)-it.Quantity, false)
+		}
+	}
+	cart.Order = ""
+	return h.cookies.setCart(c, cart)
+}
+
 func (h *handlers) cart(c *fiber.Ctx) error {
+	if err := h.settleCart(c); err != nil {
+		return err
+	}
 	d, err := h.loadCart(c)
 	if err != nil {
 		return err
 	}
-	v := view{Title: "Your cart", Data: d}
-	if d.Dropped > 0 {
+	if id := c.Query("limited"); id != "" {
+		for i := range d.Items {
+			if d.Items[i].Product.ID == id && d.Items[i].Quantity == maxOrderable(d.Items[i].Product) {
+				d.Limited = &d.Items[i]
+			}
+		}
+	}
+	v := view{Title: "Your cart", Data: d, Description: "The products in your cart, their quantities and the total, before checkout."}
+	var soldOut *Product
+	if id := c.Query("soldout"); productIDPattern.MatchString(id) {
+		if p, err := h.backends.product(c.UserContext(), id); err == nil && p.Stock <= 0 {
+			soldOut = &p
+		}
+	}
+	switch {
+	case soldOut != nil:
+		v.Notice = soldOut.Name + " is out of stock right now, so it was not added to your cart."
+	case d.Dropped > 0:
 		v.Notice = "Some items in your cart are no longer sold and were removed."
+	case d.Short > 0:
+		v.Notice = "Some items are not in stock in the quantity in your cart: lower the quantity or remove them before you check out."
+	case d.Limited != nil:
+		v.Notice = "We have only " + strconv.Itoa(d.Limited.Quantity) + " of " + d.Limited.Product.Name +
+			" in stock, so your cart holds " + strconv.Itoa(d.Limited.Quantity) + "."
 	}
 	return h.renderView(c, http.StatusOK, "cart", v)
 }
@@ -110,13 +191,19 @@ func (h *handlers) cartAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.backends.product(c.UserContext(), id); err != nil {
+	p, err := h.backends.product(c.UserContext(), id)
+	if err != nil {
 		if isNotFound(err) {
 			return notFoundPage("that product")
 		}
 		return err
 	}
-	return h.changeCart(c, id, n, true)
+	if p.Stock <= 0 {
+		// Sold out since the product page was shown: back to the cart,
+		// which says so.
+		return c.Redirect("/cart?soldout="+url.QueryEscape(id), http.StatusSeeOther)
+	}
+	return h.changeCart(c, p, h.cookies.cart(c).Quantity(id)+n)
 }
 
 func (h *handlers) cartUpdate(c *fiber.Ctx) error {
@@ -128,7 +215,17 @@ func (h *handlers) cartUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.changeCart(c, id, n, false)
+	if n == 0 {
+		return h.changeCart(c, Product{ID: id}, 0)
+	}
+	p, err := h.backends.product(c.UserContext(), id)
+	if isNotFound(err) {
+		return h.changeCart(c, Product{ID: id}, 0)
+	}
+	if err != nil {
+		return err
+	}
+	return h.changeCart(c, p, n)
 }
 
 func (h *handlers) cartRemove(c *fiber.Ctx) error {
@@ -136,16 +233,22 @@ func (h *handlers) cartRemove(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.changeCart(c, id, 0, false)
+	return h.changeCart(c, Product{ID: id}, 0)
 }
 
-// changeCart stores the changed cart and sends the shopper to it (303, so
-// a reload does not post the form again).
-func (h *handlers) changeCart(c *fiber.Ctx, id string, quantity int, add bool) error {
+// changeCart sets the quantity of p in the cart, lowered to what is in
+// stock, and sends the shopper to the cart (303, so a reload does not post
+// the form again), saying so when the quantity was lowered.
+func (h *handlers) changeCart(c *fiber.Ctx, p Product, quantity int) error {
 	cart := h.cookies.cart(c)
-	cart.Set(id, quantity, add)
+	target := "/cart"
+	if quantity > 0 && quantity > maxOrderable(p) {
+		quantity = maxOrderable(p)
+		target += "?limited=" + url.QueryEscape(p.ID)
+	}
+	cart.Set(p.ID, quantity, false)
 	if err := h.cookies.setCart(c, cart); err != nil {
 		return err
 	}
-	return c.Redirect("/cart", http.StatusSeeOther)
+	return c.Redirect(target, http.StatusSeeOther)
 }

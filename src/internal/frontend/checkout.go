@@ -124,13 +124,26 @@ func (h *handlers) checkoutForm(c *fiber.Ctx) error {
 	return h.renderCheckout(c, http.StatusOK, checkoutForm{Country: "US", Nonce: newNonce()}, "")
 }
 
+// shortNotice warns that some lines exceed the stock. Placing the order
+// is still allowed: the stock shown may be up to BACKEND_CACHE_TTL old,
+// and the catalog, which reserves atomically, has the last word; a
+// rejected order keeps the cart and its page says which product was short.
+const shortNotice = "Some items are not in stock in the quantity in your cart: lower the quantity in your cart before you place the order, or it will be rejected."
+
 func (h *handlers) renderCheckout(c *fiber.Ctx, status int, f checkoutForm, notice string) error {
+	if err := h.settleCart(c); err != nil {
+		return err
+	}
 	d, err := h.loadCart(c)
 	if err != nil {
 		return err
 	}
+	if notice == "" && d.Short > 0 {
+		notice = shortNotice
+	}
 	return h.renderView(c, status, "checkout", view{Title: "Checkout", Notice: notice,
-		Data: checkoutData{Form: f, Cart: d, Countries: countries}})
+		Description: "Enter your name, email and delivery address to place your order.",
+		Data:        checkoutData{Form: f, Cart: d, Countries: countries}})
 }
 
 func (h *handlers) checkout(c *fiber.Ctx) error {
@@ -165,7 +178,10 @@ func (h *handlers) checkout(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	if err := h.cookies.setCart(c, Cart{}); err != nil {
+	// The cart stays until the order is confirmed: a rejected order leaves
+	// it for the shopper to adjust and try again.
+	cart.Order = id
+	if err := h.cookies.setCart(c, cart); err != nil {
 		return err
 	}
 	return c.Redirect("/orders/"+id, http.StatusSeeOther)
@@ -191,6 +207,39 @@ func (f *checkoutForm) attachProblem(ae *apiError) {
 // orderData is what the order status page shows.
 type orderData struct {
 	Order Order
+	// Ref is the order's short reference for people.
+	Ref string
+	// Reason is the rejection reason as a shopper reads it.
+	Reason string
+	// CartKept is true when the order was rejected and the cart it came
+	// from is still there to adjust.
+	CartKept bool
+}
+
+// productRef matches the catalog's "product <id>" in a rejection reason.
+var productRef = regexp.MustCompile(`\bproduct ([a-z0-9][a-z0-9-]{0,63})\b`)
+
+// shopperReason names the products of o in its rejection reason instead of
+// their internal ids ("insufficient stock for product books-001: ..." becomes
+// "Insufficient stock for “Dune”: ..."), from the order's own lines.
+func shopperReason(o Order) string {
+	names := make(map[string]string, len(o.Items))
+	for _, it := range o.Items {
+		if it.Name != "" {
+			names[it.ProductID] = it.Name
+		}
+	}
+	reason := productRef.ReplaceAllStringFunc(o.Reason, func(m string) string {
+		if name, ok := names[productRef.FindStringSubmatch(m)[1]]; ok {
+			return "“" + name + "”"
+		}
+		return m
+	})
+	if reason == "" {
+		return ""
+	}
+	r, size := utf8.DecodeRuneInString(reason)
+	return strings.ToUpper(string(r)) + reason[size:]
 }
 
 var orderIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -211,7 +260,12 @@ func (h *handlers) order(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := view{Title: "Order " + o.ID, Data: orderData{Order: o}}
+	cart := h.cookies.cart(c)
+	if err := h.settleCartWith(c, cart, o); err != nil {
+		return err
+	}
+	d := orderData{Order: o, Ref: orderRef(o.ID), Reason: shopperReason(o), CartKept: o.Status == "rejected" && cart.Order == o.ID}
+	v := view{Title: "Order " + d.Ref, Data: d, Description: "The status of your order: pending, confirmed or rejected, with its items and total."}
 	if o.Status == "pending" {
 		v.Refresh = orderRefreshSeconds
 	}

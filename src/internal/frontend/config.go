@@ -32,7 +32,8 @@ type Config struct {
 	// 0 turns the cache off.
 	BackendCacheTTL time.Duration `env:"BACKEND_CACHE_TTL" envDefault:"1s"`
 	// CheckoutRateLimit is how many checkout submissions one client address
-	// may make per minute.
+	// may make per minute; behind a proxy, set TRUSTED_PROXIES so the
+	// address is the shopper's (X-Forwarded-For), not the proxy's.
 	CheckoutRateLimit int `env:"CHECKOUT_RATE_LIMIT" envDefault:"10"`
 }
 

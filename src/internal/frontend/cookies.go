@@ -36,6 +36,20 @@ type CartLine struct {
 // Cart is the shopper's cart.
 type Cart struct {
 	Lines []CartLine `json:"l"`
+	// Order is the order placed from this cart that is not confirmed yet:
+	// the cart is emptied only once it is, so a rejected order leaves the
+	// shopper's choice intact to adjust and try again.
+	Order string `json:"o,omitempty"`
+}
+
+// Quantity is how many of id the cart holds.
+func (c Cart) Quantity(id string) int {
+	for _, l := range c.Lines {
+		if l.ProductID == id {
+			return l.Quantity
+		}
+	}
+	return 0
 }
 
 // Count is the number of items in the cart.
@@ -72,7 +86,7 @@ func (c *Cart) Set(id string, quantity int, add bool) {
 // valid checks a decoded cart, so a cookie signed by an older version or
 // edited with a valid key still cannot carry nonsense.
 func (c Cart) valid() bool {
-	if len(c.Lines) > maxCartLines {
+	if len(c.Lines) > maxCartLines || (c.Order != "" && !orderIDPattern.MatchString(c.Order)) {
 		return false
 	}
 	for _, l := range c.Lines {
@@ -102,7 +116,13 @@ func newCookies(secret []byte, secure bool) cookies {
 
 // cart reads the cart cookie. A missing, expired or tampered cookie is an
 // empty cart: the shopper loses the cart, never sees an error.
+//
+// A cart set earlier in the same request is the one returned, so the page
+// rendered after a change shows it.
 func (k cookies) cart(c *fiber.Ctx) Cart {
+	if cart, ok := c.Locals(cartCookie).(Cart); ok {
+		return cart
+	}
 	var cart Cart
 	raw := c.Cookies(cartCookie)
 	if raw == "" || k.codec.Decode(cartCookie, raw, &cart) != nil || !cart.valid() {
@@ -117,6 +137,7 @@ func (k cookies) setCart(c *fiber.Ctx, cart Cart) error {
 		return err
 	}
 	k.set(c, cartCookie, value, cookieMaxAge)
+	c.Locals(cartCookie, cart)
 	return nil
 }
 
@@ -150,12 +171,9 @@ func (k cookies) csrfToken(c *fiber.Ctx) string {
 	return token
 }
 
-// checkCSRF guards every POST: the form's token must equal the one in the
-// signed cookie, else 403.
+// checkCSRF guards every form post: the form's token must equal the one
+// in the signed cookie, else 403.
 func (k cookies) checkCSRF(c *fiber.Ctx) error {
-	if c.Method() != fiber.MethodPost {
-		return c.Next()
-	}
 	var token string
 	raw := c.Cookies(csrfCookie)
 	given := c.FormValue(csrfField)

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"crypto/sha256"
 	"html"
 	"html/template"
 	"net/url"
@@ -68,15 +69,29 @@ func titleCase(s string) string {
 	return strings.Join(words, " ")
 }
 
-const placeholderImage = "/static/products/placeholder.svg"
+// crockford is Crockford's base32 alphabet: digits and capitals without
+// I, L, O and U, so a reference read out over the phone is not misheard.
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-// imageURL keeps product images on our own static path: the CSP allows only
-// same-origin images, and unknown paths fall back to the placeholder.
-func imageURL(image string) string {
-	if strings.HasPrefix(image, "/static/products/") && !strings.Contains(image, "..") {
-		return image
+// orderRef is the short reference a shopper reads and quotes for an order,
+// such as "7K3M-Q2XP": 40 bits of a hash of the order id in Crockford
+// base32. It is for people; the id stays the key in URLs and the order
+// service. Hashing (rather than cutting the id) keeps references evenly
+// spread whatever kind of UUID the order service issues.
+func orderRef(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	var n uint64
+	for _, b := range sum[:5] {
+		n = n<<8 | uint64(b)
 	}
-	return placeholderImage
+	ref := make([]byte, 0, 9)
+	for i := 7; i >= 0; i-- {
+		ref = append(ref, crockford[(n>>(5*uint(i)))&31])
+		if i == 4 {
+			ref = append(ref, '-')
+		}
+	}
+	return string(ref)
 }
 
 // highlight renders a search highlight: the backend wraps matches in
@@ -99,21 +114,41 @@ type pager struct {
 // newPager builds the links for page of total items, keeping the other
 // query parameters of base.
 func newPager(basePath string, query url.Values, page, size, total int) pager {
-	pages := max((total+size-1)/size, 1)
+	pages := lastPage(size, total)
 	p := pager{Page: page, Pages: pages}
-	link := func(n int) string {
-		q := url.Values{}
-		for k, v := range query {
-			q[k] = v
-		}
-		q.Set("page", strconv.Itoa(n))
-		return basePath + "?" + q.Encode()
-	}
 	if page > 1 {
-		p.Prev = link(page - 1)
+		p.Prev = pageURL(basePath, query, page-1)
 	}
 	if page < pages {
-		p.Next = link(page + 1)
+		p.Next = pageURL(basePath, query, page+1)
 	}
 	return p
 }
+
+// lastPage is the number of pages total items fill, at least one.
+func lastPage(size, total int) int { return max((total+size-1)/size, 1) }
+
+// pageURL links to page n of a listing, keeping its other parameters.
+func pageURL(basePath string, query url.Values, n int) string {
+	q := url.Values{}
+	for k, v := range query {
+		q[k] = v
+	}
+	q.Set("page", strconv.Itoa(n))
+	return basePath + "?" + q.Encode()
+}
+
+// pastTheEnd sends a listing asked for a page after its last one to the
+// last page: such links come from a catalog that has shrunk, or from
+// editing the address, and the last page is what the shopper was after.
+func pastTheEnd(basePath string, query url.Values, page, size, total int) error {
+	if last := lastPage(size, total); page > last {
+		return &redirectError{to: pageURL(basePath, query, last)}
+	}
+	return nil
+}
+
+// redirectError sends the shopper elsewhere instead of rendering a page.
+type redirectError struct{ to string }
+
+func (e *redirectError) Error() string { return "redirect to " + e.to }

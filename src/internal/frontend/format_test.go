@@ -1,7 +1,9 @@
 package frontend
 
 import (
+	"fmt"
 	"net/url"
+	"regexp"
 	"testing"
 )
 
@@ -93,5 +95,24 @@ func TestFacetLinksNarrowAndWiden(t *testing.T) {
 	}
 	if prices[1].URL != "/search?category=kitchenware&min_price=5000&q=mug" || prices[1].Label != "$50.00 and up" {
 		t.Fatalf("open price facet %+v", prices[1])
+	}
+}
+
+func TestOrderRefIsShortStableAndSpread(t *testing.T) {
+	pattern := regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$`)
+	seen := map[string]string{}
+	for i := range 2000 {
+		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+		ref := orderRef(id)
+		if !pattern.MatchString(ref) {
+			t.Fatalf("reference %q of %s is not two groups of four Crockford characters", ref, id)
+		}
+		if ref != orderRef(id) {
+			t.Fatalf("the reference of %s changes between calls", id)
+		}
+		if other, dup := seen[ref]; dup {
+			t.Fatalf("orders %s and %s share the reference %s", other, id, ref)
+		}
+		seen[ref] = id
 	}
 }

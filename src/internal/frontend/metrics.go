@@ -1,9 +1,12 @@
 package frontend
 
 import (
+	"context"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shop-platform/shop/src/internal/platform"
 )
 
 // Metric names, referred to by the dashboards and alert rules.
@@ -42,6 +45,6 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
-func (m *metrics) observeBackend(backend, outcome string, d time.Duration) {
-	m.backend.WithLabelValues(backend, outcome).Observe(d.Seconds())
+func (m *metrics) observeBackend(ctx context.Context, backend, outcome string, d time.Duration) {
+	platform.Observe(ctx, m.backend.WithLabelValues(backend, outcome), d.Seconds())
 }

@@ -21,7 +21,7 @@ func startSaga(t *testing.T) (catalogURL, orderURL string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	bus := mq.NewMemory(mq.Options{Logger: quietLogger()})
-	catalogCfg, err := platform.LoadConfig[catalog.Config](map[string]string{})
+	catalogCfg, err := platform.LoadConfig[catalog.Config](map[string]string{"ADMIN_TOKEN": adminToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,10 @@ func startSaga(t *testing.T) (catalogURL, orderURL string) {
 	return catalogURL, orderURL
 }
 
-var orderPath = regexp.MustCompile(`^/orders/([A-Za-z0-9_-]+)$`)
+var (
+	orderPath       = regexp.MustCompile(`^/orders/([A-Za-z0-9_-]+)$`)
+	orderRefPattern = regexp.MustCompile(`data-testid="order-ref">([0-9A-Z]{4}-[0-9A-Z]{4})<`)
+)
 
 // waitForStatus reloads the order page until it leaves pending.
 func waitForStatus(t *testing.T, s *shopper, path string) page {
@@ -95,13 +98,42 @@ func TestCheckoutPlacesAnOrderThatBecomesConfirmed(t *testing.T) {
 	if m == nil {
 		t.Fatalf("redirected to %q, want /orders/{id}", placed.header.Get("Location"))
 	}
-	wantContains(t, s.get("/cart"), "Your cart is empty")
-
 	p := waitForStatus(t, s, m[0])
+	ref := orderRefPattern.FindStringSubmatch(p.body)
+	if ref == nil {
+		t.Fatalf("the order page shows no short order reference:\n%s", p.body)
+	}
+	wantContains(t, p, "<title>Order "+ref[1]+" · Shop</title>", m[1])
+	if strings.Contains(p.body, "<h1>Order "+m[1]) {
+		t.Fatal("the order page's heading is the raw order id")
+	}
 	wantContains(t, p, "status-confirmed", "Confirmed", "/product/books-001", "/product/kitchenware-007",
 		money(2*priceOf(t, catalogURL, "books-001")+priceOf(t, catalogURL, "kitchenware-007")))
 	if strings.Contains(p.body, `http-equiv="refresh"`) {
 		t.Fatal("a settled order page still reloads itself")
+	}
+	wantContains(t, p, `data-testid="cart-count">0<`)
+	wantContains(t, s.get("/cart"), "Your cart is empty")
+}
+
+func TestConfirmedOrderLeavesWhatWasAddedSince(t *testing.T) {
+	catalogURL, orderURL := startSaga(t)
+	site := startFrontend(t, backendURLs{catalogURL, deadURL(t), orderURL}, nil)
+	s := newShopper(t, site)
+	wantStatus(t, s.post("/cart/add", formOf("product_id", "books-001", "quantity", "2")), http.StatusSeeOther)
+	placed := s.post("/checkout", checkoutFields())
+	wantStatus(t, placed, http.StatusSeeOther)
+	// The shopper keeps shopping while the order is being confirmed.
+	wantStatus(t, s.post("/cart/add", formOf("product_id", "books-001", "quantity", "1")), http.StatusSeeOther)
+	wantStatus(t, s.post("/cart/add", formOf("product_id", "kitchenware-007", "quantity", "1")), http.StatusSeeOther)
+	p := waitForStatus(t, s, placed.header.Get("Location"))
+	wantContains(t, p, "status-confirmed", `data-testid="cart-count">2<`)
+	after := s.get("/cart")
+	if got := quantityInCart(t, after, "books-001"); got != "1" {
+		t.Fatalf("after the order of 2 books is confirmed the cart holds %s of them, want the 1 added since", got)
+	}
+	if got := quantityInCart(t, after, "kitchenware-007"); got != "1" {
+		t.Fatalf("the product added after ordering is gone from the cart (%s)", got)
 	}
 }
 
@@ -133,16 +165,35 @@ func TestDoubleSubmittedCheckoutPlacesOneOrder(t *testing.T) {
 	}
 }
 
-func TestOrderRejectedWhenStockRunsOut(t *testing.T) {
+func TestRejectedOrderNamesTheProductAndKeepsTheCart(t *testing.T) {
 	catalogURL, orderURL := startSaga(t)
-	site := startFrontend(t, backendURLs{catalogURL, deadURL(t), orderURL}, nil)
+	setStock(t, catalogURL, "appliances-002", 3)
+	// The storefront keeps catalog answers for a minute, so it still
+	// believes 3 are in stock when the last ones sell elsewhere: the order
+	// is placed and the catalog rejects it.
+	site := startFrontend(t, backendURLs{catalogURL, deadURL(t), orderURL}, map[string]string{"BACKEND_CACHE_TTL": "1m"})
 	s := newShopper(t, site)
-	// appliances-002 has 3 in stock in the seed catalog.
-	wantStatus(t, s.post("/cart/add", formOf("product_id", "appliances-002", "quantity", "50")), http.StatusSeeOther)
+	wantStatus(t, s.post("/cart/add", formOf("product_id", "appliances-002", "quantity", "3")), http.StatusSeeOther)
+	wantStatus(t, s.get("/checkout"), http.StatusOK)
+	setStock(t, catalogURL, "appliances-002", 1)
+
 	placed := s.post("/checkout", checkoutFields())
 	wantStatus(t, placed, http.StatusSeeOther)
 	p := waitForStatus(t, s, placed.header.Get("Location"))
-	wantContains(t, p, "status-rejected", "Rejected")
+	name := catalogProduct(t, catalogURL, "appliances-002")["name"].(string)
+	wantContains(t, p, "status-rejected", "Rejected: Insufficient stock for “"+name+"”: 3 requested, 1 available",
+		"Your cart is kept")
+	status := regexp.MustCompile(`(?s)data-testid="order-status">(.*?)</p>`).FindStringSubmatch(p.body)
+	if status == nil || strings.Contains(status[1], "appliances-002") {
+		t.Fatalf("the rejection names the internal product id:\n%s", p.body)
+	}
+	cart := s.get("/cart")
+	if got := quantityInCart(t, cart, "appliances-002"); got != "3" {
+		t.Fatalf("after the rejection the cart holds %s of the product, want the 3 the shopper chose", got)
+	}
+	if strings.Contains(cart.body, "is being confirmed") {
+		t.Fatal("the cart still points at the rejected order")
+	}
 }
 
 func TestUnknownOrderIs404(t *testing.T) {

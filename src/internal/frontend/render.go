@@ -23,13 +23,16 @@ var templateFS embed.FS
 // view is what every page template gets: the layout's fields and the
 // page's own Data.
 type view struct {
-	Title     string
-	CSRF      string
-	CartCount int
-	Query     string
-	Notice    string
-	Refresh   int // seconds; the order page reloads itself while pending
-	Data      any
+	Title string
+	// Description is the page's meta description, the snippet search
+	// engines and link previews show.
+	Description string
+	CSRF        string
+	CartCount   int
+	Query       string
+	Notice      string
+	Refresh     int // seconds; the order page reloads itself while pending
+	Data        any
 	// Content is the page's rendered part inside the layout.
 	Content template.HTML
 }
@@ -41,11 +44,11 @@ type renderer struct {
 	metrics *metrics
 }
 
-func newRenderer(m *metrics) (*renderer, error) {
+func newRenderer(m *metrics, a *assets) (*renderer, error) {
 	funcs := template.FuncMap{
-		"money": formatMoney, "slug": slug, "title": titleCase, "image": imageURL,
+		"money": formatMoney, "slug": slug, "title": titleCase, "image": a.image, "asset": a.url,
 		"highlight": highlight, "add": func(a, b int) int { return a + b },
-		"dict": dict,
+		"dict": dict, "maxQuantity": maxOrderable,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
@@ -128,11 +131,12 @@ func (r *renderer) render(c *fiber.Ctx, status int, page string, v view) error {
 	}
 	c.Status(status).Type("html", "utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	if err := c.Send(buf.Bytes()); err != nil {
-		return err
-	}
+	// SetBody copies: c.Send keeps the slice, and buf goes back to the
+	// pool before the response is written, so another request's page
+	// (with its CSRF token) would be sent instead.
+	c.Response().SetBody(buf.Bytes())
 	if start, ok := c.Locals(startKey).(time.Time); ok {
-		r.metrics.page.WithLabelValues(page, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+		platform.Observe(c.UserContext(), r.metrics.page.WithLabelValues(page, strconv.Itoa(status)), time.Since(start).Seconds())
 	}
 	return nil
 }

@@ -4,20 +4,25 @@ package frontend
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
-	"github.com/gofiber/fiber/v2/utils"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/fasthttp"
 
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/tracing"
 )
 
 // contentSecurityPolicy allows only our own scripts, styles and images, no
@@ -29,7 +34,11 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self'; style-src 'se
 // URLs in cfg; none needs to be up for the app to start.
 func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.App, error) {
 	m := newMetrics(reg)
-	r, err := newRenderer(m)
+	static, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	r, err := newRenderer(m, static)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +59,11 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 		shared:   newTTLCache[sharedContent](cfg.BackendCacheTTL),
 		logger:   logger,
 	}
+	// Each backend call carries the request id and, with tracing on, is a
+	// client span whose traceparent the backend continues.
+	for _, b := range []*backend{h.backends.catalog, h.backends.search, h.backends.order} {
+		b.client.Transport = tracing.Transport(cfg.Tracer, b.name, b.client.Transport)
+	}
 	// Readiness is the catalog only: without it no page can be built, while
 	// search and order outages degrade single pages (and show on the
 	// breaker metric), so taking the storefront out of rotation for them
@@ -60,26 +74,85 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 		ReferrerPolicy:        "strict-origin-when-cross-origin",
 		XFrameOptions:         "DENY",
 		PermissionPolicy:      "camera=(), microphone=(), geolocation=(), payment=()",
-	}), h.errorPages, recover.New(), h.cookies.checkCSRF)
-	staticRoutes(app)
+	}), h.errorPages, recover.New())
+	// Requests fasthttp refuses before any handler runs (headers or URL
+	// beyond the read buffer, a body over BODY_LIMIT) would get the
+	// platform's JSON error; a browser gets the storefront's page instead.
+	app.Server().ErrorHandler = h.serverErrorPage(app)
+	csrf := h.cookies.checkCSRF
+	static.routes(app)
 	app.Get("/", h.home)
 	app.Get("/category/:slug", h.category)
 	app.Get("/product/:id", h.product)
 	app.Get("/search", h.search)
 	app.Get("/suggest", h.suggest)
 	app.Get("/cart", h.cart)
-	app.Post("/cart/add", h.cartAdd)
-	app.Post("/cart/update", h.cartUpdate)
-	app.Post("/cart/remove", h.cartRemove)
+	app.Post("/cart/add", csrf, h.cartAdd)
+	app.Post("/cart/update", csrf, h.cartUpdate)
+	app.Post("/cart/remove", csrf, h.cartRemove)
 	app.Get("/checkout", h.checkoutForm)
-	app.Post("/checkout", limiter.New(limiter.Config{
-		Max:          cfg.CheckoutRateLimit,
-		Expiration:   time.Minute,
+	app.Post("/checkout", csrf, limiter.New(limiter.Config{
+		Max:        cfg.CheckoutRateLimit,
+		Expiration: time.Minute,
+		// Keyed on the shopper, not the Ingress or gateway in front.
+		KeyGenerator: cfg.ClientIP,
 		LimitReached: func(*fiber.Ctx) error { return errTooManyCheckouts },
 	}), h.checkout)
 	app.Get("/orders/:id", h.order)
+	methodNotAllowedPages(app)
 	app.Use(func(*fiber.Ctx) error { return notFoundPage("that page") })
 	return app, nil
+}
+
+// methodNotAllowedPages answers a known path asked with a method it does
+// not serve (POST /, DELETE /cart) with a 405 page and the Allow header,
+// instead of the catch-all's 404: the page exists, the method is wrong.
+func methodNotAllowedPages(app *fiber.App) {
+	allowed := map[string][]string{}
+	var paths []string
+	for _, r := range app.GetRoutes(true) {
+		if len(allowed[r.Path]) == 0 {
+			paths = append(paths, r.Path)
+		}
+		if !slices.Contains(allowed[r.Path], r.Method) {
+			allowed[r.Path] = append(allowed[r.Path], r.Method)
+		}
+	}
+	for _, p := range paths {
+		allow := strings.Join(allowed[p], ", ")
+		app.All(p, func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderAllow, allow)
+			return &pageError{status: http.StatusMethodNotAllowed, title: "That did not work",
+				message: "This page cannot be used that way (" + c.Method() + "). Go back and try again from the shop."}
+		})
+	}
+}
+
+// serverErrorPage renders the HTML error page for requests fasthttp could
+// not read, mapping its errors to statuses as Fiber's own handler does.
+func (h *handlers) serverErrorPage(app *fiber.App) func(*fasthttp.RequestCtx, error) {
+	return func(fctx *fasthttp.RequestCtx, err error) {
+		c := app.AcquireCtx(fctx)
+		defer app.ReleaseCtx(c)
+		var netErr net.Error
+		pe := &pageError{status: http.StatusBadRequest, title: "That did not work",
+			message: "Your browser sent a request we could not read. Go back and try again."}
+		switch {
+		case errors.As(err, new(*fasthttp.ErrSmallBuffer)):
+			pe = &pageError{status: http.StatusRequestHeaderFieldsTooLarge, title: "That address is too long",
+				message: "The web address (or the cookies sent with it) is longer than we accept. Try a shorter search, or start again from the home page."}
+		case errors.Is(err, fasthttp.ErrBodyTooLarge):
+			pe = &pageError{status: http.StatusRequestEntityTooLarge, title: "That form is too large",
+				message: "What you sent is larger than we accept. Please shorten it and try again."}
+		case errors.As(err, &netErr) && netErr.Timeout():
+			pe = &pageError{status: http.StatusRequestTimeout, title: "That took too long",
+				message: "Your browser took too long to send the request. Please try again."}
+		}
+		if rerr := h.renderErrorPage(c, pe); rerr != nil {
+			h.logger.Error("rendering an error page for an unreadable request", "status", pe.status, "error", rerr)
+			fctx.Error(http.StatusText(pe.status), pe.status)
+		}
+	}
 }
 
 var errTooManyCheckouts = &pageError{status: http.StatusTooManyRequests, title: "Slow down a little",
@@ -90,36 +163,38 @@ type handlers struct {
 	backends
 	cookies  cookies
 	renderer *renderer
-	shared   *ttlCache[sharedContent]
+	shared   *platform.Cache[string, sharedContent]
 	logger   *slog.Logger
 }
 
 // sharedContent is the rendered content of a page that is the same for
 // every shopper (listings, search results), by URL.
 type sharedContent struct {
-	title   string
-	content template.HTML
+	title, description string
+	content            template.HTML
 }
 
 // sharedPage answers a page whose content depends only on its URL: from
 // the cache when it was rendered within BACKEND_CACHE_TTL, else by calling
-// build and rendering. The layout (cart count, CSRF token) is always
-// rendered per shopper.
-func (h *handlers) sharedPage(c *fiber.Ctx, page string, build func() (title string, data any, err error)) error {
+// build (which fills the view's Title, Description and Data) and
+// rendering. The layout (cart count, CSRF token) is always rendered per
+// shopper.
+func (h *handlers) sharedPage(c *fiber.Ctx, page string, build func() (view, error)) error {
 	key := page + " " + c.OriginalURL()
-	if s, ok := h.shared.get(key); ok {
-		return h.renderView(c, http.StatusOK, page, view{Title: s.title, Content: s.content})
+	s, ok, gen := h.shared.Get(key)
+	if ok {
+		return h.renderView(c, http.StatusOK, page, view{Title: s.title, Description: s.description, Content: s.content})
 	}
-	title, data, err := build()
+	v, err := build()
 	if err != nil {
 		return err
 	}
-	v := view{Title: title, Data: data, Query: c.Query("q")}
+	v.Query = c.Query("q")
 	content, err := h.renderer.content(page, v)
 	if err != nil {
 		return err
 	}
-	h.shared.put(utils.CopyString(key), sharedContent{title: title, content: content})
+	h.shared.Add(gen, key, sharedContent{title: v.Title, description: v.Description, content: content})
 	v.Content = content
 	return h.renderView(c, http.StatusOK, page, v)
 }
@@ -131,27 +206,32 @@ func (h *handlers) errorPages(c *fiber.Ctx) error {
 	if err == nil {
 		return nil
 	}
+	var re *redirectError
+	if errors.As(err, &re) {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.Redirect(re.to, http.StatusFound)
+	}
 	pe := asPageError(err)
 	if pe.status >= 500 {
 		h.logger.ErrorContext(c.UserContext(), "page failed", "path", c.Path(), "status", pe.status, "error", err)
 	}
-	c.Response().Header.Del(fiber.HeaderLocation)
-	data := errorData{Status: pe.status, Title: pe.title, Message: pe.message}
-	if rerr := h.render(c, pe.status, "error", pe.title, data); rerr != nil {
+	if rerr := h.renderErrorPage(c, pe); rerr != nil {
 		return fmt.Errorf("rendering error page for %w: %w", err, rerr)
 	}
 	return nil
+}
+
+// renderErrorPage writes the friendly page for pe.
+func (h *handlers) renderErrorPage(c *fiber.Ctx, pe *pageError) error {
+	c.Response().Header.Del(fiber.HeaderLocation)
+	data := errorData{Status: pe.status, Title: pe.title, Message: pe.message}
+	return h.renderView(c, pe.status, "error", view{Title: pe.title, Description: pe.message, Data: data})
 }
 
 // errorData is what the error page shows.
 type errorData struct {
 	Status         int
 	Title, Message string
-}
-
-// render fills the layout fields every page shares and renders page.
-func (h *handlers) render(c *fiber.Ctx, status int, page, title string, data any) error {
-	return h.renderView(c, status, page, view{Title: title, Data: data})
 }
 
 func (h *handlers) renderView(c *fiber.Ctx, status int, page string, v view) error {

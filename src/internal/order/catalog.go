@@ -10,9 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/tracing"
 )
 
 // Prices looks up authoritative prices: the order service never trusts a
@@ -54,6 +56,13 @@ func NewCatalogClient(base string, timeout time.Duration) *CatalogClient {
 	return &CatalogClient{base: strings.TrimRight(base, "/"), client: &http.Client{Timeout: timeout, Transport: transport}}
 }
 
+// Traced makes each lookup a client span of tp (nil: tracing off) carrying
+// the W3C trace context to the catalog.
+func (c *CatalogClient) Traced(tp trace.TracerProvider) *CatalogClient {
+	c.client.Transport = tracing.Transport(tp, "catalog", c.client.Transport)
+	return c
+}
+
 // Lookup implements Prices.
 func (c *CatalogClient) Lookup(ctx context.Context, ids []string) ([]Product, error) {
 	out := make([]Product, len(ids))
@@ -84,17 +93,21 @@ func (c *CatalogClient) get(ctx context.Context, id string) (Product, error) {
 		return p, fmt.Errorf("looking up product %s: %w: %w", id, platform.ErrUnavailable, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
+	// Only a catalog that cannot answer (5xx, or no answer at all) makes
+	// the order wait; any 4xx, or an answer that is not this product (a
+	// route such as /catalog/categories), means the catalog cannot return
+	// it: the client asked for something that does not exist.
 	switch {
-	case resp.StatusCode == http.StatusNotFound:
-		return p, &UnknownProductError{ID: id}
-	case resp.StatusCode != http.StatusOK:
+	case resp.StatusCode >= 500:
 		return p, fmt.Errorf("looking up product %s: catalog answered %d: %w", id, resp.StatusCode, platform.ErrUnavailable)
+	case resp.StatusCode != http.StatusOK:
+		return p, &UnknownProductError{ID: id}
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
 		return p, fmt.Errorf("decoding product %s: %w: %w", id, platform.ErrUnavailable, err)
 	}
 	if p.ID != id {
-		return p, fmt.Errorf("catalog answered product %q for %q: %w", p.ID, id, platform.ErrUnavailable)
+		return p, &UnknownProductError{ID: id}
 	}
 	return p, nil
 }

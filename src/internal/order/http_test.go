@@ -128,6 +128,11 @@ func TestCreateOrderRefusesBadInputNamingTheProblem(t *testing.T) {
 		{"no city", replace(`"city":"London"`, `"city":""`), "application/json", 400, "customer.address.city"},
 		{"no postal code", replace(`"postal_code":"N1 1AA"`, `"postal_code":""`), "application/json", 400, "customer.address.postal_code"},
 		{"bad country", replace(`"country":"gb"`, `"country":"Britain"`), "application/json", 400, "customer.address.country"},
+		{"unassigned country", replace(`"country":"gb"`, `"country":"ZZ"`), "application/json", 400, "ISO 3166-1"},
+		{"reserved country", replace(`"country":"gb"`, `"country":"UK"`), "application/json", 400, "ISO 3166-1"},
+		{"missing quantity", replace(`,"quantity":2`, ``), "application/json", 400, "items[0].quantity: is required"},
+		{"null quantity", replace(`"quantity":2`, `"quantity":null`), "application/json", 400, "items[0].quantity: is required"},
+		{"second items key", replace(`]}`, `],"items":[{"product_id":"tea-003","quantity":1}]}`), "application/json", 400, `key "items" appears more than once`},
 		{"no items", replace(`[{"product_id":"mug-001","quantity":2},{"product_id":"pan-002","quantity":1}]`, `[]`), "application/json", 400, "items"},
 		{"zero quantity", replace(`"quantity":2`, `"quantity":0`), "application/json", 400, "items[0].quantity"},
 		{"huge quantity", replace(`"quantity":2`, `"quantity":101`), "application/json", 400, "items[0].quantity"},
@@ -147,6 +152,36 @@ func TestCreateOrderRefusesBadInputNamingTheProblem(t *testing.T) {
 				t.Fatalf("got %d %s, want %d with a message mentioning %q", status, body, tc.status, tc.mention)
 			}
 		})
+	}
+}
+
+// A product the catalog cannot return is the client's mistake (422), not an
+// outage (503): a catalog route answering in its place (an older catalog
+// that accepted a route's name as an id), or any 4xx.
+func TestCreateOrderOfAProductTheCatalogCannotReturnIs422(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/catalog/mug-001":
+			_ = json.NewEncoder(w).Encode(testProducts["mug-001"])
+		case "/catalog/pan-002":
+			_, _ = w.Write([]byte(`{"categories":[{"name":"kitchen","count":1}]}`))
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	app, box := newTestApp(t, srv.URL)
+	for _, body := range []string{validBody, strings.Replace(validBody, `"pan-002"`, `"pan-003"`, 1)} {
+		status, answer, _ := post(t, app, body, "application/json", nil)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(answer, "does not exist") {
+			t.Fatalf("got %d %s, want 422 naming the product", status, answer)
+		}
+	}
+	if status, body, _ := post(t, app, strings.Replace(validBody, `"pan-002"`, `"categories"`, 1), "application/json", nil); status != 400 || !strings.Contains(body, "reserved") {
+		t.Fatalf("ordering a route's name: %d %s, want 400 saying it is reserved", status, body)
+	}
+	if pending, _ := box.Pending(context.Background(), 10); len(pending) != 0 {
+		t.Fatalf("an order was recorded for a product that does not exist")
 	}
 }
 

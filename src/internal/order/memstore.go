@@ -26,7 +26,7 @@ func NewMemoryStore(box *outbox.Memory) *MemoryStore {
 }
 
 // Create implements Store.
-func (s *MemoryStore) Create(_ context.Context, o Order, e events.Envelope, key, fingerprint string) (Order, bool, error) {
+func (s *MemoryStore) Create(ctx context.Context, o Order, e events.Envelope, key, fingerprint string) (Order, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if key != "" {
@@ -37,7 +37,7 @@ func (s *MemoryStore) Create(_ context.Context, o Order, e events.Envelope, key,
 	}
 	o.Items = slices.Clone(o.Items)
 	s.orders[o.ID] = o
-	s.outbox.Add(e)
+	s.outbox.Add(ctx, e)
 	return o, true, nil
 }
 

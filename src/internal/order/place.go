@@ -80,12 +80,12 @@ func (p placer) price(ctx context.Context, r CreateRequest) (Order, error) {
 			return Order{}, platform.NewError(http.StatusUnprocessableEntity, "mixed_currency",
 				"items[%d]: product %s is priced in %s, the order's other items in %s; place separate orders", i, pr.ID, pr.Currency, o.Currency)
 		}
-		line := pr.PriceCents * int64(it.Quantity)
-		if pr.PriceCents < 0 || line/int64(it.Quantity) != pr.PriceCents || o.TotalCents > math.MaxInt64-line {
+		line := pr.PriceCents * int64(*it.Quantity)
+		if pr.PriceCents < 0 || line/int64(*it.Quantity) != pr.PriceCents || o.TotalCents > math.MaxInt64-line {
 			return Order{}, platform.NewError(http.StatusUnprocessableEntity, "total_too_large", "items[%d]: the order total is too large", i)
 		}
 		o.TotalCents += line
-		o.Items = append(o.Items, Item{ProductID: pr.ID, Name: pr.Name, Quantity: it.Quantity, UnitPriceCents: pr.PriceCents})
+		o.Items = append(o.Items, Item{ProductID: pr.ID, Name: pr.Name, Quantity: *it.Quantity, UnitPriceCents: pr.PriceCents})
 	}
 	return o, nil
 }

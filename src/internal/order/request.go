@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
 )
 
@@ -24,7 +24,9 @@ type CreateRequest struct {
 // catalog, never from the client.
 type RequestItem struct {
 	ProductID string `json:"product_id"`
-	Quantity  int    `json:"quantity"`
+	// Quantity is a pointer so a missing or null quantity is told apart
+	// from a zero one: the first is "required", the second out of range.
+	Quantity *int `json:"quantity"`
 }
 
 // Limits of an order.
@@ -38,11 +40,6 @@ const (
 	maxPostalLen   = 20
 	MaxIdemKeyLen  = 200
 	idempotencyHdr = "Idempotency-Key"
-)
-
-var (
-	productIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
-	countryPattern   = regexp.MustCompile(`^[A-Z]{2}$`)
 )
 
 // invalid is a 400 naming the field that is wrong.
@@ -93,8 +90,8 @@ func (r CreateRequest) validate() error {
 			return err
 		}
 	}
-	if !countryPattern.MatchString(c.Address.Country) {
-		return invalid("customer.address.country", "must be a two-letter ISO 3166 country code, like GB")
+	if !isCountry(c.Address.Country) {
+		return invalid("customer.address.country", "must be an ISO 3166-1 alpha-2 country code, like GB, got %q", c.Address.Country)
 	}
 	return validateItems(r.Items)
 }
@@ -135,11 +132,14 @@ func validateItems(items []RequestItem) error {
 	seen := make(map[string]int, len(items))
 	for i, it := range items {
 		field := fmt.Sprintf("items[%d]", i)
-		if !productIDPattern.MatchString(it.ProductID) {
-			return invalid(field+".product_id", "must be a product id (lowercase letters, digits and dashes)")
+		if err := events.CheckProductID(it.ProductID); err != nil {
+			return invalid(field+".product_id", "%s", err)
 		}
-		if it.Quantity < 1 || it.Quantity > MaxQuantity {
-			return invalid(field+".quantity", "must be between 1 and %d, got %d", MaxQuantity, it.Quantity)
+		switch {
+		case it.Quantity == nil:
+			return invalid(field+".quantity", "is required")
+		case *it.Quantity < 1 || *it.Quantity > MaxQuantity:
+			return invalid(field+".quantity", "must be between 1 and %d, got %d", MaxQuantity, *it.Quantity)
 		}
 		if j, dup := seen[it.ProductID]; dup {
 			return invalid(field+".product_id", "product %s is already in items[%d]; merge the lines", it.ProductID, j)

@@ -8,6 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
@@ -55,18 +57,22 @@ type Service struct {
 	relayBox mq.Outbox
 	events   *mq.Metrics
 	orders   *Metrics
+	tracer   trace.TracerProvider // nil: tracing off
 	close    func()
 }
 
 // Open connects the store cfg selects (PostgreSQL when DATABASE_URL is set,
 // else memory), migrates it and builds the HTTP app.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
-	svc := &Service{logger: logger, close: func() {}}
+	svc := &Service{logger: logger, close: func() {}, tracer: cfg.Tracer}
+	reg := platform.NewRegistry()
 	if cfg.Database.URL != "" {
+		cfg.Database.Tracer = cfg.Tracer
 		pool, err := pg.Open(ctx, cfg.Database, logger)
 		if err != nil {
 			return nil, err
 		}
+		pg.RegisterPoolMetrics(reg, pool)
 		if err := Migrate(ctx, pool, logger); err != nil {
 			pool.Close()
 			return nil, err
@@ -78,11 +84,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		svc.Store, svc.relayBox = NewMemoryStore(svc.Outbox), svc.Outbox
 		logger.InfoContext(ctx, "order store: embedded (in memory); set DATABASE_URL for PostgreSQL")
 	}
-	reg := platform.NewRegistry()
 	svc.events, svc.orders = mq.NewMetrics(reg), NewMetrics(reg)
 	mq.RegisterOutboxMetrics(reg, svc.relayBox)
 	svc.App = platform.NewApp("order", cfg.Base, logger, reg, platform.Checks{"store": svc.Store.Ping})
-	Routes(svc.App, placer{store: svc.Store, prices: NewCatalogClient(cfg.CatalogURL, cfg.CatalogTimeout), metrics: svc.orders})
+	Routes(svc.App, placer{store: svc.Store, prices: NewCatalogClient(cfg.CatalogURL, cfg.CatalogTimeout).Traced(cfg.Tracer), metrics: svc.orders})
 	return svc, nil
 }
 
@@ -91,12 +96,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
 	err := bus.Subscribe(ctx, mq.Subscription{
 		Queue: SettleQueue, Types: []string{events.StockReserved, events.StockRejected},
-		Handler: settleHandler(s.Store, s.orders), Metrics: s.events,
+		Handler: settleHandler(s.Store, s.orders), Metrics: s.events, Tracer: s.tracer,
 	})
 	if err != nil {
 		return fmt.Errorf("subscribing to stock outcomes: %w", err)
 	}
-	return mq.NewRelay(s.relayBox, bus, s.events, mq.RelayOptions{Logger: s.logger}).Run(ctx)
+	return mq.NewRelay(s.relayBox, bus, s.events, mq.RelayOptions{Logger: s.logger, Tracer: s.tracer}).Run(ctx)
 }
 
 // settleHandler moves orders to confirmed or rejected.

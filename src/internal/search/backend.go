@@ -51,6 +51,10 @@ type Build interface {
 type Change struct {
 	Doc      *Doc
 	DeleteID string
+	// Revision is the catalog's revision of the change (0 when the event
+	// carried none); rebuilds use it to drop replayed changes older than
+	// what they read.
+	Revision int64
 }
 
 // errBackendDown marks a backend that cannot answer; clients get a 503 that

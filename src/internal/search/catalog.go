@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-retry"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/tracing"
 )
 
 // CatalogClient reads every product from the catalog service, the source
@@ -40,6 +42,13 @@ func NewCatalogClient(base string, timeout time.Duration) *CatalogClient {
 			return retry.WithMaxRetries(2, retry.NewExponential(200*time.Millisecond))
 		},
 	}
+}
+
+// Traced makes each page request a client span of tp (nil: tracing off)
+// carrying the W3C trace context to the catalog.
+func (c *CatalogClient) Traced(tp trace.TracerProvider) *CatalogClient {
+	c.http.Transport = tracing.Transport(tp, "catalog", c.http.Transport)
+	return c
 }
 
 type catalogPage struct {

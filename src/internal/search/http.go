@@ -37,9 +37,12 @@ func (h handlers) search(c *fiber.Ctx) error {
 	start := time.Now()
 	res, err := h.backend.Search(c.UserContext(), q)
 	took := time.Since(start)
-	h.metrics.queries.WithLabelValues("search", result(err)).Observe(took.Seconds())
+	platform.Observe(c.UserContext(), h.metrics.queries.WithLabelValues("search", result(err)), took.Seconds())
 	if err != nil {
 		return h.backendError(err)
+	}
+	if res.Total == 0 {
+		h.metrics.zero.Inc()
 	}
 	res.TookMS = took.Milliseconds()
 	return c.JSON(res)
@@ -53,7 +56,7 @@ func (h handlers) suggest(c *fiber.Ctx) error {
 	}
 	start := time.Now()
 	list, err := h.backend.Suggest(c.UserContext(), text)
-	h.metrics.queries.WithLabelValues("suggest", result(err)).Observe(time.Since(start).Seconds())
+	platform.Observe(c.UserContext(), h.metrics.queries.WithLabelValues("suggest", result(err)), time.Since(start).Seconds())
 	if err != nil {
 		return h.backendError(err)
 	}

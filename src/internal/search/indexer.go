@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/sethvargo/go-retry"
 
 	"github.com/shop-platform/shop/src/internal/events"
@@ -39,8 +40,8 @@ type Indexer struct {
 	// mu orders event writes against the end of a rebuild, so an event is
 	// either in the journal the rebuild replays or written after the swap.
 	mu      sync.Mutex
-	journal *[]Change            // non-nil while a rebuild runs
-	applied map[string]time.Time // product id -> time of the last event applied
+	journal *[]Change                 // non-nil while a rebuild runs
+	applied *lru.Cache[string, int64] // product id -> revision the index holds
 
 	statusMu sync.Mutex
 	status   ReindexStatus
@@ -59,6 +60,11 @@ type ReindexStatus struct {
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
+// rememberedRevisions bounds the revisions the indexer remembers, least
+// recently changed products forgotten first: an event of a forgotten
+// product is applied as it comes. Far above a shop's catalog, a few MB.
+const rememberedRevisions = 100_000
+
 // Rebuild states.
 const (
 	StateIdle    = "idle"
@@ -73,20 +79,24 @@ var ErrReindexRunning = platform.NewError(http.StatusConflict, "reindex_running"
 // NewIndexer returns an indexer; Run starts its work. A positive interval
 // rebuilds the index that often.
 func NewIndexer(backend Backend, catalog *CatalogClient, logger *slog.Logger, m *metrics, interval time.Duration) *Indexer {
+	applied, _ := lru.New[string, int64](rememberedRevisions) // fails only for a size below 1
 	return &Indexer{
 		backend: backend, catalog: catalog, logger: logger, metrics: m, interval: interval,
 		status:   ReindexStatus{State: StateIdle},
-		applied:  map[string]time.Time{},
+		applied:  applied,
 		requests: make(chan struct{}, 1),
 	}
 }
 
 // Handle applies one product event; it is the indexer's mq.Handler.
-// Upserts and deletes are idempotent, so redelivery is harmless. The bus
-// may hand several events to handlers at once, so an event older than one
-// already applied to the same product is skipped rather than let it undo
-// the newer one. An event that cannot be decoded is dead-lettered at once;
-// an index that is down keeps the event for a retry.
+// Upserts and deletes are idempotent, so redelivery is harmless. Events of
+// one product can arrive out of order (the bus hands several to handlers
+// at once; the relay retries an old event after newer ones), so an event
+// whose revision is not above the one the index holds for the product is
+// skipped rather than let it undo the newer change. Revisions come from the
+// catalog's database, in the write itself: no replica's clock is trusted.
+// An event that cannot be decoded is dead-lettered at once; an index that
+// is down keeps the event for a retry.
 func (ix *Indexer) Handle(ctx context.Context, e events.Envelope) error {
 	change, id, err := changeOf(e)
 	if err != nil {
@@ -99,7 +109,7 @@ func (ix *Indexer) Handle(ctx context.Context, e events.Envelope) error {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if last, ok := ix.applied[id]; ok && e.Time.Before(last) {
+	if last, ok := ix.applied.Get(id); ok && change.Revision > 0 && change.Revision <= last {
 		ix.metrics.events.WithLabelValues(e.Type, "stale").Inc()
 		return nil
 	}
@@ -112,7 +122,9 @@ func (ix *Indexer) Handle(ctx context.Context, e events.Envelope) error {
 	if err != nil {
 		return fmt.Errorf("applying event %s: %w", e.ID, err)
 	}
-	ix.applied[id] = e.Time
+	if change.Revision > 0 {
+		ix.applied.Add(id, change.Revision)
+	}
 	if ix.journal != nil {
 		*ix.journal = append(*ix.journal, *change)
 	}
@@ -132,7 +144,7 @@ func changeOf(e events.Envelope) (*Change, string, error) {
 			return nil, "", fmt.Errorf("event %s: product without an id", e.ID)
 		}
 		d := DocFrom(p)
-		return &Change{Doc: &d}, p.ID, nil
+		return &Change{Doc: &d, Revision: p.Revision}, p.ID, nil
 	case events.ProductDeleted:
 		var r events.ProductRemoved
 		if err := e.Decode(&r); err != nil {
@@ -141,7 +153,7 @@ func changeOf(e events.Envelope) (*Change, string, error) {
 		if r.ID == "" {
 			return nil, "", fmt.Errorf("event %s: deletion without an id", e.ID)
 		}
-		return &Change{DeleteID: r.ID}, r.ID, nil
+		return &Change{DeleteID: r.ID, Revision: r.Revision}, r.ID, nil
 	default:
 		return nil, "", nil
 	}
@@ -169,15 +181,40 @@ func (ix *Indexer) rebuild(ctx context.Context) (n int, err error) {
 	ix.mu.Lock()
 	ix.journal = &[]Change{}
 	ix.mu.Unlock()
-	n, err = ix.catalog.Each(ctx, func(p events.Product) error { return build.Add(ctx, DocFrom(p)) })
+	read := map[string]int64{} // product id -> revision the rebuild read
+	n, err = ix.catalog.Each(ctx, func(p events.Product) error {
+		read[p.ID] = p.Revision
+		return build.Add(ctx, DocFrom(p))
+	})
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	changes := *ix.journal
+	journal := *ix.journal
 	ix.journal = nil
 	if err != nil {
 		return n, errors.Join(err, build.Abort(context.WithoutCancel(ctx)))
 	}
-	return n, build.Commit(ctx, changes)
+	// A change the rebuild already read a newer state of is not replayed.
+	changes := make([]Change, 0, len(journal))
+	for _, c := range journal {
+		id := c.DeleteID
+		if c.Doc != nil {
+			id = c.Doc.ID
+		}
+		if c.Revision == 0 || c.Revision > read[id] {
+			changes = append(changes, c)
+		}
+	}
+	if err := build.Commit(ctx, changes); err != nil {
+		return n, err
+	}
+	// The new index holds what was read: an older event arriving later
+	// (a retry from a producer's outbox) is stale.
+	for id, rev := range read {
+		if last, ok := ix.applied.Get(id); !ok || rev > last {
+			ix.applied.Add(id, rev)
+		}
+	}
+	return n, nil
 }
 
 func (ix *Indexer) begin() bool {
@@ -229,7 +266,7 @@ func (ix *Indexer) RequestReindex() (ReindexStatus, error) {
 // (retrying until both answer), then performs the requested rebuilds until
 // ctx ends.
 func (ix *Indexer) Run(ctx context.Context) {
-	backoff := retry.WithCappedDuration(10*time.Second, retry.NewExponential(500*time.Millisecond))
+	backoff := platform.Backoff(500*time.Millisecond, 10*time.Second)
 	var count int
 	err := retry.Do(ctx, backoff, func(ctx context.Context) error {
 		err := ix.backend.Prepare(ctx)
@@ -271,11 +308,8 @@ func (ix *Indexer) Run(ctx context.Context) {
 			continue
 		}
 		// The index was never filled: retry until the catalog answers.
-		wait, _ := backoff.Next()
-		select {
-		case <-ctx.Done():
+		if !platform.Pause(ctx, backoff) {
 			return
-		case <-time.After(wait):
 		}
 		_, _ = ix.RequestReindex()
 	}

@@ -50,19 +50,78 @@ func TestHandlerAppliesProductEvents(t *testing.T) {
 	}
 }
 
-func TestHandlerSkipsAnEventOlderThanOneApplied(t *testing.T) {
+// revised is p at catalog revision rev.
+func revised(p events.Product, rev int64) events.Product {
+	p.Revision = rev
+	return p
+}
+
+// Events of one product apply in revision order, whatever the producers'
+// clocks say: the newer revision was written by a replica whose clock runs
+// an hour behind, and the late older one must not undo it. A deletion
+// older than the upsert is skipped too.
+func TestHandlerSkipsAnEventOlderThanOneAppliedByRevisionNotClock(t *testing.T) {
 	ix, b := newTestIndexer(t, newFakeCatalog(t, nil))
 	ctx := context.Background()
-	older := upserted(t, product("kitchen-1", "Coffee Mug", "kitchen", 1299, 3, ""))
-	newer := upserted(t, product("kitchen-1", "Espresso Cup", "kitchen", 1299, 3, ""))
-	newer.Time = older.Time.Add(time.Second)
-	for _, e := range []events.Envelope{newer, older} {
+	older := upserted(t, revised(product("kitchen-1", "Coffee Mug", "kitchen", 1299, 3, ""), 7))
+	newer := upserted(t, revised(product("kitchen-1", "Espresso Cup", "kitchen", 1299, 3, ""), 8))
+	newer.Time = older.Time.Add(-time.Hour)
+	oldDelete := mustEvent(t, events.ProductDeleted, events.ProductRemoved{ID: "kitchen-1", Revision: 6})
+	for _, e := range []events.Envelope{newer, older, oldDelete} {
 		if err := ix.Handle(ctx, e); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if got := searchIDs(t, b, "espresso"); !slices.Equal(got, []string{"kitchen-1"}) {
-		t.Errorf("the late older event undid the newer one: q=espresso gives %v", got)
+		t.Errorf("a late older event undid the newer one: q=espresso gives %v", got)
+	}
+	if err := ix.Handle(ctx, mustEvent(t, events.ProductDeleted, events.ProductRemoved{ID: "kitchen-1", Revision: 9})); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Handle(ctx, older); err != nil {
+		t.Fatal(err)
+	}
+	if got := searchIDs(t, b, "mug"); len(got) != 0 {
+		t.Errorf("a late upsert brought back a deleted product: q=mug gives %v", got)
+	}
+}
+
+// After a rebuild the index holds the catalog's revisions: an old event a
+// producer's outbox retries afterwards is stale and must not overwrite the
+// product it read.
+func TestAnOldEventArrivingAfterARebuildIsStale(t *testing.T) {
+	cat := newFakeCatalog(t, []events.Product{revised(product("kitchen-1", "Espresso Cup", "kitchen", 1299, 3, ""), 20)})
+	ix, b := newTestIndexer(t, cat)
+	ctx := context.Background()
+	if _, err := ix.Reindex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	retried := upserted(t, revised(product("kitchen-1", "Coffee Mug", "kitchen", 1299, 3, ""), 12))
+	retried.Time = time.Now().Add(time.Hour) // its clock says nothing
+	if err := ix.Handle(ctx, retried); err != nil {
+		t.Fatal(err)
+	}
+	if got := searchIDs(t, b, "espresso"); !slices.Equal(got, []string{"kitchen-1"}) {
+		t.Errorf("an old retried event overwrote the rebuilt product: q=espresso gives %v", got)
+	}
+}
+
+// The remembered revisions are bounded: the least recently changed
+// products are forgotten first.
+func TestRememberedRevisionsAreBounded(t *testing.T) {
+	ix, _ := newTestIndexer(t, newFakeCatalog(t, nil))
+	ix.applied.Resize(10)
+	for i := range 25 {
+		p := revised(product(fmt.Sprintf("p-%02d", i), "Lamp", "office", 100, 1, ""), int64(i+1))
+		if err := ix.Handle(context.Background(), upserted(t, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := ix.applied.Len(); n != 10 {
+		t.Fatalf("%d revisions remembered, want the bound of 10", n)
+	}
+	if _, ok := ix.applied.Get("p-24"); !ok {
+		t.Fatal("the latest product was forgotten")
 	}
 }
 
@@ -186,4 +245,55 @@ func TestRunLeavesAFilledIndexAlone(t *testing.T) {
 	}
 	cancel()
 	<-stopped
+}
+
+func mustEvent(t *testing.T, eventType string, data any) events.Envelope {
+	t.Helper()
+	e, err := events.New("catalog", eventType, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// A change that arrives during a rebuild but is older than what the
+// rebuild read of the product is not replayed onto the new index.
+func TestReindexDropsReplayedChangesOlderThanWhatItRead(t *testing.T) {
+	var products []events.Product
+	for i := range 150 {
+		products = append(products, revised(product(fmt.Sprintf("p-%03d", i), fmt.Sprintf("Lamp %d", i), "office", 1000, 1, ""), int64(100+i)))
+	}
+	cat := newFakeCatalog(t, products)
+	ix, b := newTestIndexer(t, cat)
+	ctx := context.Background()
+	if _, err := ix.Reindex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The catalog moved p-001 on to revision 300; its event is still on
+	// the way, and an older one (revision 250) arrives during the rebuild.
+	changed := slices.Clone(products)
+	changed[1] = revised(product("p-001", "Desk Fan", "office", 1000, 1, ""), 300)
+	cat.set(changed)
+	gate := make(chan struct{})
+	cat.mu.Lock()
+	cat.gate = gate
+	cat.mu.Unlock()
+	before := cat.requests.Load()
+	done := make(chan error, 1)
+	go func() { _, err := ix.Reindex(ctx); done <- err }()
+	eventually(t, "the rebuild reads page 2", func() bool { return cat.requests.Load() >= before+2 })
+	older := revised(product("p-001", "Space Heater", "office", 1000, 1, ""), 250)
+	if err := ix.Handle(ctx, upserted(t, older)); err != nil {
+		t.Fatal(err)
+	}
+	close(gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := searchIDs(t, b, "heater"); len(got) != 0 {
+		t.Errorf("the older change was replayed over what the rebuild read: q=heater gives %v", got)
+	}
+	if got := searchIDs(t, b, "fan"); !slices.Equal(got, []string{"p-001"}) {
+		t.Errorf("q=fan gives %v, want p-001 as the rebuild read it", got)
+	}
 }

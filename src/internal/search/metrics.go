@@ -13,6 +13,7 @@ const (
 	MetricEvents         = "search_index_events_total"
 	MetricQueryDuration  = "search_query_duration_seconds"
 	MetricReindex        = "search_reindex_total"
+	MetricZeroResults    = "search_zero_results_total"
 )
 
 // metrics are the search service's business metrics.
@@ -20,6 +21,7 @@ type metrics struct {
 	events  *prometheus.CounterVec   // labels: type, result (ok|error|ignored)
 	queries *prometheus.HistogramVec // labels: kind (search|suggest), result (ok|error)
 	reindex *prometheus.CounterVec   // labels: result (ok|error)
+	zero    prometheus.Counter       // searches that found nothing
 }
 
 func newMetrics(reg prometheus.Registerer, backend Backend) *metrics {
@@ -35,6 +37,9 @@ func newMetrics(reg prometheus.Registerer, backend Backend) *metrics {
 			Name: MetricReindex, Help: "Index rebuilds from the catalog, by result.",
 		}, []string{"result"}),
 	}
+	m.zero = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: MetricZeroResults, Help: "Searches that found no product: what shoppers look for and the shop does not have (or cannot find).",
+	})
 	docs := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: MetricIndexDocuments, Help: "Products in the live search index.",
 	}, func() float64 {
@@ -46,7 +51,7 @@ func newMetrics(reg prometheus.Registerer, backend Backend) *metrics {
 		}
 		return float64(n)
 	})
-	reg.MustRegister(m.events, m.queries, m.reindex, docs)
+	reg.MustRegister(m.events, m.queries, m.reindex, m.zero, docs)
 	return m
 }
 

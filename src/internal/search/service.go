@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/es"
@@ -20,6 +21,7 @@ type Service struct {
 	Indexer    *Indexer
 	App        *fiber.App
 	busMetrics *mq.Metrics
+	tracer     trace.TracerProvider // nil: tracing off
 }
 
 // Open builds the backend chosen by cfg (Elasticsearch when
@@ -50,13 +52,13 @@ func Open(cfg Config, logger *slog.Logger) (*Service, error) {
 	}
 	reg := platform.NewRegistry()
 	m := newMetrics(reg, backend)
-	ix := NewIndexer(backend, NewCatalogClient(cfg.CatalogURL, cfg.CatalogTimeout), logger, m, cfg.ReindexInterval)
+	ix := NewIndexer(backend, NewCatalogClient(cfg.CatalogURL, cfg.CatalogTimeout).Traced(cfg.Tracer), logger, m, cfg.ReindexInterval)
 	app := platform.NewApp("search", cfg.Base, logger, reg, platform.Checks{
 		"index":        backend.Ping,
 		"initial_load": ix.Loaded,
 	})
 	Routes(app, backend, ix, m, cfg.AdminToken)
-	return &Service{Backend: backend, Indexer: ix, App: app, busMetrics: mq.NewMetrics(reg)}, nil
+	return &Service{Backend: backend, Indexer: ix, App: app, busMetrics: mq.NewMetrics(reg), tracer: cfg.Tracer}, nil
 }
 
 // Run subscribes the indexer to product events on bus, then prepares and
@@ -64,7 +66,7 @@ func Open(cfg Config, logger *slog.Logger) (*Service, error) {
 // means no change made during the initial load is missed.
 func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
 	sub := s.Indexer.Subscription()
-	sub.Metrics = s.busMetrics
+	sub.Metrics, sub.Tracer = s.busMetrics, s.tracer
 	if err := bus.Subscribe(ctx, sub); err != nil {
 		return fmt.Errorf("subscribing to product events: %w", err)
 	}
