@@ -22,16 +22,32 @@ import (
 // benchCatalog measures GET /catalog?page_size=20 on PostgreSQL next to a
 // bare Fiber handler that returns the same bytes: maximum throughput, then
 // latency at half the catalog's maximum rate.
-func benchCatalog(ctx context.Context) error {
+func benchCatalog(ctx context.Context, sum *summary) error {
 	dbURL, err := freshDatabase(ctx, "shop_bench_catalog")
 	if err != nil {
 		return err
 	}
+	return benchCatalogOn(ctx, sum, "PostgreSQL (database shop_bench_catalog, pool of 16)", map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "16"})
+}
+
+// benchCatalogEmbedded is benchCatalog on the embedded store `make run`
+// uses (in memory, seeded with the sample catalog).
+func benchCatalogEmbedded(ctx context.Context, sum *summary) error {
+	return benchCatalogOn(ctx, sum, "the embedded store (make run)", map[string]string{})
+}
+
+// benchCatalogOn runs the catalog scenario on the store env selects.
+func benchCatalogOn(ctx context.Context, sum *summary, store string, env map[string]string) error {
 	logger := slog.New(slog.DiscardHandler)
-	cfg, err := platform.LoadConfig[catalog.Config](map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "16"})
+	cfg, err := platform.LoadConfig[catalog.Config](env)
 	if err != nil {
 		return err
 	}
+	flush, err := traced(ctx, &cfg.Base, "catalog")
+	if err != nil {
+		return err
+	}
+	defer flush()
 	svc, err := catalog.Open(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -64,20 +80,41 @@ func benchCatalog(ctx context.Context) error {
 	measure := func(url string, rate float64) loadtest.Result {
 		return loadtest.Run(ctx, loadtest.Options{Concurrency: concurrency, Duration: 10 * time.Second, Rate: rate, Do: loadtest.Get(client, url)})
 	}
-	fmt.Printf("GET %s (%d bytes), concurrency %d, 10 s per run, PostgreSQL at %s\n", path, len(body), concurrency, platform.Secret(dbURL))
+	fmt.Printf("GET %s (%d bytes), concurrency %d, 10 s per run, %s\n", path, len(body), concurrency, store)
 	_ = measure(catalogURL+path, 0) // warm-up: connections, caches
 	shop := measure(catalogURL+path, 0)
 	baseline := measure(bareURL+path, 0)
 	half := measure(catalogURL+path, shop.RPS()/2)
+	bareHalf := measure(bareURL+path, shop.RPS()/2)
 	fmt.Printf("| run | throughput | p50 | p99 | errors |\n|---|---|---|---|---|\n")
 	row := func(name string, r loadtest.Result) {
 		fmt.Printf("| %s | %.0f req/s | %s | %s | %d |\n", name, r.RPS(), r.Percentile(50).Round(time.Microsecond), r.Percentile(99).Round(time.Microsecond), r.Errors)
 	}
-	row("catalog on PostgreSQL, max", shop)
+	row("catalog, max", shop)
 	row("bare Fiber, same bytes, max", baseline)
 	row(fmt.Sprintf("catalog at half max (%.0f req/s)", shop.RPS()/2), half)
+	row(fmt.Sprintf("bare Fiber at the same rate (%.0f req/s)", shop.RPS()/2), bareHalf)
 	fmt.Printf("\nratio catalog/bare = %.2f (target >= 0.5); p99 at half max = %s (target <= 10ms)\n",
 		shop.RPS()/baseline.RPS(), half.Percentile(99).Round(time.Microsecond))
+	sum.ratio("throughput vs bare Fiber (loadtest, c16)", shop.RPS(), baseline.RPS(), "req/s", 0.5)
+	sum.latency("p99 at half max", half.Percentile(99), bareHalf.Percentile(99), 10*time.Millisecond)
+	if shop.Errors+baseline.Errors+half.Errors > 0 {
+		sum.add("errors", fmt.Sprint(shop.Errors+baseline.Errors+half.Errors), "-", "0", false)
+	}
+
+	// wrk, an independent load generator in C, as the issue measured it:
+	// one thread, 32 connections.
+	shopWrk, err := runWrk(ctx, catalogURL+path)
+	if err != nil {
+		return err
+	}
+	bareWrk, err := runWrk(ctx, bareURL+path)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nwrk -t1 -c32 -d10s:\n\n| run | throughput | p50 | p99 | errors |\n|---|---|---|---|---|\n")
+	fmt.Printf("| catalog | %s |\n| bare Fiber, same bytes | %s |\n", shopWrk, bareWrk)
+	sum.ratio("throughput vs bare Fiber (wrk -t1 -c32)", shopWrk.rps, bareWrk.rps, "req/s", 0.5)
 	return nil
 }
 

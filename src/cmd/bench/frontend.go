@@ -18,12 +18,17 @@ import (
 // catalog and embedded search index, next to a bare Fiber handler
 // returning the same bytes: the cost of building a page (backend calls,
 // cookies, templates) over just sending it.
-func benchFrontend(ctx context.Context) error {
+func benchFrontend(ctx context.Context, sum *summary) error {
 	logger := slog.New(slog.DiscardHandler)
 	catalogCfg, err := platform.LoadConfig[catalog.Config](map[string]string{})
 	if err != nil {
 		return err
 	}
+	flushCatalog, err := traced(ctx, &catalogCfg.Base, "catalog")
+	if err != nil {
+		return err
+	}
+	defer flushCatalog()
 	catalogSvc, err := catalog.Open(ctx, catalogCfg, logger)
 	if err != nil {
 		return err
@@ -47,6 +52,11 @@ func benchFrontend(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	flush, err := traced(ctx, &cfg.Base, "frontend")
+	if err != nil {
+		return err
+	}
+	defer flush()
 	app, err := frontend.NewApp(cfg, logger, platform.NewRegistry())
 	if err != nil {
 		return err
@@ -58,17 +68,26 @@ func benchFrontend(ctx context.Context) error {
 	defer stopSite()
 
 	fmt.Printf("storefront pages on the embedded catalog, BACKEND_CACHE_TTL=%s, concurrency %d, 10 s per run\n", cfg.BackendCacheTTL, frontendConcurrency)
-	if err := benchPage(ctx, "home", siteURL, "/", 0.3); err != nil {
-		return err
+	for _, page := range []struct{ name, path string }{{"home", "/"}, {"category", "/category/books"}, {"search", "/search?q=table"}} {
+		if err := benchPage(ctx, sum, page.name, siteURL, page.path); err != nil {
+			return err
+		}
 	}
-	return benchPage(ctx, "search", siteURL, "/search?q=table", 0)
+	return nil
 }
 
 const frontendConcurrency = 16
 
+// Targets of a storefront page: throughput against bare Fiber sending the
+// same bytes, and p99 at half the page's maximum rate (the catalog's).
+const (
+	pageRatioTarget = 0.3
+	pageP99Target   = 10 * time.Millisecond
+)
+
 // benchPage compares one storefront page with bare Fiber sending its bytes
 // and prints the table rows and the ratio against target.
-func benchPage(ctx context.Context, name, siteURL, path string, target float64) error {
+func benchPage(ctx context.Context, sum *summary, name, siteURL, path string) error {
 	body, err := fetch(ctx, siteURL+path)
 	if err != nil {
 		return err
@@ -85,23 +104,36 @@ func benchPage(ctx context.Context, name, siteURL, path string, target float64) 
 	defer stopBare()
 
 	client := loadtest.NewClient(frontendConcurrency)
-	measure := func(url string) loadtest.Result {
-		return loadtest.Run(ctx, loadtest.Options{Concurrency: frontendConcurrency, Duration: 10 * time.Second, Do: loadtest.Get(client, url)})
+	measure := func(url string, rate float64) loadtest.Result {
+		return loadtest.Run(ctx, loadtest.Options{Concurrency: frontendConcurrency, Duration: 10 * time.Second, Rate: rate, Do: loadtest.Get(client, url)})
 	}
 	fmt.Printf("| page | run | throughput | p50 | p99 | errors |\n|---|---|---|---|---|---|\n")
-	_ = measure(siteURL + path) // warm-up: connections, caches
-	shop := measure(siteURL + path)
-	baseline := measure(bareURL + path)
+	_ = measure(siteURL+path, 0) // warm-up: connections, caches
+	shop := measure(siteURL+path, 0)
+	baseline := measure(bareURL+path, 0)
+	half := measure(siteURL+path, shop.RPS()/2)
+	bareHalf := measure(bareURL+path, shop.RPS()/2)
 	row := func(run string, r loadtest.Result) {
 		fmt.Printf("| %s (%d bytes) | %s | %.0f req/s | %s | %s | %d |\n", name, len(body), run, r.RPS(),
 			r.Percentile(50).Round(time.Microsecond), r.Percentile(99).Round(time.Microsecond), r.Errors)
 	}
-	row("storefront", shop)
-	row("bare Fiber, same bytes", baseline)
-	fmt.Printf("\nratio %s storefront/bare = %.2f", name, shop.RPS()/baseline.RPS())
-	if target > 0 {
-		fmt.Printf(" (target >= %.1f)", target)
+	row("storefront, max", shop)
+	row("bare Fiber, same bytes, max", baseline)
+	row(fmt.Sprintf("storefront at half max (%.0f req/s)", shop.RPS()/2), half)
+	row("bare Fiber at the same rate", bareHalf)
+	shopWrk, err := runWrk(ctx, siteURL+path)
+	if err != nil {
+		return err
 	}
-	fmt.Printf("\n\n")
+	bareWrk, err := runWrk(ctx, bareURL+path)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("| %s (%d bytes) | storefront, wrk -t1 -c32 | %s |\n| %s (%d bytes) | bare Fiber, wrk -t1 -c32 | %s |\n", name, len(body), shopWrk, name, len(body), bareWrk)
+	fmt.Printf("\nratio %s storefront/bare = %.2f (target >= %.1f); p99 at half max %s (target <= %s)\n\n", name, shop.RPS()/baseline.RPS(),
+		pageRatioTarget, half.Percentile(99).Round(time.Microsecond), pageP99Target)
+	sum.ratio(name+" page vs bare Fiber (loadtest, c16)", shop.RPS(), baseline.RPS(), "req/s", pageRatioTarget)
+	sum.ratio(name+" page vs bare Fiber (wrk -t1 -c32)", shopWrk.rps, bareWrk.rps, "req/s", pageRatioTarget)
+	sum.latency(name+" page p99 at half max", half.Percentile(99), bareHalf.Percentile(99), pageP99Target)
 	return nil
 }

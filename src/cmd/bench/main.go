@@ -1,7 +1,8 @@
 // Command bench runs the benchmarks behind `make bench` and prints reports
 // to paste into docs/benchmarks.md. Each scenario runs the shop's code and a
 // bare baseline in the same run, on the same machine, so the ratio between
-// them means something even where absolute numbers do not.
+// them means something even where absolute numbers do not. The run ends with
+// one table of every figure next to its reference and its target.
 //
 //	go run ./src/cmd/bench [scenario ...]   (default: all)
 package main
@@ -9,16 +10,23 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
 	"slices"
 	"syscall"
 	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/tracing"
 )
 
-// scenario is one benchmark: it prints its report to stdout.
-type scenario func(ctx context.Context) error
+// scenario is one benchmark: it prints its report to stdout and adds its
+// headline figures to the summary.
+type scenario func(ctx context.Context, sum *summary) error
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -31,10 +39,11 @@ func main() {
 
 func run(ctx context.Context, names []string) error {
 	scenarios := map[string]scenario{
-		"catalog":  benchCatalog,
-		"frontend": benchFrontend,
-		"order":    benchOrder,
-		"search":   benchSearch,
+		"catalog":          benchCatalog,
+		"catalog-embedded": benchCatalogEmbedded,
+		"frontend":         benchFrontend,
+		"order":            benchOrder,
+		"search":           benchSearch,
 	}
 	if len(names) == 0 {
 		for name := range scenarios {
@@ -43,15 +52,86 @@ func run(ctx context.Context, names []string) error {
 		slices.Sort(names)
 	}
 	fmt.Printf("# %s, %s/%s, %d CPUs, %s\n", time.Now().UTC().Format(time.DateOnly), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	sum := &summary{}
+	defer sum.print()
 	for _, name := range names {
 		s, ok := scenarios[name]
 		if !ok {
 			return fmt.Errorf("unknown scenario %q", name)
 		}
 		fmt.Printf("\n## %s\n", name)
-		if err := s(ctx); err != nil {
+		sum.scenario = name
+		if err := s(ctx, sum); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// summary gathers each scenario's headline figures, printed together at the
+// end so one run of `make bench` answers "is every target met?".
+type summary struct {
+	scenario string
+	rows     []summaryRow
+}
+
+type summaryRow struct {
+	scenario, figure, value, reference, target string
+	met                                        bool
+}
+
+// add records one figure: its value, what it is measured against (the bare
+// baseline's figure, pgbench's, or "-"), the target and whether it is met.
+func (s *summary) add(figure, value, reference, target string, met bool) {
+	s.rows = append(s.rows, summaryRow{s.scenario, figure, value, reference, target, met})
+}
+
+// ratio records shop/reference against a minimum ratio.
+func (s *summary) ratio(figure string, shop, reference float64, unit string, minimum float64) {
+	r := shop / reference
+	s.add(figure, fmt.Sprintf("%.2f (%.0f %s)", r, shop, unit), fmt.Sprintf("%.0f %s", reference, unit), fmt.Sprintf(">= %.2g", minimum), r >= minimum)
+}
+
+// latency records a latency against a maximum.
+func (s *summary) latency(figure string, got, reference, maximum time.Duration) {
+	ref := "-"
+	if reference > 0 {
+		ref = reference.Round(time.Microsecond).String()
+	}
+	s.add(figure, got.Round(time.Microsecond).String(), ref, "<= "+maximum.String(), got <= maximum)
+}
+
+func (s *summary) print() {
+	if len(s.rows) == 0 {
+		return
+	}
+	fmt.Printf("\n## summary\n\n| scenario | figure | value | reference | target | met |\n|---|---|---|---|---|---|\n")
+	for _, r := range s.rows {
+		met := "yes"
+		if !r.met {
+			met = "NO"
+		}
+		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", r.scenario, r.figure, r.value, r.reference, r.target, met)
+	}
+}
+
+// traced gives base the tracer provider the bench's own OTEL_* variables
+// ask for (none when OTEL_EXPORTER_OTLP_ENDPOINT is unset, as in make
+// bench), so the same scenario measures tracing off and on; the scenarios
+// build their services from fixed settings and would not see them
+// otherwise. It returns the flush to defer.
+func traced(ctx context.Context, base *platform.Base, service string) (func(), error) {
+	var cfg platform.TraceConfig
+	if err := env.Parse(&cfg); err != nil {
+		return nil, fmt.Errorf("reading the OTEL_* variables: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	tracer, stop, err := tracing.Start(ctx, cfg, service, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, err
+	}
+	base.Trace, base.Tracer = cfg, tracer
+	return stop, nil
 }

@@ -48,7 +48,7 @@ var orderClients = []int{16, 64}
 // running the same two-row transaction (the order and its outbox event) on
 // the same database, then the created->confirmed latency of the whole saga
 // over RabbitMQ at a fixed rate.
-func benchOrder(ctx context.Context) error {
+func benchOrder(ctx context.Context, sum *summary) error {
 	pgbench, err := exec.LookPath("pgbench")
 	if err != nil {
 		return errors.New("pgbench not found: install the Debian package postgresql-client (apt-get install postgresql-client)")
@@ -99,6 +99,7 @@ func benchOrder(ctx context.Context) error {
 		slices.SortFunc(shops, func(a, b loadtest.Result) int { return cmp.Compare(a.RPS(), b.RPS()) })
 		slices.Sort(tpss)
 		shop, tps := shops[orderRounds/2], tpss[orderRounds/2]
+		sum.ratio(fmt.Sprintf("create-order vs pgbench, %d clients", c), shop.RPS(), tps, "/s", 0.5)
 		fmt.Printf("| %d | %.0f orders/s | %.0f tx/s | %.2f | %s | %s | %d |\n", c, shop.RPS(), tps, shop.RPS()/tps,
 			shop.Percentile(50).Round(time.Microsecond), shop.Percentile(99).Round(time.Microsecond), shop.Errors)
 	}
@@ -107,7 +108,7 @@ func benchOrder(ctx context.Context) error {
 	}
 	fmt.Printf("\nratio target >= 0.5\n\n")
 	stopOrder()
-	return benchSaga(ctx, catalogSvc, catalogURL)
+	return benchSaga(ctx, sum, catalogSvc, catalogURL)
 }
 
 // startBenchCatalog serves a catalog on its own fresh database, with
@@ -319,7 +320,7 @@ func runPgbench(ctx context.Context, pgbench, script, dbURL string, clients int)
 // benchSaga runs the whole saga (order and catalog services, their relays
 // and consumers, RabbitMQ) and measures, per order, the time from its
 // creation to its final state as the database records them.
-func benchSaga(ctx context.Context, catalogSvc *catalog.Service, catalogURL string) error {
+func benchSaga(ctx context.Context, sum *summary, catalogSvc *catalog.Service, catalogURL string) error {
 	amqpURL := os.Getenv("BENCH_AMQP_URL")
 	if amqpURL == "" {
 		amqpURL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -403,6 +404,7 @@ func benchSaga(ctx context.Context, catalogSvc *catalog.Service, catalogURL stri
 		fmt.Printf("\nfirst error: %v\n", load.FirstErr)
 	}
 	fmt.Printf("\ncreated->confirmed p99 target <= 250 ms\n")
+	sum.latency("created->final p99, 100 orders/s", time.Duration(p99*float64(time.Millisecond)), 0, 250*time.Millisecond)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
+	"github.com/shop-platform/shop/src/internal/platform/tracing"
 )
 
 func main() {
@@ -36,6 +37,13 @@ func run(ctx context.Context) error {
 	defer func() { _ = closeLog() }()
 	logger = logger.With("service", "catalog")
 	logger.InfoContext(ctx, "starting", "config", cfg)
+	tracer, stopTracing, err := tracing.Start(ctx, cfg.Trace, "catalog", logger)
+	if err != nil {
+		return err
+	}
+	// Deferred first, so it runs last: the spans of the shutdown go out too.
+	defer stopTracing()
+	cfg.Tracer = tracer
 
 	svc, err := catalog.Open(ctx, cfg, logger)
 	if err != nil {
@@ -50,6 +58,6 @@ func run(ctx context.Context) error {
 	// Handlers in flight finish before the store's connections close.
 	defer func() { _ = bus.Close() }()
 
-	return platform.ListenAndServe(ctx, logger, cfg.Host, cfg.Port, svc.App, cfg.ShutdownTimeout,
+	return platform.ListenAndServe(ctx, logger, cfg.Base, cfg.Port, svc.App,
 		func(ctx context.Context) error { return svc.Run(ctx, bus) })
 }

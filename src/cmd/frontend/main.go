@@ -12,6 +12,7 @@ import (
 
 	"github.com/shop-platform/shop/src/internal/frontend"
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/tracing"
 )
 
 func main() {
@@ -35,10 +36,17 @@ func run(ctx context.Context) error {
 	defer func() { _ = closeLog() }()
 	logger = logger.With("service", "frontend")
 	logger.InfoContext(ctx, "starting", "config", cfg)
+	tracer, stopTracing, err := tracing.Start(ctx, cfg.Trace, "frontend", logger)
+	if err != nil {
+		return err
+	}
+	// Deferred first, so it runs last: the spans of the shutdown go out too.
+	defer stopTracing()
+	cfg.Tracer = tracer
 
 	app, err := frontend.NewApp(cfg, logger, platform.NewRegistry())
 	if err != nil {
 		return err
 	}
-	return platform.ListenAndServe(ctx, logger, cfg.Host, cfg.Port, app, cfg.ShutdownTimeout)
+	return platform.ListenAndServe(ctx, logger, cfg.Base, cfg.Port, app)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/order"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
+	"github.com/shop-platform/shop/src/internal/platform/tracing"
 )
 
 func main() {
@@ -37,6 +38,13 @@ func run(ctx context.Context, environ map[string]string) error {
 	defer func() { _ = closeLog() }()
 	logger = logger.With("service", "order")
 	logger.InfoContext(ctx, "starting", "config", cfg)
+	tracer, stopTracing, err := tracing.Start(ctx, cfg.Trace, "order", logger)
+	if err != nil {
+		return err
+	}
+	// Deferred first, so it runs last: the spans of the shutdown go out too.
+	defer stopTracing()
+	cfg.Tracer = tracer
 
 	svc, err := order.Open(ctx, cfg, logger)
 	if err != nil {
@@ -50,6 +58,6 @@ func run(ctx context.Context, environ map[string]string) error {
 	// Handlers in flight finish before the store's connections close.
 	defer func() { _ = bus.Close() }()
 
-	return platform.ListenAndServe(ctx, logger, cfg.Host, cfg.Port, svc.App, cfg.ShutdownTimeout,
+	return platform.ListenAndServe(ctx, logger, cfg.Base, cfg.Port, svc.App,
 		func(ctx context.Context) error { return svc.Run(ctx, bus) })
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
+	"github.com/shop-platform/shop/src/internal/platform/tracing"
 	"github.com/shop-platform/shop/src/internal/search"
 )
 
@@ -37,6 +38,13 @@ func run(ctx context.Context) error {
 	defer func() { _ = closeLog() }()
 	logger = logger.With("service", "search")
 	logger.InfoContext(ctx, "starting", "config", cfg)
+	tracer, stopTracing, err := tracing.Start(ctx, cfg.Trace, "search", logger)
+	if err != nil {
+		return err
+	}
+	// Deferred first, so it runs last: the spans of the shutdown go out too.
+	defer stopTracing()
+	cfg.Tracer = tracer
 
 	svc, err := search.Open(cfg, logger)
 	if err != nil {
@@ -49,7 +57,7 @@ func run(ctx context.Context) error {
 	}
 	defer func() { _ = bus.Close() }()
 
-	return platform.ListenAndServe(ctx, logger, cfg.Host, cfg.Port, svc.App, cfg.ShutdownTimeout,
+	return platform.ListenAndServe(ctx, logger, cfg.Base, cfg.Port, svc.App,
 		func(ctx context.Context) error { return svc.Run(ctx, bus) })
 }
 

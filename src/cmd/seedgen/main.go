@@ -1,71 +1,271 @@
 // Command seedgen writes the sample catalog that the catalog service loads
-// into an empty store. It was run once and its output committed, so the seed
-// never changes under the tests; run it again only to change the seed on
-// purpose: go run ./src/cmd/seedgen > src/internal/catalog/seed/products.json
+// into an empty store, and one generated SVG image per product. Its output
+// is committed, so the seed never changes under the tests; it is
+// deterministic, so running it again only changes the seed when this
+// program or its data changed:
+//
+//	go run ./src/cmd/seedgen -out src/internal/catalog/seed/products.json \
+//	    -images src/internal/frontend/static/products
+//
+// Names, descriptions and prices come from hand-written product kinds per
+// category (data.go), so a book is a book and a kettle costs what kettles
+// cost; only the choice of brand, the exact price and the stock are drawn
+// from a seeded random source.
 package main
 
 import (
-	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"hash/fnv"
+	"html"
+	"math"
+	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
-
-	"github.com/brianvoe/gofakeit/v7"
 
 	"github.com/shop-platform/shop/src/internal/catalog"
 )
 
-// categories are a dozen of gofakeit's product categories.
-var categories = []string{
-	"appliances", "audio equipment", "bedding and linens", "books", "camping gear",
-	"coffee and tea", "fitness equipment", "gardening tools", "kitchenware",
-	"office supplies", "pet supplies", "toys and games",
+// hues are each category's colour on the hue wheel; product images vary
+// around it, so an aisle keeps a look while every product differs.
+var hues = map[string]int{
+	"appliances": 215, "audio equipment": 260, "bedding and linens": 330, "books": 45,
+	"camping gear": 140, "coffee and tea": 28, "fitness equipment": 0, "gardening tools": 85,
+	"kitchenware": 20, "office supplies": 195, "pet supplies": 280, "toys and games": 52,
 }
 
-const productsPerCategory = 30
+// perCategory is how many products each category has: ten kinds in three
+// variants, or thirty books.
+const perCategory = 30
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	out := flag.String("out", "src/internal/catalog/seed/products.json", "where to write the products")
+	images := flag.String("images", "src/internal/frontend/static/products", "the directory of product images; each category's icon <slug>.svg is read from it")
+	flag.Parse()
+	if err := run(*out, *images); err != nil {
 		fmt.Fprintln(os.Stderr, "seedgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(_ context.Context) error {
-	f := gofakeit.New(20261125)
+func run(out, imageDir string) error {
+	rng := rand.New(rand.NewPCG(20261201, 360))
 	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	var list []seeded
 	names := map[string]bool{}
-	var list []catalog.Product
-	for c, category := range categories {
-		slug := strings.ReplaceAll(category, " ", "-")
-		for i := 0; i < productsPerCategory; i++ {
-			name := f.ProductName()
-			for names[name] {
-				name = f.ProductName()
+	aisles := append([]category{{name: "books"}}, categories...)
+	slices.SortFunc(aisles, func(a, b category) int { return strings.Compare(a.name, b.name) })
+	for c, cat := range aisles {
+		slug := strings.ReplaceAll(cat.name, " ", "-")
+		var made []seeded
+		if cat.name == "books" {
+			made = bookProducts(rng)
+		} else {
+			made = kindProducts(rng, cat)
+		}
+		if len(made) != perCategory {
+			return fmt.Errorf("%s has %d products, want %d", cat.name, len(made), perCategory)
+		}
+		for i := range made {
+			p := &made[i].Product
+			p.ID = fmt.Sprintf("%s-%03d", slug, i+1)
+			p.Category = cat.name
+			p.Currency = "USD"
+			p.Image = "/static/products/" + p.ID + ".svg"
+			p.Stock = stock(rng)
+			at := start.Add(time.Duration(c*perCategory+i) * time.Hour)
+			p.CreatedAt, p.UpdatedAt = at, at
+			if names[p.Name] {
+				return fmt.Errorf("two products are called %q", p.Name)
 			}
-			names[name] = true
-			stock := f.IntRange(0, 120)
-			if f.Float64() < 0.08 {
-				stock = 0
+			names[p.Name] = true
+		}
+		keepInStock(made)
+		list = append(list, made...)
+	}
+	if err := writeImages(imageDir, list); err != nil {
+		return err
+	}
+	products := make([]catalog.Product, len(list))
+	for i, s := range list {
+		products[i] = s.Product
+	}
+	data, err := json.MarshalIndent(products, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(out, append(data, '\n'), 0o644)
+}
+
+// seeded is a generated product and the caption of its image.
+type seeded struct {
+	catalog.Product
+	label string
+}
+
+// kindProducts makes a category's products: each kind in its three
+// variants, from a brand of the category.
+func kindProducts(rng *rand.Rand, cat category) []seeded {
+	var out []seeded
+	for _, k := range cat.kinds {
+		for _, vr := range k.variants {
+			brand := cat.brands[rng.IntN(len(cat.brands))]
+			before, after, _ := strings.Cut(vr.name, "|")
+			name := strings.Join(strings.Fields(brand+" "+before+" "+k.noun+" "+after), " ")
+			dollars := float64(k.min) + rng.Float64()*float64(k.max-k.min)
+			dollars = math.Max(float64(k.min)*0.5, dollars*vr.price)
+			verb := " offers "
+			if strings.HasSuffix(k.noun, "s") && !strings.HasSuffix(k.noun, "ss") {
+				verb = " offer "
 			}
-			at := start.Add(time.Duration(c*productsPerCategory+i) * time.Hour)
-			list = append(list, catalog.Product{
-				ID:          fmt.Sprintf("%s-%03d", slug, i+1),
+			out = append(out, seeded{Product: catalog.Product{
 				Name:        name,
-				Description: f.ProductDescription(),
-				Category:    category,
-				PriceCents:  int64(f.IntRange(199, 49999)),
-				Currency:    "USD",
-				Image:       "/static/products/" + slug + ".svg",
-				Stock:       stock,
-				CreatedAt:   at,
-				UpdatedAt:   at,
-			})
+				Description: "The " + name + verb + vr.feature + ". " + k.about,
+				PriceCents:  price(rng, dollars),
+			}, label: k.noun})
 		}
 	}
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(list)
+	return out
+}
+
+// bookProducts makes the books, each with a page count and a format.
+func bookProducts(rng *rand.Rand) []seeded {
+	var out []seeded
+	for _, b := range books {
+		format := "Paperback"
+		if b.dollars >= 20 {
+			format = "Hardback"
+		}
+		pages := 180 + rng.IntN(30)*10
+		if b.genre == "picture book" {
+			format, pages = "Hardback", 32
+		}
+		out = append(out, seeded{Product: catalog.Product{
+			Name: b.title,
+			Description: fmt.Sprintf("%s %s by %s: %s. %s, %d pages.",
+				article(b.genre), b.genre, b.author, b.blurb, format, pages),
+			PriceCents: int64(b.dollars)*100 - 1,
+		}, label: b.author})
+	}
+	return out
+}
+
+func article(word string) string {
+	if strings.ContainsRune("aeiou", rune(word[0])) {
+		return "An"
+	}
+	return "A"
+}
+
+// price rounds dollars to a shop price ending in .99, or .49 for some
+// cheaper items.
+func price(rng *rand.Rand, dollars float64) int64 {
+	whole := int64(math.Round(dollars))
+	if whole < 2 {
+		whole = 2
+	}
+	if whole < 40 && rng.IntN(3) == 0 {
+		return whole*100 - 51
+	}
+	return whole*100 - 1
+}
+
+// stock is mostly plenty, sometimes a few (the product page then says
+// "only 3 left") and sometimes none.
+func stock(rng *rand.Rand) int {
+	switch r := rng.IntN(100); {
+	case r < 7:
+		return 0
+	case r < 20:
+		return 1 + rng.IntN(9)
+	}
+	return 10 + rng.IntN(111)
+}
+
+// keepInStock makes sure the products the tests and the first page of a
+// category rely on can be bought: the first and seventh of the category
+// and the first by name.
+func keepInStock(made []seeded) {
+	first := 0
+	for i, p := range made {
+		if p.Name < made[first].Name {
+			first = i
+		}
+	}
+	for _, i := range []int{0, 6, first} {
+		if made[i].Stock < 12 {
+			made[i].Stock += 24
+		}
+	}
+}
+
+var iconGroup = regexp.MustCompile(`(?s)<g[ >].*</g>`)
+
+// writeImages writes one SVG per product: the category's icon over a
+// background, shapes and a label that vary with the product, so no two
+// products look alike and the picture still says what the aisle is.
+func writeImages(dir string, list []seeded) error {
+	icons := map[string]string{}
+	for _, p := range list {
+		if _, ok := icons[p.Category]; ok {
+			continue
+		}
+		slug := strings.ReplaceAll(p.Category, " ", "-")
+		data, err := os.ReadFile(filepath.Join(dir, slug+".svg"))
+		if err != nil {
+			return fmt.Errorf("reading the %s icon: %w", p.Category, err)
+		}
+		g := iconGroup.Find(data)
+		if g == nil {
+			return errors.New("no <g> icon group in " + slug + ".svg")
+		}
+		icons[p.Category] = string(g)
+	}
+	for _, p := range list {
+		svg := productSVG(p, icons[p.Category])
+		if err := os.WriteFile(filepath.Join(dir, p.ID+".svg"), []byte(svg), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func productSVG(p seeded, icon string) string {
+	h := fnv.New64a()
+	h.Write([]byte(p.ID))
+	rng := rand.New(rand.NewPCG(h.Sum64(), 7))
+	hue := hues[p.Category] + rng.IntN(71) - 35
+	hue2 := hue + 20 + rng.IntN(40)
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 240 180" role="img">`)
+	fmt.Fprintf(&b, `<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">`+
+		`<stop offset="0" stop-color="hsl(%d,70%%,93%%)"/><stop offset="1" stop-color="hsl(%d,65%%,84%%)"/>`+
+		`</linearGradient></defs><rect width="240" height="180" fill="url(#g)"/>`, hue, hue2)
+	for range 3 + rng.IntN(3) {
+		x, y, r := rng.IntN(240), rng.IntN(180), 14+rng.IntN(46)
+		if rng.IntN(2) == 0 {
+			fmt.Fprintf(&b, `<circle cx="%d" cy="%d" r="%d" fill="hsl(%d,60%%,70%%)" opacity="0.%d"/>`, x, y, r, hue2, 2+rng.IntN(3))
+		} else {
+			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" rx="10" fill="hsl(%d,55%%,75%%)" opacity="0.%d" transform="rotate(%d %d %d)"/>`,
+				x-r, y-r, 2*r, r+rng.IntN(r), hue, 2+rng.IntN(3), rng.IntN(90)-45, x, y)
+		}
+	}
+	scale := 0.9 + rng.Float64()*0.25
+	dx, dy := rng.IntN(31)-15, rng.IntN(17)-16
+	fmt.Fprintf(&b, `<g transform="translate(%d %d) translate(120 90) scale(%.2f) translate(-120 -90)">%s</g>`, dx, dy, scale, icon)
+	caption := strings.ToUpper(p.label)
+	size := 12
+	if len(caption) > 20 {
+		size = 11
+	}
+	fmt.Fprintf(&b, `<text x="120" y="166" text-anchor="middle" font-family="system-ui,sans-serif" font-size="%d" font-weight="600" letter-spacing="1" fill="hsl(%d,45%%,28%%)">%s</text>`,
+		size, hue, html.EscapeString(caption))
+	b.WriteString("</svg>\n")
+	return b.String()
 }

@@ -7,16 +7,21 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/gofiber/fiber/v2"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/shop-platform/shop/src/internal/catalog"
@@ -24,6 +29,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/order"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
+	"github.com/shop-platform/shop/src/internal/platform/tracing"
 	"github.com/shop-platform/shop/src/internal/search"
 )
 
@@ -34,6 +40,12 @@ type ports struct {
 	Search   int `env:"SEARCH_PORT" envDefault:"5002"`
 	Order    int `env:"ORDER_PORT" envDefault:"5003"`
 	Frontend int `env:"FRONTEND_PORT" envDefault:"5004"`
+	// Traces is where the runner keeps spans when no OTLP endpoint is
+	// set: "memory" records the recent traces in the process and serves
+	// them on TracesPort; empty (the default outside `make run`) installs
+	// no tracer at all, so the services' benchmarks pay nothing.
+	Traces     string `env:"SHOP_TRACES"`
+	TracesPort int    `env:"TRACES_PORT" envDefault:"5005"`
 }
 
 func main() {
@@ -54,6 +66,9 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 	if err := env.ParseWithOptions(&p, env.Options{Environment: environ}); err != nil {
 		return fmt.Errorf("reading ports: %w", err)
 	}
+	if p.Traces != "" && p.Traces != "memory" {
+		return fmt.Errorf("SHOP_TRACES %q: the only value is memory (or empty for no in-process traces)", p.Traces)
+	}
 	if environ["ADMIN_TOKEN"] == "" {
 		environ["ADMIN_TOKEN"] = randomToken()
 	}
@@ -69,11 +84,105 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 	}
 	defer func() { _ = closeLog() }()
 
+	// What serve opened is closed after it returns, also when it failed
+	// half-way: the bus before the stores its handlers write to.
+	var td teardown
+	if p.Traces == "memory" {
+		td.recorder = tracing.NewRecorder(200, 2000)
+	}
+	err = serve(ctx, logger, environ, p, catalogCfg, stdout, &td)
+	return errors.Join(err, td.run(ctx, logger))
+}
+
+// teardown is what serve opened and its caller closes, in this order: the
+// bus, then the stores in the order they were opened, then the tracer
+// providers, which flush the spans of all that.
+type teardown struct {
+	bus     func() error
+	stores  []closer
+	tracers []func()
+	// recorder, when set, records the spans of every service that has
+	// no OTLP endpoint (SHOP_TRACES=memory).
+	recorder *tracing.Recorder
+}
+
+// trace sets up base's tracer provider for the service name (tracing.Start)
+// and has td flush it. OTEL_SERVICE_NAME is ignored: one name for the four
+// services would merge them in every trace.
+func (td *teardown) trace(ctx context.Context, logger *slog.Logger, name string, base *platform.Base) error {
+	cfg := base.Trace
+	cfg.ServiceName = ""
+	if cfg.Endpoint == "" && td.recorder != nil {
+		p, err := td.recorder.Provider(ctx, cfg, name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		base.Tracer = p.TracerProvider
+		return nil
+	}
+	tracer, stop, err := tracing.Start(ctx, cfg, name, logger)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	base.Tracer = tracer
+	td.tracers = append(td.tracers, stop)
+	return nil
+}
+
+// closer is one store, named for the log.
+type closer struct {
+	name  string
+	close func() error
+}
+
+func (td *teardown) store(name string, fn func() error) {
+	td.stores = append(td.stores, closer{"store " + name, fn})
+}
+
+func (td *teardown) run(ctx context.Context, logger *slog.Logger) error {
+	var errs []error
+	if td.bus != nil {
+		errs = append(errs, stopStep(ctx, logger, "bus", td.bus))
+	}
+	for _, c := range td.stores {
+		errs = append(errs, stopStep(ctx, logger, c.name, c.close))
+	}
+	for _, stop := range td.tracers {
+		stop()
+	}
+	return errors.Join(errs...)
+}
+
+// stopStep runs one shutdown step and logs it, so an operator (and the
+// shutdown test) sees the order things stopped in.
+func stopStep(ctx context.Context, logger *slog.Logger, name string, fn func() error) error {
+	err := fn()
+	logger.InfoContext(ctx, "shutdown step done", "step", name, "error", err)
+	if err != nil {
+		return fmt.Errorf("stopping %s: %w", name, err)
+	}
+	return nil
+}
+
+// serve opens the four services on one bus and serves them until ctx ends
+// or one fails. Shutdown runs in explicit steps, in dependency order: the
+// HTTP servers drain in the order the services call each other (the
+// storefront, then order and search, then the catalog that order calls for
+// prices), so no request in flight loses a backend it still needs; then
+// the consumers and relays stop, since requests may still have written
+// events and handlers write to the stores; the caller then closes what td
+// holds: the bus, then the stores.
+func serve(ctx context.Context, logger *slog.Logger, environ map[string]string, p ports,
+	catalogCfg catalog.Config, stdout io.Writer, td *teardown,
+) error {
+	if err := td.trace(ctx, logger, "catalog", &catalogCfg.Base); err != nil {
+		return err
+	}
 	catalogSvc, err := catalog.Open(ctx, catalogCfg, logger.With("service", "catalog"))
 	if err != nil {
 		return fmt.Errorf("catalog: %w", err)
 	}
-	defer catalogSvc.Close()
+	td.store("catalog", func() error { catalogSvc.Close(); return nil })
 	catalogLn, err := platform.Listen(ctx, catalogCfg.Host, p.Catalog)
 	if err != nil {
 		return err
@@ -84,8 +193,7 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
-	// Deferred after the services' Close: handlers finish before stores close.
-	defer func() { _ = bus.Close() }()
+	td.bus = bus.Close
 
 	if environ["CATALOG_URL"] == "" {
 		environ["CATALOG_URL"] = fmt.Sprintf("http://127.0.0.1:%d", p.Catalog)
@@ -94,11 +202,14 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 	if err != nil {
 		return fmt.Errorf("order: %w", err)
 	}
+	if err := td.trace(ctx, logger, "order", &orderCfg.Base); err != nil {
+		return err
+	}
 	orderSvc, err := order.Open(ctx, orderCfg, logger.With("service", "order"))
 	if err != nil {
 		return fmt.Errorf("order: %w", err)
 	}
-	defer orderSvc.Close()
+	td.store("order", func() error { orderSvc.Close(); return nil })
 	orderLn, err := platform.Listen(ctx, orderCfg.Host, p.Order)
 	if err != nil {
 		return err
@@ -109,11 +220,14 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 		return fmt.Errorf("search: %w", err)
 	}
 	searchCfg.Port = p.Search
+	if err := td.trace(ctx, logger, "search", &searchCfg.Base); err != nil {
+		return err
+	}
 	searchSvc, err := search.Open(searchCfg, logger.With("service", "search"))
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
-	defer func() { _ = searchSvc.Close() }()
+	td.store("search", searchSvc.Close)
 	searchLn, err := platform.Listen(ctx, searchCfg.Host, p.Search)
 	if err != nil {
 		return err
@@ -127,6 +241,9 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 	frontendCfg.CatalogURL = localURL(catalogLn)
 	frontendCfg.SearchURL = localURL(searchLn)
 	frontendCfg.OrderURL = localURL(orderLn)
+	if err := td.trace(ctx, logger, "frontend", &frontendCfg.Base); err != nil {
+		return err
+	}
 	frontendApp, err := frontend.NewApp(frontendCfg, logger.With("service", "frontend"), platform.NewRegistry())
 	if err != nil {
 		return fmt.Errorf("frontend: %w", err)
@@ -136,45 +253,87 @@ func run(ctx context.Context, environ map[string]string, stdout io.Writer) error
 		return err
 	}
 
+	var tracesLn net.Listener
+	if td.recorder != nil {
+		if tracesLn, err = platform.Listen(ctx, catalogCfg.Host, p.TracesPort); err != nil {
+			return err
+		}
+	}
+
 	fmt.Fprintf(stdout, "shop is running (Ctrl-C to stop)\n")
 	fmt.Fprintf(stdout, "  storefront http://localhost:%d/\n", p.Frontend)
 	fmt.Fprintf(stdout, "  catalog    http://localhost:%d/catalog\n", p.Catalog)
 	fmt.Fprintf(stdout, "  search     http://localhost:%d/search?q=mug\n", p.Search)
 	fmt.Fprintf(stdout, "  order      http://localhost:%d/ (POST /create-order, GET /orders/{id})\n", p.Order)
+	if tracesLn != nil {
+		fmt.Fprintf(stdout, "  traces     http://localhost:%d/ (recent traces, in memory)\n", p.TracesPort)
+	}
 	fmt.Fprintf(stdout, "  admin token (catalog PUT/DELETE, POST /search/reindex): %s\n", environ["ADMIN_TOKEN"])
 
-	// Shutdown drains the services in the order they call each other: the
-	// storefront first, then order and search (which the storefront calls),
-	// then the catalog (which order calls for prices), so no request in
-	// flight loses a backend it still needs.
-	g, gctx := errgroup.WithContext(ctx)
-	frontendDrained := make(chan struct{})
-	g.Go(func() error {
-		defer close(frontendDrained)
-		return platform.Serve(gctx, frontendApp, frontendLn, frontendCfg.ShutdownTimeout)
-	})
-	orderDrained := make(chan struct{})
-	g.Go(func() error {
-		defer close(orderDrained)
-		return platform.Serve(doneWith(frontendDrained), orderSvc.App, orderLn, orderCfg.ShutdownTimeout)
-	})
-	g.Go(func() error {
-		return platform.Serve(doneWith(orderDrained), catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout)
-	})
-	g.Go(func() error { return catalogSvc.Run(gctx, bus) })
-	g.Go(func() error {
-		return platform.Serve(doneWith(frontendDrained), searchSvc.App, searchLn, searchCfg.ShutdownTimeout)
-	})
-	g.Go(func() error { return searchSvc.Run(gctx, bus) })
-	g.Go(func() error { return orderSvc.Run(gctx, bus) })
-	return g.Wait()
+	// stopping ends on the signal or on the first failure of any part.
+	stopping, fail := context.WithCancel(ctx)
+	defer fail()
+	failing := func(fn func() error) func() error {
+		return func() error {
+			err := fn()
+			if err != nil {
+				fail()
+			}
+			return err
+		}
+	}
+	var servers errgroup.Group
+	httpStep := func(name string, after context.Context, app *fiber.App, ln net.Listener, timeout time.Duration) <-chan struct{} {
+		drained := make(chan struct{})
+		servers.Go(failing(func() error {
+			defer close(drained)
+			return stopStep(ctx, logger, "http "+name, func() error { return platform.Serve(after, app, ln, timeout) })
+		}))
+		return drained
+	}
+	frontendDrained := httpStep("frontend", stopping, frontendApp, frontendLn, frontendCfg.ShutdownTimeout)
+	orderDrained := httpStep("order", doneWith(frontendDrained), orderSvc.App, orderLn, orderCfg.ShutdownTimeout)
+	searchDrained := httpStep("search", doneWith(frontendDrained), searchSvc.App, searchLn, searchCfg.ShutdownTimeout)
+	httpStep("catalog", doneWith(orderDrained, searchDrained), catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout)
+	if tracesLn != nil {
+		servers.Go(failing(func() error { return serveTraces(ctx, stopping, td.recorder, tracesLn) }))
+	}
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var workers errgroup.Group
+	for _, run := range []func(context.Context, mq.Bus) error{catalogSvc.Run, orderSvc.Run, searchSvc.Run} {
+		workers.Go(failing(func() error { return run(workCtx, bus) }))
+	}
+	httpErr := servers.Wait()
+	stopWork()
+	return errors.Join(httpErr, stopStep(ctx, logger, "consumers and relays", workers.Wait))
 }
 
-// doneWith returns a context that ends when ch is closed.
-func doneWith(ch <-chan struct{}) context.Context {
+// serveTraces serves the recorder's pages on ln until stopping ends. It is
+// a plain net/http server: a developer's page, not a service, with no
+// middleware (its own requests would otherwise fill the recorder).
+func serveTraces(ctx context.Context, stopping context.Context, rec *tracing.Recorder, ln net.Listener) error {
+	srv := &http.Server{Handler: rec.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-stopping.Done()
+		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving traces: %w", err)
+	}
+	return nil
+}
+
+// doneWith returns a context that ends when every ch is closed.
+func doneWith(chs ...<-chan struct{}) context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		<-ch
+		for _, ch := range chs {
+			<-ch
+		}
 		cancel()
 	}()
 	return ctx

@@ -5,51 +5,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
 
-// freePort asks the kernel for a port nobody listens on.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = ln.Close() }()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuffer collects the runner's output while it is still writing.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestShopServesTheCatalogAndStopsCleanly(t *testing.T) {
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
+	var out testenv.Output
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, map[string]string{"CATALOG_PORT": fmt.Sprint(port), "SEARCH_PORT": fmt.Sprint(freePort(t)), "ORDER_PORT": fmt.Sprint(freePort(t)), "FRONTEND_PORT": fmt.Sprint(freePort(t)), "HOST": "127.0.0.1", "LOG_LEVEL": "error"}, &out)
+		done <- run(ctx, map[string]string{"CATALOG_PORT": fmt.Sprint(port), "SEARCH_PORT": fmt.Sprint(testenv.FreePort(t)), "ORDER_PORT": fmt.Sprint(testenv.FreePort(t)), "FRONTEND_PORT": fmt.Sprint(testenv.FreePort(t)), "HOST": "127.0.0.1", "LOG_LEVEL": "error"}, &out)
 	}()
 
 	url := fmt.Sprintf("http://127.0.0.1:%d/catalog?page_size=3", port)

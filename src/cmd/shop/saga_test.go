@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -23,12 +24,18 @@ import (
 // shopUnderTest is the runner on real PostgreSQL and RabbitMQ, on its own
 // database, exchange and queues.
 type shopUnderTest struct {
-	catalog, order, search, token, marker, dbURL string
-	done                                         chan error
-	cancel                                       context.CancelFunc
+	catalog, order, search, frontend, token, marker, dbURL string
+	done                                                   chan error
+	cancel                                                 context.CancelFunc
 }
 
 func startRealShop(t *testing.T) *shopUnderTest {
+	t.Helper()
+	return startRealShopWith(t, nil)
+}
+
+// startRealShopWith is startRealShop with the extra settings of extra.
+func startRealShopWith(t *testing.T, extra map[string]string) *shopUnderTest {
 	t.Helper()
 	dbURL := testenv.NewDatabase(t)
 	amqpURL := testenv.RabbitURL(t)
@@ -40,26 +47,28 @@ func startRealShop(t *testing.T) *shopUnderTest {
 		for _, q := range []string{"catalog.reserve-stock", "order.settle"} {
 			qs = append(qs, prefix+q, prefix+q+".dlq")
 		}
-		return qs
+		// Search's own queue is per replica and auto-deleted; its
+		// dead-letter queue is durable and outlives the process.
+		return append(qs, prefix+"search.products.dlq")
 	})
-	catalogPort, orderPort, searchPort := freePort(t), freePort(t), freePort(t)
+	catalogPort, orderPort, searchPort, frontendPort := testenv.FreePort(t), testenv.FreePort(t), testenv.FreePort(t), testenv.FreePort(t)
 	s := &shopUnderTest{
 		catalog: fmt.Sprintf("http://127.0.0.1:%d", catalogPort), order: fmt.Sprintf("http://127.0.0.1:%d", orderPort),
-		search: fmt.Sprintf("http://127.0.0.1:%d", searchPort),
-		token:  "saga-test-token", marker: prefix, dbURL: dbURL, done: make(chan error, 1),
+		search: fmt.Sprintf("http://127.0.0.1:%d", searchPort), frontend: fmt.Sprintf("http://127.0.0.1:%d", frontendPort),
+		token: "saga-test-token", marker: prefix, dbURL: dbURL, done: make(chan error, 1),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	var out syncBuffer
-	go func() {
-		s.done <- run(ctx, map[string]string{
-			"CATALOG_PORT": fmt.Sprint(catalogPort), "ORDER_PORT": fmt.Sprint(orderPort), "FRONTEND_PORT": fmt.Sprint(freePort(t)),
-			"SEARCH_PORT": fmt.Sprint(searchPort),
-			"HOST":        "127.0.0.1",
-			"LOG_LEVEL":   "error", "ADMIN_TOKEN": s.token, "DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "20",
-			"AMQP_URL": amqpURL, "AMQP_EXCHANGE": exchange, "AMQP_QUEUE_PREFIX": prefix,
-		}, &out)
-	}()
+	var out testenv.Output
+	environ := map[string]string{
+		"CATALOG_PORT": fmt.Sprint(catalogPort), "ORDER_PORT": fmt.Sprint(orderPort), "FRONTEND_PORT": fmt.Sprint(frontendPort),
+		"SEARCH_PORT": fmt.Sprint(searchPort),
+		"HOST":        "127.0.0.1",
+		"LOG_LEVEL":   "error", "ADMIN_TOKEN": s.token, "DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "20",
+		"AMQP_URL": amqpURL, "AMQP_EXCHANGE": exchange, "AMQP_QUEUE_PREFIX": prefix,
+	}
+	maps.Copy(environ, extra)
+	go func() { s.done <- run(ctx, environ, &out) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

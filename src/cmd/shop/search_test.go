@@ -9,6 +9,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
 
 // searchIDs asks the search service of s for q and lists the hit ids.
@@ -88,17 +90,17 @@ func TestCatalogChangesReachSearchThroughRabbitMQ(t *testing.T) {
 // TestCatalogChangesReachSearchInProcess is the same journey on the
 // embedded default `make run` uses: memory store, in-process bus, bleve.
 func TestCatalogChangesReachSearchInProcess(t *testing.T) {
-	catalogPort, searchPort := freePort(t), freePort(t)
+	catalogPort, searchPort := testenv.FreePort(t), testenv.FreePort(t)
 	s := &shopUnderTest{
 		catalog: fmt.Sprintf("http://127.0.0.1:%d", catalogPort), search: fmt.Sprintf("http://127.0.0.1:%d", searchPort),
 		token: "embedded-test-token", done: make(chan error, 1),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out testenv.Output
 	go func() {
 		s.done <- run(ctx, map[string]string{
 			"CATALOG_PORT": fmt.Sprint(catalogPort), "SEARCH_PORT": fmt.Sprint(searchPort),
-			"ORDER_PORT": fmt.Sprint(freePort(t)), "FRONTEND_PORT": fmt.Sprint(freePort(t)),
+			"ORDER_PORT": fmt.Sprint(testenv.FreePort(t)), "FRONTEND_PORT": fmt.Sprint(testenv.FreePort(t)),
 			"HOST": "127.0.0.1", "LOG_LEVEL": "error", "ADMIN_TOKEN": s.token,
 		}, &out)
 	}()

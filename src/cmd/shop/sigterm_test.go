@@ -30,7 +30,7 @@ const shutdownTimeout = 15 * time.Second
 // shopProcess is the shop binary running as a child process.
 type shopProcess struct {
 	cmd            *exec.Cmd
-	out            *syncBuffer
+	out            *testenv.Output
 	exited         chan struct{}
 	order, catalog string
 }
@@ -50,11 +50,11 @@ func buildShop(t *testing.T) string {
 // services are ready.
 func startShopProcess(t *testing.T, bin string, environ map[string]string) *shopProcess {
 	t.Helper()
-	catalogPort, orderPort := freePort(t), freePort(t)
+	catalogPort, orderPort := testenv.FreePort(t), testenv.FreePort(t)
 	env := maps.Clone(environ)
 	env["CATALOG_PORT"], env["ORDER_PORT"] = fmt.Sprint(catalogPort), fmt.Sprint(orderPort)
 	p := &shopProcess{
-		cmd: exec.Command(bin), out: &syncBuffer{}, exited: make(chan struct{}),
+		cmd: exec.Command(bin), out: &testenv.Output{}, exited: make(chan struct{}),
 		catalog: fmt.Sprintf("http://127.0.0.1:%d", catalogPort), order: fmt.Sprintf("http://127.0.0.1:%d", orderPort),
 	}
 	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
@@ -185,7 +185,9 @@ func TestSIGTERMUnderLoadLosesNoAcceptedOrder(t *testing.T) {
 		for _, q := range []string{"catalog.reserve-stock", "order.settle"} {
 			qs = append(qs, prefix+q, prefix+q+".dlq")
 		}
-		return qs
+		// Search's own queue is per replica and auto-deleted; its
+		// dead-letter queue is durable and outlives the process.
+		return append(qs, prefix+"search.products.dlq")
 	})
 	environ := map[string]string{
 		"HOST": "127.0.0.1", "LOG_LEVEL": "error", "ADMIN_TOKEN": "sigterm-test-token", "SHUTDOWN_TIMEOUT": shutdownTimeout.String(),

@@ -1,13 +1,25 @@
-package main
+// Package browsertest drives the whole shop, as `make run` starts it, in
+// headless Chromium. It is a module of its own so that chromedp, which only
+// these tests need, stays out of the services' module (and out of what a
+// cold `make run` downloads). Set SHOP_SCREENSHOTS to a directory (relative
+// to the repository root) to save screenshots of the pages they visit:
+//
+//	cd src/browsertest && SHOP_SCREENSHOTS=docs/screenshots go test ./...
+package browsertest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,42 +29,73 @@ import (
 	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
 
-// The browser tests drive the whole shop, as `make run` starts it, in
-// headless Chromium. Set SHOP_SCREENSHOTS to a directory (relative to the
-// repository root) to save screenshots of the pages they visit:
-//
-//	SHOP_SCREENSHOTS=docs/screenshots go test ./src/cmd/shop -run Browser
+// repoRoot is the checkout this module sits in, two levels up.
+const repoRoot = "../.."
+
+// browserAdminToken is the catalog admin token the browser tests' shop
+// runs with, to change stock behind the shopper's back.
+const browserAdminToken = "browser-test-admin-token"
 
 // startShop runs the shop on free ports and returns the storefront's URL.
 func startShop(t *testing.T) string {
 	t.Helper()
-	environ := map[string]string{"HOST": "127.0.0.1", "LOG_LEVEL": "error"}
-	for _, name := range []string{"CATALOG_PORT", "SEARCH_PORT", "ORDER_PORT", "FRONTEND_PORT"} {
-		environ[name] = fmt.Sprint(freePort(t))
+	site, _ := startShopWithCatalog(t)
+	return site
+}
+
+// startShopWithCatalog builds the shop from the checkout with the services'
+// own go.mod, exactly as `make run` does, runs it on free ports and returns
+// the storefront's and the catalog's URLs. It is stopped with SIGTERM when
+// the test ends and must exit cleanly.
+func startShopWithCatalog(t *testing.T) (site, catalogURL string) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "shop")
+	build := exec.Command("go", "build", "-o", bin, "./src/cmd/shop")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./src/cmd/shop: %v\n%s", err, out)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, environ, &out) }()
+	cmd := exec.Command(bin)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "HOST=127.0.0.1", "LOG_LEVEL=error", "ADMIN_TOKEN=" + browserAdminToken}
+	ports := map[string]int{}
+	for _, name := range []string{"CATALOG_PORT", "SEARCH_PORT", "ORDER_PORT", "FRONTEND_PORT"} {
+		ports[name] = testenv.FreePort(t)
+		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", name, ports[name]))
+	}
+	var out testenv.Output
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("shop stopped with %v", err)
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+			if code := cmd.ProcessState.ExitCode(); code != 0 {
+				t.Errorf("the shop exited with status %d after SIGTERM:\n%s", code, out.String())
+			}
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+			t.Errorf("the shop did not stop within 30 s of SIGTERM:\n%s", out.String())
 		}
 	})
-	site := "http://127.0.0.1:" + environ["FRONTEND_PORT"]
-	deadline := time.Now().Add(30 * time.Second)
+	site = fmt.Sprintf("http://127.0.0.1:%d", ports["FRONTEND_PORT"])
+	catalogURL = fmt.Sprintf("http://127.0.0.1:%d", ports["CATALOG_PORT"])
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(site + "/ready")
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return site
+				return site, catalogURL
 			}
 		}
 		select {
-		case err := <-done:
-			t.Fatalf("shop stopped before serving: %v\n%s", err, out.String())
+		case <-exited:
+			t.Fatalf("shop stopped before serving (%v):\n%s", cmd.ProcessState, out.String())
 		default:
 		}
 		if time.Now().After(deadline) {
@@ -133,7 +176,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		return
 	}
 	if !filepath.IsAbs(dir) {
-		dir = filepath.Join("..", "..", "..", dir)
+		dir = filepath.Join(repoRoot, dir)
 	}
 	png := value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
@@ -180,8 +223,8 @@ func TestBrowserShopperBuysSomething(t *testing.T) {
 	step(t, ctx, "typing a search with a typo", chromedp.SendKeys(chromedp.CSS(`#q`), "thermometr"))
 	clickAndLoad(t, ctx, "searching", `form.search button`)
 	step(t, ctx, "seeing results", chromedp.WaitVisible(chromedp.CSS(`h1#heading`)))
-	if got := text(t, ctx, `a[href="/product/kitchenware-007"] .name`); got != "Meat Thermometer Drive" {
-		t.Fatalf("the search for thermometr shows %q, want Meat Thermometer Drive", got)
+	if got := text(t, ctx, `a[href="/product/kitchenware-007"] .name`); got != "Harbor & Pine Instant-Read Meat Thermometer" {
+		t.Fatalf("the search for thermometr shows %q, want Harbor & Pine Instant-Read Meat Thermometer", got)
 	}
 	screenshot(t, ctx, "search")
 	clickAndLoad(t, ctx, "opening the product from the results", `a[href="/product/kitchenware-007"]`)
@@ -232,15 +275,19 @@ func TestBrowserShopperBuysSomething(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#email`), "ada@example.com"))
 	clickAndLoad(t, ctx, "placing the order", `form.stack button[type=submit]`)
 	step(t, ctx, "seeing the order page", chromedp.WaitVisible(chromedp.CSS(`[data-testid="order-status"]`)))
-	if got := text(t, ctx, `[data-testid="cart-count"]`); got != "0" {
-		t.Fatalf("cart count %q after placing the order, want an empty cart", got)
-	}
 	// The page reloads itself while the order is pending; the saga
-	// confirms it once the catalog has reserved the stock.
+	// confirms it once the catalog has reserved the stock, and only then
+	// is the cart emptied.
 	step(t, ctx, "waiting for the order to be confirmed",
 		chromedp.WaitVisible(chromedp.CSS(`.status-confirmed`)))
 	if got := text(t, ctx, `[data-testid="order-status"]`); !strings.HasPrefix(got, "Confirmed") {
 		t.Fatalf("order status %q", got)
+	}
+	if got := text(t, ctx, `[data-testid="cart-count"]`); got != "0" {
+		t.Fatalf("cart count %q once the order is confirmed, want an empty cart", got)
+	}
+	if got := text(t, ctx, `[data-testid="order-ref"]`); !regexp.MustCompile(`^[0-9A-Z]{4}-[0-9A-Z]{4}$`).MatchString(got) {
+		t.Fatalf("the order page leads with %q, want a short reference like 7K3M-Q2XP", got)
 	}
 	screenshot(t, ctx, "order")
 }
@@ -267,4 +314,126 @@ func TestBrowserPhoneViewport(t *testing.T) {
 		t.Error("the cart scrolls sideways on a 390 px wide phone")
 	}
 	screenshot(t, ctx, "phone-cart")
+}
+
+// catalogProduct is a product as the catalog API has it.
+type catalogProduct struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Category    string `json:"category"`
+	PriceCents  int64  `json:"price_cents"`
+	Currency    string `json:"currency"`
+	Image       string `json:"image"`
+	Stock       int    `json:"stock"`
+}
+
+// lowStockProduct finds a product of which only a few are left.
+func lowStockProduct(t *testing.T, catalogURL string) catalogProduct {
+	t.Helper()
+	resp, err := http.Get(catalogURL + "/catalog?page_size=100&in_stock=true&sort=name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var page struct {
+		Items []catalogProduct `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range page.Items {
+		if p.Stock >= 3 && p.Stock < 10 {
+			return p
+		}
+	}
+	t.Fatal("the sample catalog has no product with a few left in its first 100")
+	return catalogProduct{}
+}
+
+// setStock changes a product's stock through the catalog's admin API.
+func setStock(t *testing.T, catalogURL string, p catalogProduct, stock int) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"name": p.Name, "description": p.Description, "category": p.Category,
+		"price_cents": p.PriceCents, "currency": p.Currency, "image": p.Image, "stock": stock})
+	req, _ := http.NewRequest(http.MethodPut, catalogURL+"/catalog/"+p.ID, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+browserAdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("setting the stock of %s: catalog answered %d", p.ID, resp.StatusCode)
+	}
+}
+
+func TestBrowserStockLimitsAndWarnings(t *testing.T) {
+	site, catalogURL := startShopWithCatalog(t)
+	ctx := newBrowser(t)
+	p := lowStockProduct(t, catalogURL)
+	left := strconv.Itoa(p.Stock)
+
+	step(t, ctx, "opening a product with few left", chromedp.Navigate(site+"/product/"+p.ID),
+		chromedp.WaitVisible(chromedp.CSS(`form.add`)))
+	if got := text(t, ctx, `.stock.in`); !strings.Contains(got, "only "+left+" left") {
+		t.Fatalf("the product page says %q, want only %s left", got, left)
+	}
+	// The browser itself refuses more than the stock.
+	step(t, ctx, "asking for more than the stock", chromedp.SetValue(chromedp.CSS(`#quantity`), "50"))
+	if value(t, ctx, "checking the quantity field", chromedp.Evaluate[bool](`document.getElementById("quantity").checkValidity()`)) {
+		t.Fatalf("the quantity field accepts 50 of a product with %s left", left)
+	}
+	addToCart(t, ctx, left)
+	if got := value(t, ctx, "reading the quantity in the cart", chromedp.Value(chromedp.CSS(`#qty-`+p.ID))); got != left {
+		t.Fatalf("the cart holds %s, want %s", got, left)
+	}
+
+	// The last ones sell elsewhere: the cart and the checkout say so.
+	// The storefront may answer from its catalog cache (BACKEND_CACHE_TTL,
+	// 1 s) for a moment.
+	setStock(t, catalogURL, p, 1)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		step(t, ctx, "reloading the cart", chromedp.Navigate(site+"/cart"), chromedp.WaitVisible(chromedp.CSS(`table.cart`)))
+		if value(t, ctx, "looking for a stock warning", chromedp.Evaluate[bool](`!!document.querySelector('[data-testid="stock-warning"]')`)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			fail(t, ctx, "waiting for the cart to warn about the stock", fmt.Errorf("no warning after 10 s"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := text(t, ctx, `[data-testid="stock-warning"]`); !strings.Contains(got, "Only 1 left in stock") {
+		t.Fatalf("the cart line warns %q, want only 1 left", got)
+	}
+	if got := text(t, ctx, `.notice`); !strings.Contains(got, "not in stock in the quantity in your cart") {
+		t.Fatalf("the cart's notice is %q", got)
+	}
+	screenshot(t, ctx, "cart-stock")
+	clickAndLoad(t, ctx, "going to checkout", `a[href="/checkout"].button`)
+	if got := text(t, ctx, `.summary [data-testid="stock-warning"]`); !strings.Contains(got, "Only 1 left") {
+		t.Fatalf("the checkout summary warns %q, want only 1 left", got)
+	}
+}
+
+func TestBrowserPagingAndErrorPages(t *testing.T) {
+	site := startShop(t)
+	ctx := newBrowser(t)
+	step(t, ctx, "paging past the end", chromedp.Navigate(site+"/category/books?page=99"),
+		chromedp.WaitVisible(chromedp.CSS(`ul.grid`)))
+	loc := value(t, ctx, "reading the address", chromedp.Location())
+	if !strings.Contains(loc, "page=3") || text(t, ctx, `.pager span`) != "Page 3 of 3" {
+		t.Fatalf("page 99 of books led to %s, want the last page, 3", loc)
+	}
+	for _, c := range []struct{ path, heading string }{
+		{"/search?q=" + strings.Repeat("a", 9000), "That address is too long"},
+		{"/no/such/page", "Page not found"},
+	} {
+		step(t, ctx, "opening "+c.path[:min(len(c.path), 30)], chromedp.Navigate(site+c.path),
+			chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+		if got := text(t, ctx, "main h1"); got != c.heading {
+			t.Fatalf("%.30s shows %q, want the %q page", c.path, got, c.heading)
+		}
+	}
 }
