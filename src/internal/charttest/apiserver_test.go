@@ -14,6 +14,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/kube"
+	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/releaseutil"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,7 +29,9 @@ import (
 // real kube-apiserver with the pinned Istio, Prometheus Operator, ECK and
 // Gateway API CRDs installed (see startAPIServer), as a server-side dry-run
 // create with strict field validation: unknown or misplaced fields, invalid
-// values and kinds without a CRD are all refused.
+// values and kinds without a CRD are all refused. A namespaced object
+// without a namespace gets the release's, as helm install gives it (the
+// eck-elasticsearch chart leaves it out).
 func TestAPIServerAcceptsEveryProfile(t *testing.T) {
 	c, _ := startAPIServer(t)
 	profiles, renders := renderAll(t)
@@ -40,6 +43,16 @@ func TestAPIServerAcceptsEveryProfile(t *testing.T) {
 			kinds := map[string]int{}
 			for _, obj := range renders[p.Name].Objects {
 				o := obj.DeepCopy()
+				if o.GetNamespace() == "" {
+					namespaced, err := c.IsObjectNamespaced(o)
+					if err != nil {
+						t.Errorf("%s %s/%s: %v", o.GetAPIVersion(), o.GetKind(), o.GetName(), err)
+						continue
+					}
+					if namespaced {
+						o.SetNamespace(Namespace)
+					}
+				}
 				if err := c.Create(ctx, o, strict); err != nil {
 					t.Errorf("%s %s/%s refused: %v", o.GetAPIVersion(), o.GetKind(), o.GetName(), err)
 					continue
@@ -78,23 +91,7 @@ func TestSecretsKeptOnUpgrade(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = c.Delete(context.Background(), live) })
 
-	cfg := new(action.Configuration)
-	if err := cfg.Init(kube.GetConfig(kubeconfig, "", Namespace), Namespace, "memory", func(string, ...any) {}); err != nil {
-		t.Fatal(err)
-	}
-	ch, err := LoadChart(ChartDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	install := action.NewInstall(cfg)
-	install.DryRun = true
-	install.DryRunOption = "server"
-	install.ReleaseName = ReleaseName
-	install.Namespace = Namespace
-	rel, err := install.Run(ch, map[string]any{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rel := serverDryRun(t, kubeconfig, map[string]any{})
 	again := map[string]map[string]string{}
 	for _, m := range releaseutil.SplitManifests(rel.Manifest) {
 		_, obj, err := decode(m)
@@ -115,6 +112,48 @@ func TestSecretsKeptOnUpgrade(t *testing.T) {
 	}
 }
 
+// TestAutoscalingKeepsReplicas proves that turning autoscaling on never
+// drops running replicas to 1 before the HPA acts: the Deployment keeps the
+// live replica count (the HPA's last decision) when there is one, and starts
+// at minReplicas otherwise.
+func TestAutoscalingKeepsReplicas(t *testing.T) {
+	c, kubeconfig := startAPIServer(t)
+	ctx := context.Background()
+	values := map[string]any{"catalog": map[string]any{"autoscaling": map[string]any{"enabled": true, "minReplicas": 2, "maxReplicas": 9}}}
+	first, err := Render(ChartDir(), []string{writeValues(t, "catalog:\n  autoscaling:\n    enabled: true\n    minReplicas: 2\n    maxReplicas: 9\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := first.Find("Deployment", "shop-catalog")
+	if n, found, _ := nestedInt(d.Object, "spec", "replicas"); !found || n != 2 {
+		t.Fatalf("a first install under autoscaling starts at %d replicas (set: %v), want minReplicas 2", n, found)
+	}
+	live := d.DeepCopy()
+	if err := unstructured.SetNestedField(live.Object, int64(7), "spec", "replicas"); err != nil {
+		t.Fatal(err)
+	}
+	live.SetAnnotations(map[string]string{"meta.helm.sh/release-name": ReleaseName, "meta.helm.sh/release-namespace": Namespace})
+	live.SetLabels(map[string]string{"app.kubernetes.io/managed-by": "Helm"})
+	if err := c.Create(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Delete(context.Background(), live) })
+	rel := serverDryRun(t, kubeconfig, values)
+	for _, m := range releaseutil.SplitManifests(rel.Manifest) {
+		_, obj, err := decode(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if obj != nil && obj.GetKind() == "Deployment" && obj.GetName() == "shop-catalog" {
+			if n, _, _ := nestedInt(obj.Object, "spec", "replicas"); n != 7 {
+				t.Errorf("an upgrade sets %d replicas over the 7 running, want 7", n)
+			}
+			return
+		}
+	}
+	t.Fatal("the upgrade renders no shop-catalog Deployment")
+}
+
 var (
 	apiServerOnce       sync.Once
 	apiServerEnv        *envtest.Environment
@@ -124,22 +163,30 @@ var (
 )
 
 // startAPIServer starts, once for the package, a real kube-apiserver and
-// etcd (built by make from scripts/kube-tools) with the pinned CRDs
-// installed and the namespace the chart is rendered for; TestMain stops it.
+// etcd (built by make from scripts/kube-tools) with the CRDs the dependency
+// charts ship and the pinned ones of scripts/crds.txt installed (see CRDs) and the namespace the chart is rendered for; TestMain stops it.
 // It returns a client and a kubeconfig file for it.
 func startAPIServer(t *testing.T) (client.Client, string) {
 	t.Helper()
-	requireBinary(t, filepath.Join(binDir(), "kube-apiserver"))
-	requireBinary(t, filepath.Join(binDir(), "etcd"))
+	kubeBin := toolPath(t, "SHOP_KUBE_BIN")
+	requireBinary(t, filepath.Join(kubeBin, "kube-apiserver"))
+	requireBinary(t, filepath.Join(kubeBin, "etcd"))
 	apiServerOnce.Do(func() {
 		apiServerErr = func() error {
-			crds, err := CRDPaths()
+			ch, err := LoadChart(ChartDir())
+			if err != nil {
+				return err
+			}
+			if err := MissingDependencies(ch); err != nil {
+				return err
+			}
+			crds, err := CRDs(ch)
 			if err != nil {
 				return err
 			}
 			apiServerEnv = &envtest.Environment{
-				BinaryAssetsDirectory:    binDir(),
-				CRDInstallOptions:        envtest.CRDInstallOptions{Paths: crds, ErrorIfPathMissing: true},
+				BinaryAssetsDirectory:    kubeBin,
+				CRDInstallOptions:        envtest.CRDInstallOptions{CRDs: crds},
 				ControlPlaneStartTimeout: 2 * time.Minute,
 				ControlPlaneStopTimeout:  time.Minute,
 			}
@@ -184,4 +231,29 @@ func stopAPIServer() error {
 		return nil
 	}
 	return apiServerEnv.Stop()
+}
+
+// serverDryRun renders the chart with values as `helm install
+// --dry-run=server` does: against the API server of kubeconfig, so lookup
+// sees the objects a test put there.
+func serverDryRun(t *testing.T, kubeconfig string, values map[string]any) *release.Release {
+	t.Helper()
+	cfg := new(action.Configuration)
+	if err := cfg.Init(kube.GetConfig(kubeconfig, "", Namespace), Namespace, "memory", func(string, ...any) {}); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := LoadChart(ChartDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	install := action.NewInstall(cfg)
+	install.DryRun = true
+	install.DryRunOption = "server"
+	install.ReleaseName = ReleaseName
+	install.Namespace = Namespace
+	rel, err := install.Run(ch, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rel
 }

@@ -11,7 +11,6 @@ package charttest
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -109,19 +108,30 @@ func LoadChart(dir string) (*chart.Chart, error) {
 	return loader.Load(dir)
 }
 
-// AbsentDependencies lists the dependencies Chart.yaml declares whose chart
-// is not in charts/: the third-party charts, which need their repositories
-// (out of reach here) and `helm dependency build`. Helm renders the rest as
-// if they were disabled.
-func AbsentDependencies(ch *chart.Chart) []*chart.Dependency {
-	var absent []*chart.Dependency
+// ThirdParty are the dependency charts not made here, by their name in the
+// umbrella (the alias when there is one): `make chart-deps` puts their
+// archives in charts/shop/charts/.
+var ThirdParty = []string{"postgresql", "rabbitmq", "elasticsearch", "kube-prometheus-stack"}
+
+// MissingDependencies refuses a chart whose declared dependencies are not all
+// in its charts/ directory at exactly the pinned version: the harness tests
+// the chart as `helm dependency build` leaves it, never without its
+// dependency charts.
+func MissingDependencies(ch *chart.Chart) error {
+	var problems []string
 	for _, dep := range ch.Metadata.Dependencies {
-		found := slices.ContainsFunc(ch.Dependencies(), func(c *chart.Chart) bool { return c.Name() == dep.Name })
-		if !found {
-			absent = append(absent, dep)
+		i := slices.IndexFunc(ch.Dependencies(), func(c *chart.Chart) bool { return c.Name() == dep.Name })
+		switch {
+		case i < 0:
+			problems = append(problems, dep.Name+" is missing")
+		case ch.Dependencies()[i].Metadata.Version != dep.Version:
+			problems = append(problems, fmt.Sprintf("%s is %s, Chart.yaml pins %s", dep.Name, ch.Dependencies()[i].Metadata.Version, dep.Version))
 		}
 	}
-	return absent
+	if len(problems) > 0 {
+		return fmt.Errorf("charts/shop/charts: %s: run `make chart-deps`", strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 // MergeValues reads value files the way `helm -f` does.
@@ -137,17 +147,35 @@ type Rendered struct {
 	Manifests map[string]string
 	// Objects are every rendered object, in template order.
 	Objects []*unstructured.Unstructured
+	// Sources are the templates the Objects came from, index for index.
+	Sources []string
 	// Values are the profile's values over the chart's defaults.
 	Values chartutil.Values
 	// Notes is what NOTES.txt rendered.
 	Notes string
 }
 
-// Render renders the chart like `helm template` does, without the absent
-// dependency charts.
+// Render renders the chart like `helm template` does, as release
+// ReleaseName, with its dependency charts.
 func Render(chartDir string, valueFiles []string) (*Rendered, error) {
+	return RenderRelease(chartDir, ReleaseName, valueFiles)
+}
+
+// RenderRelease is Render with another release name. It renders as on a
+// cluster with the Prometheus Operator (the API server of the tests has its
+// CRDs), so the PrometheusRule is rendered and validated.
+func RenderRelease(chartDir, release string, valueFiles []string) (*Rendered, error) {
+	return render(chartDir, release, valueFiles, chartutil.VersionSet{"monitoring.coreos.com/v1", "monitoring.coreos.com/v1/PrometheusRule", "monitoring.coreos.com/v1/ServiceMonitor"})
+}
+
+// render renders like RenderRelease for an API server that serves
+// apiVersions beyond the built-in ones.
+func render(chartDir, release string, valueFiles []string, apiVersions chartutil.VersionSet) (*Rendered, error) {
 	ch, err := LoadChart(chartDir)
 	if err != nil {
+		return nil, err
+	}
+	if err := MissingDependencies(ch); err != nil {
 		return nil, err
 	}
 	vals, err := MergeValues(valueFiles)
@@ -163,9 +191,10 @@ func Render(chartDir string, valueFiles []string) (*Rendered, error) {
 	install.DryRunOption = "client"
 	install.ClientOnly = true
 	install.Replace = true
-	install.ReleaseName = ReleaseName
+	install.ReleaseName = release
 	install.Namespace = Namespace
 	install.KubeVersion = kv
+	install.APIVersions = apiVersions
 	rel, err := install.Run(ch, vals)
 	if err != nil {
 		return nil, err
@@ -190,6 +219,7 @@ func Render(chartDir string, valueFiles []string) (*Rendered, error) {
 			}
 			r.Manifests[source] += "---\n" + m + "\n"
 			r.Objects = append(r.Objects, obj)
+			r.Sources = append(r.Sources, source)
 		}
 	}
 	return r, nil
@@ -235,53 +265,25 @@ func (r *Rendered) Find(kind, name string) *unstructured.Unstructured {
 	return nil
 }
 
-// StrippedCopy copies the umbrella chart to dir without the absent
-// dependencies in its Chart.yaml, which is what `helm template` and `helm
-// lint` can work with before `helm dependency build` has run: the Helm CLIs
-// refuse a chart whose declared dependencies are missing, whatever their
-// conditions say. Symbolic links (the service charts' link to the library
-// chart) are kept as they are.
-func StrippedCopy(dir string) (string, error) {
-	src := ChartDir()
-	dst := filepath.Join(dir, "shop")
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+// FromDependency tells the objects a third-party dependency chart rendered
+// (its template path is shop/charts/<dependency>/...).
+func (r *Rendered) FromDependency(i int) bool {
+	for _, d := range ThirdParty {
+		if strings.HasPrefix(r.Sources[i], "shop/charts/"+d+"/") {
+			return true
 		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(path)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		case d.IsDir():
-			return os.MkdirAll(target, 0o755)
-		default:
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(target, b, 0o644)
+	}
+	return false
+}
+
+// Own returns the objects of the Shop's own charts, without the ones the
+// third-party dependency charts render.
+func (r *Rendered) Own() []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for i, o := range r.Objects {
+		if !r.FromDependency(i) {
+			out = append(out, o)
 		}
-	})
-	if err != nil {
-		return "", err
 	}
-	ch, err := LoadChart(src)
-	if err != nil {
-		return "", err
-	}
-	absent := AbsentDependencies(ch)
-	meta := *ch.Metadata
-	meta.Dependencies = slices.DeleteFunc(slices.Clone(meta.Dependencies), func(d *chart.Dependency) bool {
-		return slices.Contains(absent, d)
-	})
-	b, err := yaml.Marshal(meta)
-	if err != nil {
-		return "", err
-	}
-	return dst, os.WriteFile(filepath.Join(dst, "Chart.yaml"), b, 0o644)
+	return out
 }

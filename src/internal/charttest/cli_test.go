@@ -11,22 +11,28 @@ import (
 )
 
 // TestHelmCLIs runs `helm lint --strict` and `helm template` of the helm 3
-// and helm 4 CLIs (built by make at pinned versions) over every profile, on a
-// copy of the chart without the third-party dependencies that cannot be
-// downloaded here, and lints every service chart on its own.
+// and helm 4 CLIs (built by make at pinned versions) over every profile, with
+// the dependency charts `make chart-deps` put in charts/shop/charts/, and
+// lints every service chart on its own.
 func TestHelmCLIs(t *testing.T) {
 	profiles, err := Profiles()
 	if err != nil {
 		t.Fatal(err)
 	}
-	chartDir, err := StrippedCopy(t.TempDir())
+	ch, err := LoadChart(ChartDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, major := range []string{"helm3", "helm4"} {
+	if err := MissingDependencies(ch); err != nil {
+		t.Fatal(err)
+	}
+	chartDir := ChartDir()
+	for major, variable := range map[string]string{"helm3": "SHOP_HELM3", "helm4": "SHOP_HELM4"} {
 		t.Run(major, func(t *testing.T) {
-			helm := filepath.Join(binDir(), major, "helm")
+			helm := toolPath(t, variable)
 			requireBinary(t, helm)
+			// run runs helm and fails on an error or on a values warning
+			// (coalesce.go), which helm prints on every command of a user.
 			run := func(t *testing.T, args ...string) string {
 				t.Helper()
 				var out, errOut bytes.Buffer
@@ -34,6 +40,11 @@ func TestHelmCLIs(t *testing.T) {
 				cmd.Stdout, cmd.Stderr = &out, &errOut
 				if err := cmd.Run(); err != nil {
 					t.Fatalf("%s %s: %v\n%s\n%s", major, strings.Join(args, " "), err, out.String(), errOut.String())
+				}
+				for _, line := range strings.Split(errOut.String(), "\n") {
+					if strings.Contains(line, "coalesce") {
+						t.Errorf("%s %s warns: %s", major, strings.Join(args, " "), line)
+					}
 				}
 				return out.String()
 			}

@@ -5,11 +5,17 @@ package charttest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"helm.sh/helm/v3/pkg/chart"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 // CRDSource is a Go module that ships CustomResourceDefinitions, pinned to a
@@ -89,4 +95,81 @@ func moduleDir(module, version string) (string, error) {
 		return "", fmt.Errorf("go mod download %s@%s: %s", module, version, info.Error)
 	}
 	return info.Dir, nil
+}
+
+// CRDs returns the CustomResourceDefinitions the API server is loaded with:
+// those the umbrella's dependency charts ship in their crds/ directories
+// (kube-prometheus-stack's Prometheus Operator CRDs), which `helm install`
+// creates, and those of scripts/crds.txt for the operators installed beside
+// the chart (Istio, ECK, Gateway API). Where both define a CRD, the chart's
+// wins: it is the one a cluster gets from the release.
+func CRDs(ch *chart.Chart) ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	paths, err := CRDPaths()
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]*apiextensionsv1.CustomResourceDefinition{}
+	var order []string
+	add := func(crd *apiextensionsv1.CustomResourceDefinition) {
+		if _, seen := byName[crd.Name]; !seen {
+			order = append(order, crd.Name)
+		}
+		byName[crd.Name] = crd
+	}
+	for _, p := range paths {
+		files := []string{p}
+		if info, err := os.Stat(p); err == nil && info.IsDir() {
+			files, err = filepath.Glob(filepath.Join(p, "*.yaml"))
+			if err != nil {
+				return nil, err
+			}
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			crds, err := decodeCRDs(f, b)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range crds {
+				add(c)
+			}
+		}
+	}
+	for _, f := range ch.CRDObjects() {
+		crds, err := decodeCRDs(f.Filename, f.File.Data)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range crds {
+			add(c)
+		}
+	}
+	out := make([]*apiextensionsv1.CustomResourceDefinition, 0, len(order))
+	for _, n := range order {
+		out = append(out, byName[n])
+	}
+	return out, nil
+}
+
+// decodeCRDs reads the CustomResourceDefinitions of a multi-document YAML
+// file, skipping empty documents.
+func decodeCRDs(name string, b []byte) ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
+	var out []*apiextensionsv1.CustomResourceDefinition
+	for {
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		err := dec.Decode(crd)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if crd.Kind == "CustomResourceDefinition" {
+			out = append(out, crd)
+		}
+	}
 }

@@ -68,8 +68,20 @@ func requireBinary(t *testing.T, path string) {
 	t.Skip("SKIPPED: " + msg)
 }
 
-// binDir is where the Makefile builds the tools.
-func binDir() string { return filepath.Join(RepoRoot(), "bin") }
+// toolPath is where the Makefile built a tool: it exports the path in the
+// variable named (SHOP_HELM3, SHOP_HELM4, SHOP_KUBE_BIN).
+func toolPath(t *testing.T, variable string) string {
+	t.Helper()
+	path := os.Getenv(variable)
+	if path == "" {
+		msg := variable + " is not set: run the chart tests with `make test-chart`, which builds the tools and sets it"
+		if os.Getenv("SHOP_REQUIRE_INTEGRATION") == "1" {
+			t.Fatal(msg + "; SHOP_REQUIRE_INTEGRATION=1 makes this a failure")
+		}
+		t.Skip("SKIPPED: " + msg)
+	}
+	return path
+}
 
 // writeValues writes a values file for a test case and returns its path.
 func writeValues(t *testing.T, content string) string {

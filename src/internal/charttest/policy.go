@@ -185,19 +185,47 @@ func firstInt64(vals ...*int64) *int64 {
 }
 
 // LabelViolations lists the recommended labels an object lacks, on itself
-// and on its pod template.
+// and on its pod template. A pod template must not carry helm.sh/chart: it
+// changes with every chart version and would restart every pod on a chart
+// upgrade that changes nothing in them.
 func LabelViolations(obj *unstructured.Unstructured) []string {
 	var v []string
-	check := func(where string, labels map[string]string) {
+	for _, l := range RecommendedLabels {
+		if obj.GetLabels()[l] == "" {
+			v = append(v, fmt.Sprintf("metadata has no %s label", l))
+		}
+	}
+	if tmpl, found, _ := unstructured.NestedStringMap(obj.Object, "spec", "template", "metadata", "labels"); found {
 		for _, l := range RecommendedLabels {
-			if labels[l] == "" {
-				v = append(v, fmt.Sprintf("%s has no %s label", where, l))
+			switch {
+			case l == "helm.sh/chart" && tmpl[l] != "":
+				v = append(v, "pod template has the helm.sh/chart label")
+			case l != "helm.sh/chart" && tmpl[l] == "":
+				v = append(v, fmt.Sprintf("pod template has no %s label", l))
 			}
 		}
 	}
-	check("metadata", obj.GetLabels())
-	if tmpl, found, _ := unstructured.NestedStringMap(obj.Object, "spec", "template", "metadata", "labels"); found {
-		check("pod template", tmpl)
-	}
 	return v
+}
+
+// ResourceViolations lists the containers of a workload without CPU and
+// memory requests and limits: the rule the dependency charts' workloads
+// (the data stores) must keep in staging and prod.
+func ResourceViolations(obj *unstructured.Unstructured) ([]string, error) {
+	spec, _, ok, err := PodSpecOf(obj)
+	if err != nil || !ok {
+		return nil, err
+	}
+	var v []string
+	for _, c := range append(slices.Clone(spec.InitContainers), spec.Containers...) {
+		for _, res := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			if _, ok := c.Resources.Requests[res]; !ok {
+				v = append(v, fmt.Sprintf("container %s: no %s request", c.Name, res))
+			}
+			if _, ok := c.Resources.Limits[res]; !ok {
+				v = append(v, fmt.Sprintf("container %s: no %s limit", c.Name, res))
+			}
+		}
+	}
+	return v, nil
 }

@@ -9,15 +9,16 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// TestHardening checks every workload of every profile against the
-// hardening rules, and every object of the Shop's own charts for the
-// recommended labels.
+// TestHardening checks every workload of the Shop's own charts in every
+// profile against the hardening rules and every object of them for the
+// recommended labels. The dependency charts' objects are theirs; of them,
+// staging and prod must give the data stores requests and limits.
 func TestHardening(t *testing.T) {
 	profiles, renders := renderAll(t)
 	for _, p := range profiles {
 		t.Run(p.Name, func(t *testing.T) {
 			workloads := 0
-			for _, obj := range renders[p.Name].Objects {
+			for _, obj := range renders[p.Name].Own() {
 				v, err := WorkloadViolations(obj)
 				if err != nil {
 					t.Fatalf("%s/%s: %v", obj.GetKind(), obj.GetName(), err)
@@ -37,6 +38,28 @@ func TestHardening(t *testing.T) {
 			}
 			if workloads < len(Services) {
 				t.Errorf("only %d workloads checked", workloads)
+			}
+		})
+	}
+	for _, env := range []string{"staging", "prod"} {
+		t.Run(env+" data stores", func(t *testing.T) {
+			r := renders[env]
+			stores := 0
+			for i, obj := range r.Objects {
+				if !r.FromDependency(i) || obj.GetKind() != "StatefulSet" {
+					continue
+				}
+				stores++
+				v, err := ResourceViolations(obj)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, msg := range v {
+					t.Errorf("%s/%s: %s", obj.GetKind(), obj.GetName(), msg)
+				}
+			}
+			if stores < 2 {
+				t.Errorf("%d data store StatefulSets, want PostgreSQL and RabbitMQ", stores)
 			}
 		})
 	}
@@ -160,4 +183,42 @@ func nestedSlice(obj map[string]any, fields ...string) ([]any, bool, error) {
 
 func nestedStringMap(obj map[string]any, fields ...string) (map[string]string, bool, error) {
 	return unstructured.NestedStringMap(obj, fields...)
+}
+
+// TestDataStoreVolumes checks that staging and prod give PostgreSQL,
+// RabbitMQ and Elasticsearch persistent volumes of the sizes their files set.
+func TestDataStoreVolumes(t *testing.T) {
+	_, renders := renderAll(t)
+	want := map[string]map[string]string{
+		"staging": {"shop-postgresql": "20Gi", "shop-rabbitmq": "8Gi"},
+		"prod":    {"shop-postgresql": "100Gi", "shop-rabbitmq": "20Gi"},
+	}
+	for env, sizes := range want {
+		t.Run(env, func(t *testing.T) {
+			r := renders[env]
+			for name, size := range sizes {
+				sts := r.Find("StatefulSet", name)
+				if sts == nil {
+					t.Fatalf("no StatefulSet %s", name)
+				}
+				claims, _, _ := unstructured.NestedSlice(sts.Object, "spec", "volumeClaimTemplates")
+				if len(claims) == 0 {
+					t.Errorf("%s has no volume claim", name)
+					continue
+				}
+				got, _, _ := unstructured.NestedString(claims[0].(map[string]any), "spec", "resources", "requests", "storage")
+				if got != size {
+					t.Errorf("%s volume %q, want %s", name, got, size)
+				}
+			}
+			for _, es := range r.Of("Elasticsearch") {
+				sets, _, _ := unstructured.NestedSlice(es.Object, "spec", "nodeSets")
+				for _, s := range sets {
+					if claims, _, _ := unstructured.NestedSlice(s.(map[string]any), "volumeClaimTemplates"); len(claims) == 0 {
+						t.Errorf("Elasticsearch node set %v has no volume claim", s.(map[string]any)["name"])
+					}
+				}
+			}
+		})
+	}
 }

@@ -1,8 +1,10 @@
 {{/*
-shop.testPod renders a helm test Pod that runs a shell script in the test
-image, hardened like the services (non-root, read-only root filesystem, no
-privilege escalation, no capabilities, seccomp RuntimeDefault, requests and
-limits). Takes a dict: root, name (suffix of the Pod name), script.
+shop.testPod renders a helm test Pod that runs the shop's own probe command
+(/probe, built into every service image, see src/cmd/probe), so testing a
+release pulls nothing from outside the cluster. It is hardened like the
+services: non-root, read-only root filesystem, no privilege escalation, no
+capabilities, seccomp RuntimeDefault, requests and limits.
+Takes a dict: root, name (suffix of the Pod name), args (the probe's arguments).
 */}}
 {{- define "shop.testPod" -}}
 {{- $root := .root }}
@@ -31,12 +33,11 @@ spec:
   {{- end }}
   containers:
     - name: {{ $.name }}
-      image: {{ printf "%s/%s:%s" .image.registry .image.repository .image.tag | quote }}
+      image: {{ include "shop.testImage" $root | quote }}
       imagePullPolicy: {{ .image.pullPolicy }}
-      command: ["/bin/sh", "-ec"]
+      command: ["/probe"]
       args:
-        - |
-          {{- $.script | nindent 10 }}
+        {{- toYaml $.args | nindent 8 }}
       resources:
         {{- toYaml .resources | nindent 8 }}
       securityContext:
@@ -49,4 +50,15 @@ spec:
       emptyDir:
         sizeLimit: 16Mi
 {{- end }}
+{{- end }}
+
+{{/*
+shop.testImage is the image of the test pods: one of the shop's own images
+(the probe is in each), with global.imageRegistry as the service images
+have it, and the chart's appVersion when no tag is set. Takes the root context.
+*/}}
+{{- define "shop.testImage" -}}
+{{- $img := .Values.tests.image }}
+{{- $registry := .Values.global.imageRegistry | default $img.registry }}
+{{- printf "%s/%s:%s" $registry $img.repository ($img.tag | default .Chart.AppVersion) }}
 {{- end }}

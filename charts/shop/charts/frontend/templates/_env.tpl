@@ -1,5 +1,6 @@
 {{/* The storefront's own environment: see src/internal/frontend/config.go. */}}
 {{- define "frontend.env" -}}
+{{ include "shop-lib.tracingEnv" . }}
 - name: CATALOG_URL
   value: {{ include "shop-lib.serviceURL" (dict "ctx" . "name" "catalog" "port" 5001 "override" .Values.catalogURL) | quote }}
 - name: SEARCH_URL

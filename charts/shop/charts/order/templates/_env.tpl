@@ -1,5 +1,6 @@
 {{/* The order service's own environment: see src/internal/order/config.go. */}}
 {{- define "order.env" -}}
+{{ include "shop-lib.tracingEnv" . }}
 {{ include "shop-lib.postgresqlEnv" (dict "ctx" . "database" .Values.database.name "maxConns" .Values.database.maxConns) }}
 {{ include "shop-lib.rabbitmqEnv" . }}
 - name: CATALOG_URL

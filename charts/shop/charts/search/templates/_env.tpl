@@ -1,8 +1,9 @@
 {{/* The search service's own environment: see src/internal/search/config.go. */}}
 {{- define "search.env" -}}
+{{ include "shop-lib.tracingEnv" . }}
 {{- $es := (include "shop-lib.globals" . | fromYaml).elasticsearch | default dict }}
 {{- if $es.enabled }}
-{{- $bundled := printf "%s-elasticsearch" .Release.Name }}
+{{- $bundled := include "shop-lib.peerFullname" (dict "ctx" . "name" "elasticsearch") }}
 - name: ELASTICSEARCH_URL
   value: {{ $es.url | default (printf "https://%s-es-http:9200" $bundled) | quote }}
 - name: ELASTICSEARCH_USERNAME
@@ -30,7 +31,7 @@ one, none when an external URL is given without it.
 {{- if $es.caSecret }}
 {{- $es.caSecret }}
 {{- else if not $es.url }}
-{{- printf "%s-elasticsearch-es-http-certs-public" .Release.Name }}
+{{- printf "%s-es-http-certs-public" (include "shop-lib.peerFullname" (dict "ctx" . "name" "elasticsearch")) }}
 {{- end }}
 {{- end }}
 {{- end }}

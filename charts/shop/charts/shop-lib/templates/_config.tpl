@@ -13,14 +13,27 @@ release; credentials always come from Secrets, through secretKeyRef.
 {{- end }}
 
 {{/*
-shop-lib.serviceURL is the base URL of another service of the release.
-Takes a dict: ctx, name (the service chart's name), port, override (wins when set).
+shop-lib.peerFullname is the name another chart of the release gives its
+objects when it keeps its default names: the fullname rule every chart here
+and every dependency chart follows (<release>-<name>, or just <release> when
+the release name contains the chart's). The umbrella's validate.yaml checks it
+against the real name, which overrides in that chart's values can change.
+Takes a dict: ctx, name (the chart's name in the umbrella, its alias if any).
+*/}}
+{{- define "shop-lib.peerFullname" -}}
+{{- include "shop-lib.fullname" (dict "Chart" (dict "Name" .name) "Release" .ctx.Release "Values" dict) }}
+{{- end }}
+
+{{/*
+shop-lib.serviceURL is the base URL of another service of the release: the
+override when set, else its Service's default name and port.
+Takes a dict: ctx, name (the service chart's name), port, override.
 */}}
 {{- define "shop-lib.serviceURL" -}}
 {{- if .override }}
 {{- .override }}
 {{- else }}
-{{- printf "http://%s-%s:%d" .ctx.Release.Name .name (int .port) }}
+{{- printf "http://%s:%d" (include "shop-lib.peerFullname" .) (int .port) }}
 {{- end }}
 {{- end }}
 
@@ -56,7 +69,7 @@ Takes a dict: ctx, database, maxConns.
 {{- define "shop-lib.postgresqlEnv" -}}
 {{- $pg := (include "shop-lib.globals" .ctx | fromYaml).postgresql | default dict }}
 {{- if $pg.enabled }}
-{{- $host := $pg.host | default (printf "%s-postgresql" .ctx.Release.Name) }}
+{{- $host := $pg.host | default (include "shop-lib.peerFullname" (dict "ctx" .ctx "name" "postgresql")) }}
 - name: DATABASE_URL
   value: {{ printf "postgres://%s@%s:%d/%s?sslmode=%s" ($pg.username | urlquery) $host (int ($pg.port | default 5432)) .database ($pg.sslMode | default "disable") | quote }}
 {{ include "shop-lib.secretEnv" (dict "name" "DATABASE_PASSWORD" "secret" (include "shop-lib.postgresqlSecretName" .ctx) "key" ($pg.passwordKey | default "password")) }}
@@ -73,7 +86,7 @@ in-process event bus. Takes the root context.
 {{- define "shop-lib.rabbitmqEnv" -}}
 {{- $mq := (include "shop-lib.globals" . | fromYaml).rabbitmq | default dict }}
 {{- if $mq.enabled }}
-{{- $host := $mq.host | default (printf "%s-rabbitmq" .Release.Name) }}
+{{- $host := $mq.host | default (include "shop-lib.peerFullname" (dict "ctx" . "name" "rabbitmq")) }}
 {{- $scheme := ternary "amqps" "amqp" ($mq.tls | default false) }}
 - name: AMQP_URL
   value: {{ printf "%s://%s@%s:%d/%s" $scheme ($mq.username | urlquery) $host (int ($mq.port | default 5672)) (($mq.vhost | default "/") | urlquery) | quote }}
@@ -85,4 +98,24 @@ in-process event bus. Takes the root context.
 {{- define "shop-lib.adminTokenEnv" -}}
 {{- $t := (include "shop-lib.globals" . | fromYaml).adminToken | default dict }}
 {{- include "shop-lib.secretEnv" (dict "name" "ADMIN_TOKEN" "secret" (include "shop-lib.adminTokenSecretName" .) "key" ($t.key | default "token")) }}
+{{- end }}
+
+{{/*
+shop-lib.tracingEnv sets the OpenTelemetry variables from global.tracing
+when an OTLP endpoint is given (none: tracing off, nothing set). Each
+service names itself (service.name); the pod's namespace and the chart's
+app version are added to the resource attributes. Takes the root context.
+*/}}
+{{- define "shop-lib.tracingEnv" -}}
+{{- $tr := (include "shop-lib.globals" . | fromYaml).tracing | default dict }}
+{{- if $tr.endpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ $tr.endpoint | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ $tr.sampler | default "parentbased_traceidratio" | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ $tr.samplerArg | default "1" | toString | quote }}
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: {{ join "," (compact (list (printf "k8s.namespace.name=%s" .Release.Namespace) (printf "service.version=%s" .Chart.AppVersion) ($tr.resourceAttributes | default ""))) | quote }}
+{{- end }}
 {{- end }}

@@ -8,7 +8,8 @@ Takes a dict:
 Every pod gets the hardening of the design contract: non-root, read-only root
 filesystem with emptyDirs for /tmp and the logs_and_metrics directory (LOG_DIR),
 no privilege escalation, all capabilities dropped, seccomp RuntimeDefault,
-requests and limits, liveness /health, readiness /ready.
+requests and limits, liveness /health, readiness /ready, and a drain on
+SIGTERM (SHUTDOWN_DELAY, then SHUTDOWN_TIMEOUT) inside the grace period.
 */}}
 {{- define "shop-lib.deployment" -}}
 {{- $env := .env | default "" }}
@@ -23,9 +24,7 @@ metadata:
   labels:
     {{- include "shop-lib.labels" . | nindent 4 }}
 spec:
-  {{- if not .Values.autoscaling.enabled }}
-  replicas: {{ .Values.replicaCount }}
-  {{- end }}
+  replicas: {{ include "shop-lib.replicas" . }}
   revisionHistoryLimit: {{ .Values.revisionHistoryLimit }}
   {{- with .Values.strategy }}
   strategy:
@@ -37,7 +36,7 @@ spec:
   template:
     metadata:
       labels:
-        {{- include "shop-lib.labels" . | nindent 8 }}
+        {{- include "shop-lib.podLabels" . | nindent 8 }}
         {{- with .Values.podLabels }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -54,6 +53,10 @@ spec:
       {{- with .Values.priorityClassName }}
       priorityClassName: {{ . }}
       {{- end }}
+      {{- $drain := add .Values.shutdown.delaySeconds .Values.shutdown.timeoutSeconds }}
+      {{- if lt (int .Values.terminationGracePeriodSeconds) (int $drain) }}
+      {{- fail (printf "%s: terminationGracePeriodSeconds (%d) must cover shutdown.delaySeconds + shutdown.timeoutSeconds (%d), or pods are killed while they drain" .Chart.Name (int .Values.terminationGracePeriodSeconds) (int $drain)) }}
+      {{- end }}
       terminationGracePeriodSeconds: {{ .Values.terminationGracePeriodSeconds }}
       securityContext:
         {{- toYaml .Values.podSecurityContext | nindent 8 }}
@@ -66,18 +69,7 @@ spec:
               containerPort: {{ .Values.port }}
               protocol: TCP
           env:
-            - name: PORT
-              value: {{ .Values.port | quote }}
-            - name: LOG_LEVEL
-              value: {{ .Values.logLevel | quote }}
-            - name: LOG_DIR
-              value: {{ .Values.logsAndMetrics.mountPath | quote }}
-            {{- with regexReplaceAll "\\n\\s*\\n" ($env | trim) "\n" }}
-            {{- . | nindent 12 }}
-            {{- end }}
-            {{- with .Values.extraEnv }}
-            {{- toYaml . | nindent 12 }}
-            {{- end }}
+            {{- include "shop-lib.env" (dict "ctx" . "env" $env) | nindent 12 }}
           {{- with .Values.startupProbe }}
           startupProbe:
             {{- toYaml . | nindent 12 }}
@@ -137,5 +129,44 @@ topologySpreadConstraints:
 {{- range . }}
   - {{ toYaml (merge (dict) . (dict "labelSelector" $selector)) | indent 4 | trim }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+shop-lib.env is the container's environment: the variables the chart sets,
+then extraEnv merged by name, the user's entry replacing the chart's (a
+duplicate name would make server-side apply fail and client-side apply keep
+the chart's value). Takes a dict: ctx, env (YAML list text).
+*/}}
+{{- define "shop-lib.env" -}}
+{{- $v := .ctx.Values }}
+{{- $base := list (dict "name" "PORT" "value" (toString $v.port)) (dict "name" "LOG_LEVEL" "value" (toString $v.logLevel)) (dict "name" "LOG_DIR" "value" (toString $v.logsAndMetrics.mountPath)) (dict "name" "SHUTDOWN_DELAY" "value" (printf "%ds" (int $v.shutdown.delaySeconds))) (dict "name" "SHUTDOWN_TIMEOUT" "value" (printf "%ds" (int $v.shutdown.timeoutSeconds))) }}
+{{- $base = concat $base (.env | default "" | trim | fromYamlArray) }}
+{{- $extra := $v.extraEnv | default list }}
+{{- $names := list }}
+{{- range $extra }}{{ $names = append $names .name }}{{ end }}
+{{- $merged := list }}
+{{- range $base }}
+{{- if not (has .name $names) }}{{ $merged = append $merged . }}{{ end }}
+{{- end }}
+{{- toYaml (concat $merged $extra) }}
+{{- end }}
+
+{{/*
+shop-lib.replicas is replicaCount, or under autoscaling the live
+Deployment's replicas (the HPA's last decision; minReplicas on install): an
+omitted field would make an upgrade that turns autoscaling on drop the
+running replicas to 1 until the HPA acts.
+*/}}
+{{- define "shop-lib.replicas" -}}
+{{- if .Values.autoscaling.enabled }}
+{{- $live := lookup "apps/v1" "Deployment" .Release.Namespace (include "shop-lib.fullname" .) }}
+{{- if and $live $live.spec $live.spec.replicas }}
+{{- $live.spec.replicas }}
+{{- else }}
+{{- .Values.autoscaling.minReplicas }}
+{{- end }}
+{{- else }}
+{{- .Values.replicaCount }}
 {{- end }}
 {{- end }}

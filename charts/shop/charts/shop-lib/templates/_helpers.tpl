@@ -39,6 +39,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/* The recommended app.kubernetes.io labels of every object. */}}
 {{- define "shop-lib.labels" -}}
 helm.sh/chart: {{ include "shop-lib.chart" . }}
+{{ include "shop-lib.podLabels" . }}
+{{- end }}
+
+{{/*
+The labels of the pod template: those of every object but helm.sh/chart,
+which changes with every chart version and would restart every pod on a
+chart upgrade that changes nothing in them.
+*/}}
+{{- define "shop-lib.podLabels" -}}
 {{ include "shop-lib.selectorLabels" . }}
 app.kubernetes.io/version: {{ include "shop-lib.imageTag" . | trunc 63 | trimSuffix "-" | quote }}
 app.kubernetes.io/component: {{ .Values.component | default "service" }}

@@ -1,6 +1,9 @@
 {{/* shop-lib.hpa renders an autoscaling/v2 HorizontalPodAutoscaler when autoscaling.enabled. Takes the root context. */}}
 {{- define "shop-lib.hpa" -}}
 {{- if .Values.autoscaling.enabled }}
+{{- if gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas) }}
+{{- fail (printf "%s: autoscaling.minReplicas %d is above autoscaling.maxReplicas %d: raise maxReplicas or lower minReplicas" .Chart.Name (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- end }}
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:

@@ -1,43 +1,44 @@
 {{/*
-shop-lib.networkPolicy renders a NetworkPolicy that admits traffic to the HTTP
-port only from the services of the same release named in
-networkPolicy.allowedClients, from this release's helm test pods, and from the
-peers in networkPolicy.extraFrom (an ingress controller, Prometheus). Egress
-is left open: the services reach databases that may live outside the cluster.
-Takes the root context.
+shop-lib.networkPolicy renders one NetworkPolicy. The umbrella chart builds
+every policy of the release with it (templates/networkpolicies.yaml): the
+default deny, one per service from the access matrix, one per bundled data
+store. Both directions are always listed in policyTypes, so a policy with no
+egress rules denies all egress of its pods, and likewise for ingress.
+Takes a dict:
+  name         the policy's name
+  namespace    its namespace
+  labels       its labels (a map)
+  podSelector  the LabelSelector of the pods it governs (a map; empty: every pod of the namespace)
+  ingress      NetworkPolicyIngressRules (a list, may be empty)
+  egress       NetworkPolicyEgressRules (a list, may be empty)
 */}}
 {{- define "shop-lib.networkPolicy" -}}
-{{- if .Values.networkPolicy.enabled }}
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
-  name: {{ include "shop-lib.fullname" . }}
-  namespace: {{ .Release.Namespace }}
+  name: {{ .name }}
+  namespace: {{ .namespace }}
   labels:
-    {{- include "shop-lib.labels" . | nindent 4 }}
+    {{- toYaml .labels | nindent 4 }}
 spec:
   podSelector:
-    matchLabels:
-      {{- include "shop-lib.selectorLabels" . | nindent 6 }}
+    {{- if .podSelector }}
+    {{- toYaml .podSelector | nindent 4 }}
+    {{- else }} {}
+    {{- end }}
   policyTypes:
     - Ingress
+    - Egress
+  {{- if .ingress }}
   ingress:
-    - ports:
-        - port: http
-          protocol: TCP
-      from:
-        {{- range .Values.networkPolicy.allowedClients }}
-        - podSelector:
-            matchLabels:
-              app.kubernetes.io/name: {{ . }}
-              app.kubernetes.io/instance: {{ $.Release.Name }}
-        {{- end }}
-        - podSelector:
-            matchLabels:
-              app.kubernetes.io/instance: {{ .Release.Name }}
-              app.kubernetes.io/component: test
-        {{- with .Values.networkPolicy.extraFrom }}
-        {{- toYaml . | nindent 8 }}
-        {{- end }}
-{{- end }}
+    {{- toYaml .ingress | nindent 4 }}
+  {{- else }}
+  ingress: []
+  {{- end }}
+  {{- if .egress }}
+  egress:
+    {{- toYaml .egress | nindent 4 }}
+  {{- else }}
+  egress: []
+  {{- end }}
 {{- end }}
