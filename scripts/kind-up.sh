@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Creates a Kind cluster with what a values profile of charts/shop needs:
 #   dev      nothing more (the storefront is reached with kubectl port-forward)
-#   staging  ingress-nginx, the ECK operator (kube-prometheus-stack is bundled)
-#   prod     the ECK operator, Istio (base and istiod)
+#   staging  ingress-nginx, the ECK operator, the Prometheus Operator CRDs (the
+#            environment's own monitoring stack selects the shop's monitors)
+#   prod     the ECK operator, the Prometheus Operator CRDs, Istio (istio/install.sh: base, istiod, the ingress
+#            gateway; ISTIO_MODE=ambient adds istio-cni and ztunnel)
 #   ci       ingress-nginx, the ECK operator, the Gateway API CRDs: every ci/ profile
-# Usage: scripts/kind-up.sh [dev|staging|prod|ci] [cluster-name]
+# Usage: [ISTIO_MODE=sidecar|ambient] scripts/kind-up.sh [dev|staging|prod|ci] [cluster-name]
 # Needs kind, kubectl, helm and go on PATH. Versions come from scripts/crds.txt.
 set -euo pipefail
 
@@ -30,7 +32,7 @@ apply_crds() {
 	done
 }
 
-if ! kind get clusters | grep -qx "$cluster"; then
+if ! kind get clusters | grep -x "$cluster" >/dev/null; then
 	kind create cluster --name "$cluster" --wait 120s --config - <<'KIND'
 kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
@@ -66,19 +68,19 @@ fi
 
 if [[ $profile == ci ]]; then
 	apply_crds sigs.k8s.io/gateway-api
-	# ServiceMonitors of ci/full-values.yaml can be applied before its
-	# kube-prometheus-stack has installed the CRDs.
+fi
+
+if [[ $profile != dev ]]; then
+	# Staging and prod use the cluster's existing monitoring stack, whose CRDs
+	# the shop's monitors need; the ServiceMonitors of ci/full-values.yaml can
+	# be applied before its bundled kube-prometheus-stack has installed them.
 	apply_crds github.com/prometheus-operator/prometheus-operator
 fi
 
 if [[ $profile == prod ]]; then
-	istio=$(pin istio.io/api)
-	helm upgrade --install istio-base base --repo https://istio-release.storage.googleapis.com/charts \
-		--version "${istio#v}" -n istio-system --create-namespace --wait
-	helm upgrade --install istiod istiod --repo https://istio-release.storage.googleapis.com/charts \
-		--version "${istio#v}" -n istio-system --wait
-	kubectl create namespace ecommerce --dry-run=client -o yaml | kubectl apply -f -
-	kubectl label namespace ecommerce istio-injection=enabled --overwrite
+	# Istio in the mode of ISTIO_MODE (sidecar or ambient, as the chart's
+	# istio.mode), with the ecommerce namespace labelled for it.
+	"$here/../istio/install.sh" "${ISTIO_MODE:-sidecar}" ecommerce
 fi
 
 echo "Kind cluster $cluster is ready for the $profile profile."
