@@ -112,19 +112,30 @@ func TestShoppersBrowseSearchAndBuyOnTheRealShop(t *testing.T) {
 	if o2.Placed == 0 || o2.Confirmed+o2.Rejected != o2.Placed || o2.Unsettled != 0 || int64(len(o2.IDs)) != o2.Placed {
 		t.Fatalf("orders %+v: want some placed and every one followed to confirmed or rejected", o2)
 	}
-	// What the shoppers saw is what the order service holds.
+	// What the shoppers saw is what the order service holds, and every
+	// order carries the run's id in its email address (how make e2e counts
+	// one run's orders in PostgreSQL).
+	if len(rep.RunID) != 8 {
+		t.Fatalf("run id %q: want 8 hex digits", rep.RunID)
+	}
 	for id, status := range o2.IDs {
 		resp, err := http.Get(urls["order"] + "/orders/" + id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var got struct {
-			Status string `json:"status"`
+			Status   string `json:"status"`
+			Customer struct {
+				Email string `json:"email"`
+			} `json:"customer"`
 		}
 		_ = json.NewDecoder(resp.Body).Decode(&got)
 		_ = resp.Body.Close()
 		if got.Status != status {
 			t.Errorf("order %s: shopper saw %s, order service says %s", id, status, got.Status)
+		}
+		if !strings.HasPrefix(got.Customer.Email, "shopper-"+rep.RunID+"-") {
+			t.Errorf("order %s: email %q does not carry the run id %s", id, got.Customer.Email, rep.RunID)
 		}
 	}
 	if n := len(rep.Timeline); n < 3 || n > 5 {

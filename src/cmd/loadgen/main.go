@@ -392,7 +392,7 @@ func runLoad(ctx context.Context, o *options, progress func(Sample, *recorder), 
 	// as a drop in throughput) but is in the totals.
 	end := time.Now()
 	rep := rec.report(end)
-	rep.Target, rep.Users, rep.Rate = o.target, o.users, o.rate
+	rep.Target, rep.Users, rep.Rate, rep.RunID = o.target, o.users, o.rate, id
 	rep.Journeys = min(started.Load(), o.maxJourneys)
 	return rep
 }

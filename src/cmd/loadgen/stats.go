@@ -169,7 +169,11 @@ func (r *recorder) tick(now time.Time) Sample {
 
 // Report is the outcome of a run; its JSON form is what -json writes.
 type Report struct {
-	Target       string               `json:"target"`
+	Target string `json:"target"`
+	// RunID is in the email address of every checkout of the run
+	// (shopper-<run_id>-<n>@example.com), so the orders of one run can be
+	// told apart in the order database.
+	RunID        string               `json:"run_id"`
 	Started      time.Time            `json:"started"`
 	ElapsedS     float64              `json:"elapsed_s"`
 	Users        int                  `json:"users"`
