@@ -41,9 +41,12 @@ func run(ctx context.Context, names []string) error {
 	scenarios := map[string]scenario{
 		"catalog":          benchCatalog,
 		"catalog-embedded": benchCatalogEmbedded,
+		"catalog-scale":    benchCatalogScale,
 		"frontend":         benchFrontend,
 		"order":            benchOrder,
+		"order-scale":      benchOrderScale,
 		"search":           benchSearch,
+		"search-scale":     benchSearchScale,
 	}
 	if len(names) == 0 {
 		for name := range scenarios {

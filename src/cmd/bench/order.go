@@ -59,7 +59,7 @@ func benchOrder(ctx context.Context, sum *summary) error {
 	}
 	defer stopCatalog()
 
-	dbURL, err := freshDatabase(ctx, "shop_bench_order")
+	dbURL, err := freshDatabase(ctx, "order")
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func benchOrder(ctx context.Context, sum *summary) error {
 // startBenchCatalog serves a catalog on its own fresh database, with
 // products that have stock enough for every order of the run.
 func startBenchCatalog(ctx context.Context) (*catalog.Service, string, func(), error) {
-	dbURL, err := freshDatabase(ctx, "shop_bench_order_catalog")
+	dbURL, err := freshDatabase(ctx, "order_catalog")
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -334,7 +334,7 @@ func benchSaga(ctx context.Context, sum *summary, catalogSvc *catalog.Service, c
 	broker := mq.Config{URL: platform.Secret(amqpURL), Exchange: "bench.events." + suffix, QueuePrefix: "bench-" + suffix + "."}
 	defer deleteBrokerObjects(amqpURL, broker)
 
-	dbURL, err := freshDatabase(ctx, "shop_bench_order_saga")
+	dbURL, err := freshDatabase(ctx, "order_saga")
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ const searchBenchProducts = 10_000
 // queries drawn with a Zipf distribution, as search traffic repeats its
 // head queries.
 func benchSearch(ctx context.Context, sum *summary) error {
-	products := benchCatalogProducts()
+	products := benchCatalogProducts(searchBenchProducts)
 	catalogURL, stopCatalog, err := serve(ctx, fakeCatalogApp(products))
 	if err != nil {
 		return err
@@ -195,17 +195,18 @@ func benchQueries(products []events.Product) []queryKind {
 	return kinds
 }
 
-// benchCatalogProducts generates the benchmark catalog, the same way
-// seedgen makes the seed catalog.
-func benchCatalogProducts() []events.Product {
+// benchCatalogProducts generates a benchmark catalog of n products, the
+// same way seedgen makes the seed catalog. The generator is seeded, so the
+// first products of a larger catalog are those of a smaller one.
+func benchCatalogProducts(n int) []events.Product {
 	f := gofakeit.New(20261125)
 	categories := []string{"appliances", "audio equipment", "bedding and linens", "books", "camping gear",
 		"coffee and tea", "fitness equipment", "gardening tools", "kitchenware", "office supplies", "pet supplies", "toys and games"}
-	list := make([]events.Product, searchBenchProducts)
+	list := make([]events.Product, n)
 	for i := range list {
 		category := categories[i%len(categories)]
 		list[i] = events.Product{
-			ID: fmt.Sprintf("bench-%05d", i), Name: f.ProductName(), Description: f.ProductDescription(),
+			ID: fmt.Sprintf("bench-%06d", i), Name: f.ProductName(), Description: f.ProductDescription(),
 			Category: category, PriceCents: int64(f.IntRange(199, 49999)), Currency: "USD",
 			Image: "/static/products/" + strings.ReplaceAll(category, " ", "-") + ".svg", Stock: f.IntRange(0, 120),
 		}
