@@ -113,7 +113,11 @@ func (q Query) listSQL() (string, []any) {
 func (s *PostgresStore) List(ctx context.Context, q Query) (Page, error) {
 	page := Page{Items: []Product{}, Page: q.Page, PageSize: q.PageSize}
 	sql, args := q.listSQL()
-	rows, err := s.pool.Query(ctx, sql, args...)
+	// Planned for its arguments every time (an unnamed statement), never
+	// from a cached generic plan: how many products a category and price
+	// range hold decides the plan, and the generic one, which cannot know,
+	// took a filtered page at 100,000 products from 1 ms to 10 ms.
+	rows, err := s.pool.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
 	if err != nil {
 		return page, pg.Wrap("listing products", err)
 	}
