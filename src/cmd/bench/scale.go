@@ -424,6 +424,7 @@ func benchOrderScale(ctx context.Context, sum *summary) error {
 	if err != nil {
 		return err
 	}
+	defer func() { _ = dropDatabase(context.WithoutCancel(ctx), "order_catalog") }()
 	defer stopCatalog()
 	urls := map[string]string{}
 	for _, part := range []string{"scale_orders_empty", "scale_orders_1m"} {
