@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -17,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -224,14 +221,14 @@ func scaleCatalogQueries(products []events.Product) []scaleQuery {
 
 // openLoop GETs paths on base in turn at scaleRate, after a warm-up.
 func openLoop(ctx context.Context, client *http.Client, base string, paths []string) loadtest.Result {
-	gets := make([]func(context.Context) error, len(paths))
-	for i, p := range paths {
-		gets[i] = loadtest.Get(client, base+p)
-	}
-	var next atomic.Uint64
-	do := func(ctx context.Context) error { return gets[next.Add(1)%uint64(len(gets))](ctx) }
+	do := inTurn(client, base, paths)
 	_ = loadtest.Run(ctx, loadtest.Options{Concurrency: scaleConcurrency, Duration: scaleWarmUp, Rate: scaleRate, Do: do})
 	return loadtest.Run(ctx, loadtest.Options{Concurrency: scaleConcurrency, Duration: scaleRunTime, Rate: scaleRate, Do: do})
+}
+
+// inTurn returns a Do function that GETs paths on base, each in turn.
+func inTurn(client *http.Client, base string, paths []string) func(context.Context) error {
+	return getEach(client, base, paths, roundRobin(len(paths)))
 }
 
 // copyProducts adds products to the catalog table with COPY (100,000 in a
@@ -371,16 +368,7 @@ func measureSearchProcess(ctx context.Context, bin, catalogURL string, client *h
 	if res.rss, err = procStatus(cmd.Process.Pid, "VmRSS"); err != nil {
 		return res, err
 	}
-	paths := make([]string, len(queries))
-	for i, q := range queries {
-		paths[i] = "/search?" + q
-	}
-	gets := make([]func(context.Context) error, len(paths))
-	for i, p := range paths {
-		gets[i] = loadtest.Get(client, base+p)
-	}
-	var next atomic.Uint64
-	do := func(ctx context.Context) error { return gets[next.Add(1)%uint64(len(gets))](ctx) }
+	do := inTurn(client, base, searchPaths(queries))
 	_ = loadtest.Run(ctx, loadtest.Options{Concurrency: scaleConcurrency, Duration: scaleWarmUp, Do: do})
 	res.max = loadtest.Run(ctx, loadtest.Options{Concurrency: scaleConcurrency, Duration: 5 * time.Second, Do: do})
 	res.atRate = loadtest.Run(ctx, loadtest.Options{Concurrency: scaleConcurrency, Duration: scaleRunTime, Rate: searchScaleRate, Do: do})
@@ -490,25 +478,7 @@ func median(list []time.Duration) time.Duration {
 func keyedOrders(ctx context.Context, base string, rate float64, d time.Duration) loadtest.Result {
 	client := loadtest.NewClient(scaleConcurrency)
 	return loadtest.Run(ctx, loadtest.Options{Concurrency: scaleConcurrency, Duration: d, Rate: rate, Do: func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/create-order", bytes.NewReader(benchOrderBody))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Idempotency-Key", uuid.NewString())
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = resp.Body.Close() }()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			return err
-		}
-		if resp.StatusCode != http.StatusAccepted {
-			return fmt.Errorf("POST /create-order: status %d %s", resp.StatusCode, body)
-		}
-		return nil
+		return placeOrder(ctx, client, base, uuid.NewString())
 	}})
 }
 

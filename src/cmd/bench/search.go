@@ -61,7 +61,7 @@ func benchSearch(ctx context.Context, sum *summary) error {
 			pick, label = zipf(len(all)), "Zipf s=1.1"
 		}
 		measure := func(queries []string, pick func() int, d time.Duration, rate float64) loadtest.Result {
-			return loadtest.Run(ctx, loadtest.Options{Concurrency: concurrency, Duration: d, Rate: rate, Do: getEach(client, searchURL, queries, pick)})
+			return loadtest.Run(ctx, loadtest.Options{Concurrency: concurrency, Duration: d, Rate: rate, Do: getEach(client, searchURL, searchPaths(queries), pick)})
 		}
 		row := func(name string, r loadtest.Result) {
 			fmt.Printf("| %s | %s | %s | %.0f q/s | %s | %s | %d |\n", cache, label, name, r.RPS(),
@@ -135,13 +135,22 @@ func startSearch(ctx context.Context, catalogURL, cacheTTL string) (string, func
 	return url, func() { stopServe(); stopAll() }, nil
 }
 
-// getEach GETs /search with the query pick chooses.
-func getEach(client *http.Client, base string, queries []string, pick func() int) func(context.Context) error {
-	gets := make([]func(context.Context) error, len(queries))
-	for i, q := range queries {
-		gets[i] = loadtest.Get(client, base+"/search?"+q)
+// getEach GETs base+path for the path pick chooses.
+func getEach(client *http.Client, base string, paths []string, pick func() int) func(context.Context) error {
+	gets := make([]func(context.Context) error, len(paths))
+	for i, p := range paths {
+		gets[i] = loadtest.Get(client, base+p)
 	}
 	return func(ctx context.Context) error { return gets[pick()](ctx) }
+}
+
+// searchPaths turns query strings into /search paths.
+func searchPaths(queries []string) []string {
+	paths := make([]string, len(queries))
+	for i, q := range queries {
+		paths[i] = "/search?" + q
+	}
+	return paths
 }
 
 // roundRobin picks 0..n-1 in turn: no query repeats before all have run.
