@@ -23,11 +23,11 @@ import (
 // bare Fiber handler that returns the same bytes: maximum throughput, then
 // latency at half the catalog's maximum rate.
 func benchCatalog(ctx context.Context, sum *summary) error {
-	dbURL, err := freshDatabase(ctx, "shop_bench_catalog")
+	dbURL, err := freshDatabase(ctx, "catalog")
 	if err != nil {
 		return err
 	}
-	return benchCatalogOn(ctx, sum, "PostgreSQL (database shop_bench_catalog, pool of 16)", map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "16"})
+	return benchCatalogOn(ctx, sum, "PostgreSQL (database "+databaseName("catalog")+", pool of 16)", map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "16"})
 }
 
 // benchCatalogEmbedded is benchCatalog on the embedded store `make run`
@@ -118,18 +118,40 @@ func benchCatalogOn(ctx context.Context, sum *summary, store string, env map[str
 	return nil
 }
 
-// freshDatabase recreates database name on the benchmark server
-// (BENCH_DATABASE_URL, default the local PostgreSQL) and returns its URL.
-func freshDatabase(ctx context.Context, name string) (string, error) {
+// databaseName is the name of the benchmark database for part:
+// BENCH_DATABASE_PREFIX (default shop_bench_) and part, so two runs on one
+// shared server can keep apart by their prefixes.
+func databaseName(part string) string {
+	prefix := os.Getenv("BENCH_DATABASE_PREFIX")
+	if prefix == "" {
+		prefix = "shop_bench_"
+	}
+	return prefix + part
+}
+
+// adminConnect connects to the benchmark server (BENCH_DATABASE_URL,
+// default the local PostgreSQL).
+func adminConnect(ctx context.Context) (*pgx.Conn, error) {
 	admin := os.Getenv("BENCH_DATABASE_URL")
 	if admin == "" {
 		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 	}
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
-		return "", fmt.Errorf("connecting to %s: %w", platform.Secret(admin), pg.Wrap("bench", err))
+		return nil, fmt.Errorf("connecting to %s: %w", platform.Secret(admin), pg.Wrap("bench", err))
+	}
+	return conn, nil
+}
+
+// freshDatabase recreates the benchmark database for part (databaseName)
+// and returns its URL.
+func freshDatabase(ctx context.Context, part string) (string, error) {
+	conn, err := adminConnect(ctx)
+	if err != nil {
+		return "", err
 	}
 	defer func() { _ = conn.Close(ctx) }()
+	name := databaseName(part)
 	for _, sql := range []string{"DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "CREATE DATABASE " + name} {
 		if _, err := conn.Exec(ctx, sql); err != nil {
 			return "", fmt.Errorf("%s: %w", sql, err)
@@ -137,6 +159,18 @@ func freshDatabase(ctx context.Context, name string) (string, error) {
 	}
 	cfg := conn.Config()
 	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name), nil
+}
+
+// dropDatabase removes the benchmark database for part, for the scenarios
+// whose databases are too large to leave behind.
+func dropDatabase(ctx context.Context, part string) error {
+	conn, err := adminConnect(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+databaseName(part)+" WITH (FORCE)")
+	return err
 }
 
 // serve runs app on a free loopback port and returns its base URL.

@@ -41,16 +41,30 @@ func run(ctx context.Context, names []string) error {
 	scenarios := map[string]scenario{
 		"catalog":          benchCatalog,
 		"catalog-embedded": benchCatalogEmbedded,
+		"catalog-scale":    benchCatalogScale,
 		"frontend":         benchFrontend,
 		"order":            benchOrder,
+		"order-scale":      benchOrderScale,
 		"search":           benchSearch,
+		"search-scale":     benchSearchScale,
 	}
+	// groups name several scenarios at once: BENCH=scale make bench.
+	groups := map[string][]string{"scale": {"catalog-scale", "search-scale", "order-scale"}}
 	if len(names) == 0 {
 		for name := range scenarios {
 			names = append(names, name)
 		}
 		slices.Sort(names)
 	}
+	var expanded []string
+	for _, name := range names {
+		if g, ok := groups[name]; ok {
+			expanded = append(expanded, g...)
+		} else {
+			expanded = append(expanded, name)
+		}
+	}
+	names = expanded
 	fmt.Printf("# %s, %s/%s, %d CPUs, %s\n", time.Now().UTC().Format(time.DateOnly), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
 	sum := &summary{}
 	defer sum.print()

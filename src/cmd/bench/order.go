@@ -59,7 +59,7 @@ func benchOrder(ctx context.Context, sum *summary) error {
 	}
 	defer stopCatalog()
 
-	dbURL, err := freshDatabase(ctx, "shop_bench_order")
+	dbURL, err := freshDatabase(ctx, "order")
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func benchOrder(ctx context.Context, sum *summary) error {
 // startBenchCatalog serves a catalog on its own fresh database, with
 // products that have stock enough for every order of the run.
 func startBenchCatalog(ctx context.Context) (*catalog.Service, string, func(), error) {
-	dbURL, err := freshDatabase(ctx, "shop_bench_order_catalog")
+	dbURL, err := freshDatabase(ctx, "order_catalog")
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -193,25 +193,34 @@ func mustJSON(v any) []byte {
 func createOrders(ctx context.Context, base string, clients int, rate float64, d time.Duration) loadtest.Result {
 	client := loadtest.NewClient(clients)
 	return loadtest.Run(ctx, loadtest.Options{Concurrency: clients, Duration: d, Rate: rate, Do: func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/create-order", bytes.NewReader(benchOrderBody))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = resp.Body.Close() }()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			return err
-		}
-		if resp.StatusCode != http.StatusAccepted {
-			return fmt.Errorf("POST /create-order: status %d %s", resp.StatusCode, body)
-		}
-		return nil
+		return placeOrder(ctx, client, base, "")
 	}})
+}
+
+// placeOrder POSTs benchOrderBody to base's /create-order, with key as its
+// Idempotency-Key unless key is empty, and expects 202.
+func placeOrder(ctx context.Context, client *http.Client, base, key string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/create-order", bytes.NewReader(benchOrderBody))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusAccepted {
+		return fmt.Errorf("POST /create-order: status %d %s", resp.StatusCode, body)
+	}
+	return nil
 }
 
 // pgbenchScript writes, to a temporary directory, a pgbench script of the
@@ -334,7 +343,7 @@ func benchSaga(ctx context.Context, sum *summary, catalogSvc *catalog.Service, c
 	broker := mq.Config{URL: platform.Secret(amqpURL), Exchange: "bench.events." + suffix, QueuePrefix: "bench-" + suffix + "."}
 	defer deleteBrokerObjects(amqpURL, broker)
 
-	dbURL, err := freshDatabase(ctx, "shop_bench_order_saga")
+	dbURL, err := freshDatabase(ctx, "order_saga")
 	if err != nil {
 		return err
 	}

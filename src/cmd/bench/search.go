@@ -34,7 +34,7 @@ const searchBenchProducts = 10_000
 // queries drawn with a Zipf distribution, as search traffic repeats its
 // head queries.
 func benchSearch(ctx context.Context, sum *summary) error {
-	products := benchCatalogProducts()
+	products := benchCatalogProducts(searchBenchProducts)
 	catalogURL, stopCatalog, err := serve(ctx, fakeCatalogApp(products))
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func benchSearch(ctx context.Context, sum *summary) error {
 			pick, label = zipf(len(all)), "Zipf s=1.1"
 		}
 		measure := func(queries []string, pick func() int, d time.Duration, rate float64) loadtest.Result {
-			return loadtest.Run(ctx, loadtest.Options{Concurrency: concurrency, Duration: d, Rate: rate, Do: getEach(client, searchURL, queries, pick)})
+			return loadtest.Run(ctx, loadtest.Options{Concurrency: concurrency, Duration: d, Rate: rate, Do: getEach(client, searchURL, searchPaths(queries), pick)})
 		}
 		row := func(name string, r loadtest.Result) {
 			fmt.Printf("| %s | %s | %s | %.0f q/s | %s | %s | %d |\n", cache, label, name, r.RPS(),
@@ -135,13 +135,22 @@ func startSearch(ctx context.Context, catalogURL, cacheTTL string) (string, func
 	return url, func() { stopServe(); stopAll() }, nil
 }
 
-// getEach GETs /search with the query pick chooses.
-func getEach(client *http.Client, base string, queries []string, pick func() int) func(context.Context) error {
-	gets := make([]func(context.Context) error, len(queries))
-	for i, q := range queries {
-		gets[i] = loadtest.Get(client, base+"/search?"+q)
+// getEach GETs base+path for the path pick chooses.
+func getEach(client *http.Client, base string, paths []string, pick func() int) func(context.Context) error {
+	gets := make([]func(context.Context) error, len(paths))
+	for i, p := range paths {
+		gets[i] = loadtest.Get(client, base+p)
 	}
 	return func(ctx context.Context) error { return gets[pick()](ctx) }
+}
+
+// searchPaths turns query strings into /search paths.
+func searchPaths(queries []string) []string {
+	paths := make([]string, len(queries))
+	for i, q := range queries {
+		paths[i] = "/search?" + q
+	}
+	return paths
 }
 
 // roundRobin picks 0..n-1 in turn: no query repeats before all have run.
@@ -195,17 +204,18 @@ func benchQueries(products []events.Product) []queryKind {
 	return kinds
 }
 
-// benchCatalogProducts generates the benchmark catalog, the same way
-// seedgen makes the seed catalog.
-func benchCatalogProducts() []events.Product {
+// benchCatalogProducts generates a benchmark catalog of n products, the
+// same way seedgen makes the seed catalog. The generator is seeded, so the
+// first products of a larger catalog are those of a smaller one.
+func benchCatalogProducts(n int) []events.Product {
 	f := gofakeit.New(20261125)
 	categories := []string{"appliances", "audio equipment", "bedding and linens", "books", "camping gear",
 		"coffee and tea", "fitness equipment", "gardening tools", "kitchenware", "office supplies", "pet supplies", "toys and games"}
-	list := make([]events.Product, searchBenchProducts)
+	list := make([]events.Product, n)
 	for i := range list {
 		category := categories[i%len(categories)]
 		list[i] = events.Product{
-			ID: fmt.Sprintf("bench-%05d", i), Name: f.ProductName(), Description: f.ProductDescription(),
+			ID: fmt.Sprintf("bench-%06d", i), Name: f.ProductName(), Description: f.ProductDescription(),
 			Category: category, PriceCents: int64(f.IntRange(199, 49999)), Currency: "USD",
 			Image: "/static/products/" + strings.ReplaceAll(category, " ", "-") + ".svg", Stock: f.IntRange(0, 120),
 		}

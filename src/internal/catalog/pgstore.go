@@ -86,14 +86,38 @@ func (q Query) where() (string, []any) {
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
+// listSQL is the statement List runs for q, with its arguments: one page
+// and the total.
+func (q Query) listSQL() (string, []any) {
+	where, args := q.where()
+	n := len(args)
+	// The total is a subquery of its own (run once, in the same snapshot),
+	// not count(*) OVER (): a window over the page's rows made the planner
+	// cost the query as if LIMIT stopped it early while the window read
+	// every match, so a filtered page at 100,000 products walked the whole
+	// name index (80 ms; 1.4 ms this way, migration 00004). Counting stays
+	// exact, so its cost grows with the number of matches.
+	page := ` ORDER BY ` + orderBy[q.Sort] + ` LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
+	if q.Text != "" {
+		// A text filter is answered from the trigram indexes, and each
+		// match must then be checked against the row (lower() and LIKE on
+		// its name and description): matching once, into a CTE both the
+		// page and the count read, does that work once instead of twice.
+		return `WITH matches AS MATERIALIZED (SELECT ` + productColumns + ` FROM products` + where + `)
+			SELECT ` + productColumns + `, (SELECT count(*) FROM matches) FROM matches` + page, append(args, q.PageSize, q.Offset())
+	}
+	return `SELECT ` + productColumns + `, (SELECT count(*) FROM products` + where + `) FROM products` + where + page, append(args, q.PageSize, q.Offset())
+}
+
 // List implements Store.
 func (s *PostgresStore) List(ctx context.Context, q Query) (Page, error) {
-	where, args := q.where()
 	page := Page{Items: []Product{}, Page: q.Page, PageSize: q.PageSize}
-	n := len(args)
-	sql := `SELECT ` + productColumns + `, count(*) OVER () FROM products` + where +
-		` ORDER BY ` + orderBy[q.Sort] + ` LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
-	rows, err := s.pool.Query(ctx, sql, append(args, q.PageSize, q.Offset())...)
+	sql, args := q.listSQL()
+	// Planned for its arguments every time (an unnamed statement), never
+	// from a cached generic plan: how many products a category and price
+	// range hold decides the plan, and the generic one, which cannot know,
+	// took a filtered page at 100,000 products from 1 ms to 10 ms.
+	rows, err := s.pool.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
 	if err != nil {
 		return page, pg.Wrap("listing products", err)
 	}
@@ -108,7 +132,8 @@ func (s *PostgresStore) List(ctx context.Context, q Query) (Page, error) {
 	}
 	page.Items = items
 	if len(items) == 0 && q.Page > 1 {
-		// Past the last page the window count has no row to ride on.
+		// Past the last page the count has no row to ride on.
+		where, args := q.where()
 		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM products`+where, args...).Scan(&page.Total); err != nil {
 			return page, pg.Wrap("counting products", err)
 		}
