@@ -87,3 +87,52 @@ func TestEmbeddedCompactsSingleWritesAndKeepsTheLatestVersions(t *testing.T) {
 		}
 	}
 }
+
+// A rebuild larger than one write batch is written in several, and the
+// new index holds every product once in its latest version: the changes
+// made during the rebuild win over products written batches earlier, and
+// nothing is visible before Commit.
+func TestEmbeddedRebuildOverSeveralBatches(t *testing.T) {
+	const n = 2*buildBatchSize + 1
+	e, err := NewEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	ctx := context.Background()
+	build, err := e.NewBuild(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := build.Add(ctx, DocFrom(product(fmt.Sprintf("p-%05d", i), fmt.Sprintf("Lamp w%05d", i), "office", 1000, 1, ""))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, _ := e.Count(ctx); c != 0 {
+		t.Fatalf("%d products are searchable before the rebuild is committed", c)
+	}
+	renamed := DocFrom(product("p-00000", "Chair renamed", "living", 2000, 1, ""))
+	if err := build.Commit(ctx, []Change{{Doc: &renamed}, {DeleteID: "p-00001"}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := e.Count(ctx); err != nil || c != n-1 {
+		t.Fatalf("the rebuilt index holds %d products (%v), want %d", c, err, n-1)
+	}
+	env := contractEnv{backend: e, t: t}
+	// The top hit of a product's own word is that product (typo tolerance
+	// finds its neighbours too); the renamed and the deleted product are
+	// not found by their old words.
+	for q, want := range map[string]string{"renamed": "p-00000", "w00002": "p-00002", fmt.Sprintf("w%05d", n-1): fmt.Sprintf("p-%05d", n-1)} {
+		if res := env.search(map[string]string{"q": q}); len(res.Hits) == 0 || res.Hits[0].ID != want {
+			t.Errorf("%s: top hit is not %s: %+v", q, want, res.Hits)
+		}
+	}
+	for q, gone := range map[string]string{"w00000": "p-00000", "w00001": "p-00001"} {
+		for _, h := range env.search(map[string]string{"q": q, "page_size": "100"}).Hits {
+			if h.ID == gone {
+				t.Errorf("%s still finds %s", q, gone)
+			}
+		}
+	}
+}
