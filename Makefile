@@ -261,6 +261,8 @@ chart-docs: ## Regenerate the values tables of charts/shop/README.md from the `#
 # into one OCI tarball per service with the Dockerfile's user, entrypoint and
 # labels. `ctr images import` and `kind load image-archive` load them.
 SERVICES      := catalog search order frontend
+# The images: the four services and the load generator (loadgenerator.enabled).
+IMAGES        := $(SERVICES) loadgen
 IMAGE_REPO    ?= ghcr.io/shop-platform
 IMAGE_TAG     ?= dev
 IMAGE_ARCH    ?= amd64
@@ -273,11 +275,11 @@ $(IMAGEBUILD):
 	cd $(IMAGEBUILD_SRC) && $(GO) build -trimpath -o $@ .
 
 .PHONY: images
-images: $(IMAGEBUILD) ## Build each service's OCI image tarball into bin/images/ (IMAGE_REPO, IMAGE_TAG), no Docker.
+images: $(IMAGEBUILD) ## Build each service's and the load generator's OCI image tarball into bin/images/ (IMAGE_REPO, IMAGE_TAG), no Docker.
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags="-s -w" -o $(IMAGE_BINS)/ \
-		$(foreach s,$(SERVICES) probe,./src/cmd/$(s))
+		$(foreach s,$(IMAGES) probe,./src/cmd/$(s))
 	@mkdir -p $(IMAGES_DIR)
-	@for s in $(SERVICES); do \
+	@for s in $(IMAGES); do \
 		$(IMAGEBUILD) -service $$s -bin $(IMAGE_BINS)/$$s -probe $(IMAGE_BINS)/probe -arch $(IMAGE_ARCH) \
 			-tag $(IMAGE_REPO)/$$s:$(IMAGE_TAG) -o $(IMAGES_DIR)/$$s.tar || exit 1; \
 	done

@@ -44,8 +44,11 @@ export LC_ALL=C
 : "${E2E_CHART_DEPS:=../shared/chart-deps}"
 # Seconds each request loop runs beside a rollout before it is stopped.
 : "${E2E_SETTLE:=5}"
+# How long the chart's load generator shops in the drill phase.
+: "${E2E_LOADGEN_DURATION:=60s}"
 
 SERVICES=(catalog search order frontend)
+IMAGES=("${SERVICES[@]}" loadgen)
 NS=$E2E_NAMESPACE
 REL=$E2E_RELEASE
 RUN_ID=$(date +%s)$$
@@ -256,7 +259,8 @@ helm_values() {
     --set "global.rabbitmq.host=$E2E_BACKEND_HOST" --set "global.rabbitmq.username=$E2E_MQ_USER"
     --set "global.rabbitmq.vhost=$VHOST"
     --set "catalog.database.name=$DB_CATALOG" --set "order.database.name=$DB_ORDERS"
-    --set "tests.image.repository=${IMAGE_REPO#*/}/frontend" --set "tests.image.tag=$IMAGE_TAG")
+    --set "tests.image.repository=${IMAGE_REPO#*/}/frontend" --set "tests.image.tag=$IMAGE_TAG"
+    --set "loadgenerator.image.repository=${IMAGE_REPO#*/}/loadgen" --set "loadgenerator.image.tag=$IMAGE_TAG")
   local s
   for s in "${SERVICES[@]}"; do v+=(--set "$s.image.repository=${IMAGE_REPO#*/}/$s" --set "$s.image.tag=$IMAGE_TAG"); done
   printf '%s\n' "${v[@]}"
@@ -276,7 +280,7 @@ secret_digest() { k get secret "$1" -o jsonpath='{.data}' | sha256sum | cut -c1-
 
 # ---------------------------------------------------------------- 1. preflight
 phase "preflight: cluster, tools, backends"
-for tool in "$KUBECTL" "$HELM" git timeout; do
+for tool in "$KUBECTL" "$HELM" git timeout jq; do
   command -v "$tool" >/dev/null || skip_or_fail "$tool is not installed"
 done
 read -r -a psql_words <<<"$E2E_PSQL"
@@ -306,7 +310,7 @@ if [[ $load == auto ]]; then
     fail "cannot tell how to load images: set E2E_KIND_CLUSTER for Kind, CONTAINERD_ADDRESS for containerd (ctr), or E2E_LOAD=none"
   fi
 fi
-for s in "${SERVICES[@]}"; do
+for s in "${IMAGES[@]}"; do
   tarball=$IMAGES_DIR/$s.tar
   [[ $load == none ]] || [[ -f $tarball ]] || fail "no image tarball $tarball"
   case $load in
@@ -451,7 +455,88 @@ stop_load load-podloss "$WORK/podloss.json"
 check_orders podloss@e2e.example.com "$WORK/podloss.json"
 check_stock
 
-# ---------------------------------------------------------------- 10. extra phases
+# ---------------------------------------------------------------- 10. load generator drill
+# container_memory prints "container MiB" for every container of the
+# release's pods, the largest pod's figure per container name: the working
+# set of its cgroup (what the kubelet evicts on and the limit applies to),
+# from the kubelet's summary API through the API server.
+container_memory() {
+  local node
+  for node in $(k get pods -l "app.kubernetes.io/instance=$REL" -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u); do
+    $KUBECTL get --raw "/api/v1/nodes/$node/proxy/stats/summary"
+  done | jq -r --arg ns "$NS" '[.pods[] | select(.podRef.namespace == $ns) | .containers[] | {name, mib: ((.memory.workingSetBytes // 0) / 1048576)}]
+    | group_by(.name)[] | "\(.[0].name) \([.[].mib] | max | floor)"'
+}
+# close_broker_connections closes the release's AMQP connections, as a
+# network blip or a broker failover would.
+close_broker_connections() {
+  local pid vhost n=0
+  while IFS=$'\t' read -r pid vhost; do
+    [[ $vhost == "$VHOST" ]] || continue
+    mqctl -q close_connection "$pid" "make e2e drill" >/dev/null
+    n=$((n + 1))
+  done < <(mqctl -q -s list_connections pid vhost)
+  echo "closed $n broker connections of vhost $VHOST"
+}
+
+phase "load generator drill: the chart's loadgenerator while pods are deleted and broker connections closed"
+idle=$(container_memory)
+helm_release upgrade "${two[@]}" --set loadgenerator.enabled=true --set "loadgenerator.duration=$E2E_LOADGEN_DURATION" \
+  --set loadgenerator.think=200ms --set loadgenerator.mix=browse=40\\,search=30\\,buy=30 --set loadgenerator.extraArgs[0]=-json=- ||
+  fail "helm upgrade (loadgenerator.enabled) failed"
+LG=$(k get deployment -l "app.kubernetes.io/instance=$REL,app.kubernetes.io/component=loadgenerator" -o name)
+[[ -n $LG ]] || fail "the upgrade made no load generator Deployment"
+k wait --for=condition=Available "$LG" --timeout=120s >/dev/null || fail "the load generator did not become Available"
+lg_pod=$(k get pods -l "app.kubernetes.io/instance=$REL,app.kubernetes.io/component=loadgenerator" -o jsonpath='{.items[0].metadata.name}')
+echo "load generator $lg_pod shopping for $E2E_LOADGEN_DURATION"
+declare -A peak=()
+sample_memory() {
+  local name mib
+  while read -r name mib; do
+    if ((mib > ${peak[$name]:-0})); then peak[$name]=$mib; fi
+  done < <(container_memory)
+}
+sleep 10; sample_memory; close_broker_connections
+for s in catalog order; do
+  sleep 8; sample_memory
+  read -r -a ps <<<"$(pods_of "$s")"
+  k delete pod "${ps[0]}" --wait=false >/dev/null
+  echo "deleted ${ps[0]}"
+done
+sleep 8; sample_memory; close_broker_connections
+# The run ends after the duration and the shoppers' last orders are
+# followed; the container then exits, and its report is the previous log.
+for ((i = 0; i < 240; i++)); do
+  [[ $(k get pod "$lg_pod" -o jsonpath='{.status.containerStatuses[0].restartCount}') -ge 1 ]] && break
+  if ((i % 5 == 0)); then sample_memory; fi
+  sleep 1
+done
+k scale "$LG" --replicas=0 >/dev/null
+k logs "$lg_pod" --previous | sed -n '/^{$/,/^}$/p' >"$WORK/loadgen.json"
+jq -e .run_id "$WORK/loadgen.json" >/dev/null || fail "no report in the load generator's log: $(k logs "$lg_pod" --previous | tail -n 5)"
+jq -r '"load generator: \(.requests) requests, \(.errors) errors \(.errors_by_kind), \(.rps | floor) requests/s, p99 \(.p99_ms) ms; orders placed \(.orders.placed), confirmed \(.orders.confirmed), rejected \(.orders.rejected), unsettled \(.orders.unsettled)"' "$WORK/loadgen.json"
+run_id=$(jq -r .run_id "$WORK/loadgen.json")
+accepted=$(jq -r '.orders.ids // {} | keys[]' "$WORK/loadgen.json" | sort)
+[[ -n $accepted ]] || fail "the load generator placed no order"
+for ((i = 0; i < 90; i++)); do
+  pending=$(sql "$DB_ORDERS" "SELECT count(*) FROM orders WHERE status = 'pending'")
+  ((pending == 0)) && break
+  sleep 1
+done
+((pending == 0)) || fail "$pending orders are still pending 90 s after the load generator stopped"
+stored=$(sql "$DB_ORDERS" "SELECT id FROM orders WHERE customer->>'email' LIKE 'shopper-$run_id-%' ORDER BY id")
+lost=$(comm -23 <(echo "$accepted") <(echo "$stored") | grep -c . || true)
+unanswered=$(comm -13 <(echo "$accepted") <(echo "$stored") | grep -c . || true)
+dup=$(sql "$DB_ORDERS" "SELECT count(*) - count(DISTINCT customer->>'email') FROM orders WHERE customer->>'email' LIKE 'shopper-$run_id-%'")
+echo "accounting: $(grep -c . <<<"$accepted") accepted, $(grep -c . <<<"$stored") stored, lost $lost, duplicated $dup, stored without an answer $unanswered"
+((lost == 0)) || fail "$lost accepted orders are not in PostgreSQL"
+((dup == 0)) || fail "$dup checkouts were stored more than once"
+check_stock
+echo "container memory (MiB, cgroup working set; idle before the run, then the peak during it):"
+while read -r name mib; do printf '  %-14s idle %4s  peak %4s\n' "$name" "$mib" "${peak[$name]:-?}"; done <<<"$idle"
+printf '  %-14s            peak %4s\n' loadgenerator "${peak[loadgenerator]:-?}"
+
+# ---------------------------------------------------------------- 11. extra phases
 # Every executable scripts/e2e/phases/*.sh runs here against the installed
 # release, with NAMESPACE, RELEASE, KUBECONFIG, HELM, KUBECTL and
 # PROBE_IMAGE (the shop image with /probe) in its environment; a non-zero
@@ -462,7 +547,7 @@ for extra in scripts/e2e/phases/*.sh; do
   NAMESPACE=$NS RELEASE=$REL HELM=$HELM KUBECTL=$KUBECTL PROBE_IMAGE=$PROBE_IMAGE "$extra" || fail "$extra failed"
 done
 
-# ---------------------------------------------------------------- 11. uninstall
+# ---------------------------------------------------------------- 12. uninstall
 phase "uninstall: nothing of the release left behind"
 $HELM uninstall "$REL" -n "$NS" --wait --timeout 3m
 for ((i = 0; i < 60; i++)); do

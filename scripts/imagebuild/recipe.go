@@ -5,8 +5,9 @@ import (
 	"slices"
 )
 
-// Services are the images built, one per directory of src/cmd that is a service.
-var Services = []string{"catalog", "search", "order", "frontend"}
+// Services are the images built, one per directory of src/cmd: the four
+// services and the load generator the chart can run (loadgenerator.enabled).
+var Services = []string{"catalog", "search", "order", "frontend", "loadgen"}
 
 // Recipe is what the Dockerfile's final stage puts into a service's image,
 // written down once more for building without Docker. recipe_test.go parses
