@@ -214,21 +214,28 @@ json_orders() { grep -o '"orders":\[[^]]*\]' "$1" | grep -oE '[0-9a-f]{8}-[0-9a-
 
 sql() { psql_cmd -d "$1" -qtAX -v ON_ERROR_STOP=1 -c "$2"; }
 
+# wait_settled CONDITION waits up to 90 s until no pending order matches the
+# SQL CONDITION, and fails if one is still pending then.
+wait_settled() {
+  local pending
+  for ((i = 0; i < 90; i++)); do
+    pending=$(sql "$DB_ORDERS" "SELECT count(*) FROM orders WHERE status = 'pending' AND ($1)")
+    ((pending == 0)) && return 0
+    sleep 1
+  done
+  fail "$pending orders ($1) are still pending after 90 s"
+}
+
 # check_orders EMAIL FILE: every order the loop was told was accepted is in
 # PostgreSQL exactly once and reaches a final state; no order of EMAIL
 # exists that the loop was not told about.
 check_orders() {
-  local email=$1 report=$2 accepted pending=1 in_db
+  local email=$1 report=$2 accepted in_db
   accepted=$(json_orders "$report" | sort)
   local n; n=$(grep -c . <<<"$accepted" || true)
   local dup; dup=$(uniq -d <<<"$accepted" | grep -c . || true)
   ((dup == 0)) || fail "the order API gave $dup order ids twice"
-  for ((i = 0; i < 90; i++)); do
-    pending=$(sql "$DB_ORDERS" "SELECT count(*) FROM orders WHERE customer->>'email' = '$email' AND status = 'pending'")
-    ((pending == 0)) && break
-    sleep 1
-  done
-  ((pending == 0)) || fail "$pending orders of $email are still pending after 90 s"
+  wait_settled "customer->>'email' = '$email'"
   in_db=$(sql "$DB_ORDERS" "SELECT id FROM orders WHERE customer->>'email' = '$email' ORDER BY id")
   if [[ $in_db != "$accepted" ]]; then
     echo "accepted but not in PostgreSQL:"; comm -23 <(echo "$accepted") <(echo "$in_db") | head
@@ -518,12 +525,7 @@ jq -r '"load generator: \(.requests) requests, \(.errors) errors \(.errors_by_ki
 run_id=$(jq -r .run_id "$WORK/loadgen.json")
 accepted=$(jq -r '.orders.ids // {} | keys[]' "$WORK/loadgen.json" | sort)
 [[ -n $accepted ]] || fail "the load generator placed no order"
-for ((i = 0; i < 90; i++)); do
-  pending=$(sql "$DB_ORDERS" "SELECT count(*) FROM orders WHERE status = 'pending'")
-  ((pending == 0)) && break
-  sleep 1
-done
-((pending == 0)) || fail "$pending orders are still pending 90 s after the load generator stopped"
+wait_settled true
 stored=$(sql "$DB_ORDERS" "SELECT id FROM orders WHERE customer->>'email' LIKE 'shopper-$run_id-%' ORDER BY id")
 lost=$(comm -23 <(echo "$accepted") <(echo "$stored") | grep -c . || true)
 unanswered=$(comm -13 <(echo "$accepted") <(echo "$stored") | grep -c . || true)
