@@ -23,25 +23,15 @@ import (
 // stopping them disturbs no one else on the machine.
 func drillCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("loadgen drill", flag.ContinueOnError)
-	var o options
-	mix := o.flags(fs)
-	bin := fs.String("bin", "bin", "directory with the catalog, search, order and frontend binaries")
-	var serviceEnv envFlag
-	fs.Var(&serviceEnv, "service-env", "KEY=VALUE added to every service's environment (repeatable), e.g. SEARCH_CACHE_SIZE=256")
+	sf := newStackFlags(fs, map[string]string{"users": "10", "think": "200ms", "progress": "10s", "mix": "browse=30,search=20,buy=50"})
+	o := &sf.o
 	gap := fs.Duration("gap", 20*time.Second, "load between one fault and the next")
 	freeze := fs.String("freeze", "catalog", "the service frozen with SIGSTOP")
 	settle := fs.Duration("settle", 90*time.Second, "how long orders may take to settle after the load ends")
 	jsonOut := fs.String("json", "", "write the report and the accounting as JSON to this file")
 	plotOut := fs.String("plot", "", "draw latency and throughput over time to this PNG")
 	keep := fs.Bool("keep", false, "keep the run directory (logs) after the drill")
-	for k, v := range map[string]string{"users": "10", "think": "200ms", "progress": "10s", "mix": "browse=30,search=20,buy=50"} {
-		_ = fs.Set(k, v)
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	o.target = "http://127.0.0.1:1" // replaced by the stack's storefront
-	if err := o.check(*mix); err != nil {
+	if err := sf.parse(fs, args); err != nil {
 		return err
 	}
 	run := "drill_" + randomHex(4)
@@ -74,18 +64,11 @@ func drillCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	defer func() { _ = mq.destroy(cleanup) }()
 	logf("private RabbitMQ node %s at %s", mq.node, mq.url)
 
-	st, err := newStack(ctx, dir, *bin, run, pg, mq)
+	st, err := sf.startStack(ctx, dir, run, pg, mq)
 	if err != nil {
 		return err
 	}
-	st.extraEnv = serviceEnv
 	defer func() { _ = st.stop(cleanup) }()
-	for _, name := range serviceNames {
-		if err := st.start(ctx, name); err != nil {
-			return err
-		}
-	}
-	o.target = st.url("frontend")
 	before, err := stockLevels(ctx, pg, st.dbs["catalog"])
 	if err != nil {
 		return err
@@ -101,7 +84,7 @@ func drillCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	var rep Report
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		rep = runLoad(ctx, &o, newProgress(stdout, o.progressEvery), func(r *recorder) { recCh <- r })
+		rep = runLoad(ctx, o, newProgress(stdout, o.progressEvery), func(r *recorder) { recCh <- r })
 	})
 	rec := <-recCh
 	watchCtx, stopWatch := context.WithCancel(ctx)

@@ -24,27 +24,17 @@ import (
 // and fails when errors pass the budget or memory keeps growing.
 func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("loadgen soak", flag.ContinueOnError)
-	var o options
-	mix := o.flags(fs)
 	// A soak's own defaults: enough shoppers to keep the services busy
 	// for the whole of the classic ten minutes.
-	for k, v := range map[string]string{"users": "20", "duration": "10m", "think": "200ms",
-		"progress": "30s", "journeys": strconv.Itoa(maxJourneysCap), "mix": "browse=45,search=30,buy=25"} {
-		_ = fs.Set(k, v)
-	}
-	bin := fs.String("bin", "bin", "directory with the catalog, search, order and frontend binaries")
-	var serviceEnv envFlag
-	fs.Var(&serviceEnv, "service-env", "KEY=VALUE added to every service's environment (repeatable), e.g. SEARCH_CACHE_SIZE=256")
+	sf := newStackFlags(fs, map[string]string{"users": "20", "duration": "10m", "think": "200ms",
+		"progress": "30s", "journeys": strconv.Itoa(maxJourneysCap), "mix": "browse=45,search=30,buy=25"})
+	o := &sf.o
 	pgHost := fs.String("pg", "127.0.0.1:5432", "PostgreSQL host:port (user postgres, trust)")
 	every := fs.Duration("sample", 10*time.Second, "how often each service's memory is sampled")
 	budget := fs.Float64("max-error-rate", 0.001, "largest error rate that passes")
 	growth := fs.Float64("max-growth", 0.15, "largest growth of memory from the second quarter of the run to the last that passes")
 	jsonOut := fs.String("json", "", "write the report and memory samples as JSON to this file")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	o.target = "http://127.0.0.1:1" // replaced by the stack's storefront
-	if err := o.check(*mix); err != nil {
+	if err := sf.parse(fs, args); err != nil {
 		return err
 	}
 	host, port, err := splitHostPort(*pgHost)
@@ -64,18 +54,11 @@ func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer func() { _ = mq.destroy(cleanup) }()
-	st, err := newStack(ctx, dir, *bin, run, pg, mq)
+	st, err := sf.startStack(ctx, dir, run, pg, mq)
 	if err != nil {
 		return err
 	}
-	st.extraEnv = serviceEnv
 	defer func() { _ = st.stop(cleanup) }()
-	for _, name := range serviceNames {
-		if err := st.start(ctx, name); err != nil {
-			return err
-		}
-	}
-	o.target = st.url("frontend")
 	fmt.Fprintf(stdout, "soak: %s of %d shoppers against %s (databases %s, %s; vhost %s)\n",
 		o.duration, o.users, o.target, st.dbs["catalog"], st.dbs["order"], mq.vhost)
 
@@ -106,7 +89,7 @@ func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 		}
 	})
-	rep := runLoad(ctx, &o, newProgress(stdout, o.progressEvery), nil)
+	rep := runLoad(ctx, o, newProgress(stdout, o.progressEvery), nil)
 	stopSampling()
 	wg.Wait()
 	printReport(stdout, rep)

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -351,6 +352,56 @@ func (p *postgres) destroy(ctx context.Context) error {
 		return fmt.Errorf("pg_ctl stop: %w\n%s", err, out)
 	}
 	return nil
+}
+
+// stackFlags are the flags the soak and the drill share: the shoppers'
+// options with the command's own defaults, where the service binaries
+// are, and extra environment for every service.
+type stackFlags struct {
+	o          options
+	mix        *string
+	bin        *string
+	serviceEnv envFlag
+}
+
+func newStackFlags(fs *flag.FlagSet, defaults map[string]string) *stackFlags {
+	f := &stackFlags{}
+	f.mix = f.o.flags(fs)
+	for k, v := range defaults {
+		_ = fs.Set(k, v)
+	}
+	f.bin = fs.String("bin", "bin", "directory with the catalog, search, order and frontend binaries")
+	fs.Var(&f.serviceEnv, "service-env", "KEY=VALUE added to every service's environment (repeatable), e.g. SEARCH_CACHE_SIZE=256")
+	return f
+}
+
+// parse parses args and checks the shoppers' options; their target is
+// the stack's storefront, set by startStack.
+func (f *stackFlags) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	f.o.target = "http://127.0.0.1:1" // replaced by the stack's storefront
+	return f.o.check(*f.mix)
+}
+
+// startStack creates the run's databases, starts the four services and
+// points the shoppers at the storefront. The caller stops the stack; a
+// stack that fails to start is stopped here.
+func (f *stackFlags) startStack(ctx context.Context, dir, run string, pg *postgres, mq *rabbit) (*stack, error) {
+	st, err := newStack(ctx, dir, *f.bin, run, pg, mq)
+	if err != nil {
+		return nil, err
+	}
+	st.extraEnv = f.serviceEnv
+	for _, name := range serviceNames {
+		if err := st.start(ctx, name); err != nil {
+			_ = st.stop(context.WithoutCancel(ctx))
+			return nil, err
+		}
+	}
+	f.o.target = st.url("frontend")
+	return st, nil
 }
 
 // envFlag collects repeated -service-env KEY=VALUE flags.
