@@ -7,7 +7,7 @@
 # (65532), the user the chart's security contexts name. /probe, the shop's own
 # test client, is in every image: helm test runs it, so testing a release
 # pulls nothing from outside.
-# `make images` builds the same images without Docker (scripts/imagebuild);
+# `make images` builds the same images without Docker (src/tools/imagebuild);
 # its test fails when the two disagree on user, entrypoint, labels or files.
 
 ARG GO_VERSION=1.26.8

@@ -30,7 +30,7 @@ build: ## Build every service binary into bin/.
 
 # Every go test run goes through gotestsum, which keeps its test2json
 # stream in $(TESTLOG); `make test` ends with a summary of all of them
-# (src/cmd/testsummary): each skipped test with its reason, each failure,
+# (src/tools/testsummary): each skipped test with its reason, each failure,
 # and one count line.
 GOTESTSUM_VERSION := v1.13.0
 GOTESTSUM := $(TOOLS)/gotestsum-$(GOTESTSUM_VERSION)/gotestsum
@@ -49,31 +49,28 @@ TEST_PARTS := test-mod test-go test-tracing test-browser test-fuzz test-chart te
 test: $(GOTESTSUM) ## Run every test (unit, contract, integration, tracing, fuzz, browser, chart, workflows, image recipe, monitoring), then summarise skips and failures.
 	@rm -rf $(TESTLOG); status=0; \
 	for part in $(TEST_PARTS); do $(MAKE) --no-print-directory $$part || status=1; done; \
-	$(GO) run ./src/cmd/testsummary $(TESTLOG) || status=1; \
+	$(GO) run ./src/tools/testsummary $(TESTLOG) || status=1; \
 	exit $$status
 
 .PHONY: test-summary
 test-summary: ## Summarise the last test run again: skipped tests and why, failures, counts.
-	@$(GO) run ./src/cmd/testsummary $(TESTLOG)
+	@$(GO) run ./src/tools/testsummary $(TESTLOG)
 
 .PHONY: test-mod
-test-mod: ## Check every module's go.mod and go.sum are tidy (go mod tidy -diff prints what tidying would change).
+test-mod: ## Check both modules' go.mod and go.sum are tidy (go mod tidy -diff prints what tidying would change).
 	$(GO) mod tidy -diff
-	cd src/browsertest && $(GO) mod tidy -diff
-	cd $(CHARTTEST) && $(GO) mod tidy -diff
-	cd scripts/imagebuild && $(GO) mod tidy -diff
-	cd src/cmd/monitoringgen && $(GO) mod tidy -diff
+	cd src/tools && $(GO) mod tidy -diff
 
 .PHONY: test-go
 test-go: $(GOTESTSUM) ## Run the Go tests (integration tests use the local PostgreSQL and RabbitMQ).
-	$(call gotest,go) -count=1 -p 2 -timeout 20m ./...
+	$(call gotest,go) -count=1 -p 2 -timeout 20m ./... ./src/tools/bench ./src/tools/seedgen ./src/tools/testsummary
 
-# The browser tests are a module of their own (src/browsertest), so
+# The browser tests live in the tools module (src/tools/browsertest), so
 # chromedp stays out of the services' module; they build the shop from the
 # checkout and drive it in headless Chromium (Debian package chromium).
 .PHONY: test-browser
 test-browser: $(GOTESTSUM) ## Run the browser tests of the storefront in headless Chromium.
-	cd src/browsertest && $(call gotest,browser) -count=1 -timeout 10m ./...
+	cd src/tools/browsertest && $(call gotest,browser) -count=1 -timeout 10m ./...
 
 FUZZTIME ?= 5s
 
@@ -93,7 +90,7 @@ $(GOLANGCI):
 .PHONY: lint
 lint: $(GOLANGCI) ## Run go vet and golangci-lint.
 	$(GO) vet ./...
-	cd src/browsertest && $(GO) vet ./...
+	cd src/tools && $(GO) vet ./...
 	$(GOLANGCI) run ./...
 
 # The GitHub Actions workflows are checked by actionlint, which also runs
@@ -131,7 +128,7 @@ BENCH ?=
 .PHONY: bench
 bench: ## Run every benchmark (or BENCH="catalog-embedded frontend") and print each figure against its reference and target.
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-	$(GO) run ./src/cmd/bench $(BENCH)
+	$(GO) run ./src/tools/bench $(BENCH)
 
 # istioctl checks the rendered Istio objects (istioctl analyze). Istio tags no
 # Go module versions, so it is pinned by the pseudo-version of a commit on its
@@ -165,7 +162,7 @@ jaeger: $(JAEGER) ## Build Jaeger v2, the tracing backend test-tracing exports t
 test-tracing: $(JAEGER) $(GOTESTSUM) ## Place an order in the shop (PostgreSQL, RabbitMQ) exporting to a real Jaeger, and check its one trace.
 	$(call gotest,tracing) -tags tracingtest -count=1 -timeout 5m -run '^TestOrderIsOneTrace$$' ./src/cmd/shop
 
-# The Helm chart's tests (src/internal/charttest, build tag charttest) need the
+# The Helm chart's tests (src/tools/charttest, build tag charttest) need the
 # helm 3 and helm 4 CLIs and a kube-apiserver with etcd, all built from Go
 # modules at pinned versions into $(TOOLS) (the kube tools' directory is named
 # by a hash of what pins them).
@@ -199,9 +196,9 @@ $(KUBE_BIN)/etcd:
 .PHONY: chart-tools
 chart-tools: $(HELM3) $(HELM4) $(KUBE_BIN)/kube-apiserver $(KUBE_BIN)/etcd ## Build the helm CLIs, kube-apiserver and etcd the chart tests use.
 
-# The chart harness is a Go module of its own, so the services' module does
-# not require the Helm SDK, the Kubernetes libraries and controller-runtime.
-CHARTTEST := src/internal/charttest
+# The chart harness is in the tools module, so the services' module does not
+# require the Helm SDK, the Kubernetes libraries and controller-runtime.
+CHARTTEST := src/tools/charttest
 
 # The dependency charts of charts/shop, as `helm dependency build` leaves them
 # in charts/shop/charts/ (git-ignored). Where the chart repositories are out of
@@ -257,7 +254,7 @@ chart-docs: ## Regenerate the values tables of charts/shop/README.md from the `#
 	cd $(CHARTTEST) && SHOP_UPDATE_CHART_DOCS=1 $(GO) test -tags charttest -count=1 -run '^TestValuesTable$$' .
 
 # Images without a container engine: the service binaries and the probe,
-# static, packed by scripts/imagebuild (go-containerregistry, its own module)
+# static, packed by src/tools/imagebuild (go-containerregistry, in the tools module)
 # into one OCI tarball per service with the Dockerfile's user, entrypoint and
 # labels. `ctr images import` and `kind load image-archive` load them.
 SERVICES      := catalog search order frontend
@@ -268,15 +265,15 @@ IMAGE_TAG     ?= dev
 IMAGE_ARCH    ?= amd64
 IMAGES_DIR    ?= $(BIN)/images
 IMAGE_BINS    := $(BIN)/linux-$(IMAGE_ARCH)
-IMAGEBUILD_SRC := scripts/imagebuild
-IMAGEBUILD    := $(TOOLS)/imagebuild-$(shell cat $(IMAGEBUILD_SRC)/go.sum $(IMAGEBUILD_SRC)/*.go | sha256sum | cut -c1-12)/imagebuild
+IMAGEBUILD_SRC := src/tools/imagebuild
+IMAGEBUILD    := $(TOOLS)/imagebuild-$(shell cat src/tools/go.sum $(IMAGEBUILD_SRC)/*.go | sha256sum | cut -c1-12)/imagebuild
 
 $(IMAGEBUILD):
 	cd $(IMAGEBUILD_SRC) && $(GO) build -trimpath -o $@ .
 
 .PHONY: images
 images: $(IMAGEBUILD) ## Build each service's and the load generator's OCI image tarball into bin/images/ (IMAGE_REPO, IMAGE_TAG), no Docker.
-	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags="-s -w" -o $(IMAGE_BINS)/ \
+	GOWORK=off CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags="-s -w" -o $(IMAGE_BINS)/ \
 		$(foreach s,$(IMAGES) probe,./src/cmd/$(s))
 	@mkdir -p $(IMAGES_DIR)
 	@for s in $(IMAGES); do \
@@ -285,7 +282,7 @@ images: $(IMAGEBUILD) ## Build each service's and the load generator's OCI image
 	done
 
 .PHONY: test-images
-test-images: $(GOTESTSUM) ## Test the image recipe against the Dockerfile (scripts/imagebuild).
+test-images: $(GOTESTSUM) ## Test the image recipe against the Dockerfile (src/tools/imagebuild).
 	cd $(IMAGEBUILD_SRC) && $(call gotest,images) -count=1 ./...
 
 # The end-to-end test installs the chart for real into the cluster KUBECONFIG
@@ -327,7 +324,7 @@ drill: service-bins ## Shoppers while the broker, PostgreSQL and each service fa
 	$(BIN)/loadgen drill -bin $(BIN) -json $(BIN)/drill.json -plot $(DRILL_PLOT) $(DRILL_ARGS)
 
 # Dashboards and alert rules (monitoring/) are generated by
-# src/cmd/monitoringgen, a module of its own so the services' module does not
+# src/tools/monitoringgen, in the tools module so the services' module does not
 # depend on the Grafana SDK. Its tests check the generated files are current,
 # and run a real Prometheus (built from the module proxy, about 5 minutes the
 # first time) against the running shop.
@@ -346,15 +343,15 @@ $(PROMETHEUS):
 monitoring-tools: $(PROMTOOL) $(PROMETHEUS) ## Build promtool and Prometheus for the monitoring tests.
 
 .PHONY: monitoring
-monitoring: ## Regenerate the dashboards and rules of monitoring/ (and the chart's copies) from src/cmd/monitoringgen.
-	cd src/cmd/monitoringgen && $(GO) run . -root ../../..
+monitoring: ## Regenerate the dashboards and rules of monitoring/ (and the chart's copies) from src/tools/monitoringgen.
+	cd src/tools/monitoringgen && $(GO) run . -root ../../..
 
 .PHONY: test-monitoring
 test-monitoring: monitoring-tools $(GOTESTSUM) ## Check the alert rules with promtool (unit tests per alert), the dashboards, and both against a real Prometheus scraping the shop.
 	$(PROMTOOL) check rules monitoring/rules/*.yaml
 	$(PROMTOOL) test rules monitoring/tests/*.yaml
-	cd src/cmd/monitoringgen && $(GO) vet ./... && $(call gotest,monitoring) -count=1 -timeout 15m ./...
+	cd src/tools/monitoringgen && $(GO) vet ./... && $(call gotest,monitoring) -count=1 -timeout 15m ./...
 
 .PHONY: monitoring-png
 monitoring-png: monitoring-tools ## Redraw monitoring/overview.png from a live Prometheus scraping the shop.
-	cd src/cmd/monitoringgen && SHOP_UPDATE_MONITORING_PNG=1 $(GO) test -count=1 -timeout 15m -run '^TestLivePrometheus$$' ./...
+	cd src/tools/monitoringgen && SHOP_UPDATE_MONITORING_PNG=1 $(GO) test -count=1 -timeout 15m -run '^TestLivePrometheus$$' ./...

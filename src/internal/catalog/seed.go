@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-// seedJSON is the sample catalog written once by src/cmd/seedgen.
+// seedJSON is the sample catalog written once by src/tools/seedgen.
 //
 //go:embed seed/products.json
 var seedJSON []byte

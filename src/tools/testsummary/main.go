@@ -3,7 +3,7 @@
 // run with what a reader of a long log needs: every skipped test with the
 // reason it gave, every failed test, and one closing count line.
 //
-//	go run ./src/cmd/testsummary DIR
+//	go run ./src/tools/testsummary DIR
 //
 // It exits 1 when a test failed, so `make test` cannot end green on a
 // failure that scrolled past.

@@ -4,7 +4,7 @@
 // deterministic, so running it again only changes the seed when this
 // program or its data changed:
 //
-//	go run ./src/cmd/seedgen -out src/internal/catalog/seed/products.json \
+//	go run ./src/tools/seedgen -out src/internal/catalog/seed/products.json \
 //	    -images src/internal/frontend/static/products
 //
 // Names, descriptions and prices come from hand-written product kinds per

@@ -27,7 +27,7 @@ type finalStage struct {
 // set, joining continued lines.
 func parseDockerfile(t *testing.T, service string) finalStage {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "Dockerfile"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@
 // cold `make run` downloads). Set SHOP_SCREENSHOTS to a directory (relative
 // to the repository root) to save screenshots of the pages they visit:
 //
-//	cd src/browsertest && SHOP_SCREENSHOTS=docs/screenshots go test ./...
+//	cd src/tools/browsertest && SHOP_SCREENSHOTS=docs/screenshots go test ./...
 package browsertest
 
 import (
@@ -30,7 +30,7 @@ import (
 )
 
 // repoRoot is the checkout this module sits in, two levels up.
-const repoRoot = "../.."
+const repoRoot = "../../.."
 
 // browserAdminToken is the catalog admin token the browser tests' shop
 // runs with, to change stock behind the shopper's back.

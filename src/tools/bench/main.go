@@ -4,7 +4,7 @@
 // them means something even where absolute numbers do not. The run ends with
 // one table of every figure next to its reference and its target.
 //
-//	go run ./src/cmd/bench [scenario ...]   (default: all)
+//	go run ./src/tools/bench [scenario ...]   (default: all)
 package main
 
 import (
