@@ -153,7 +153,7 @@ JAEGER := $(TOOLS)/jaeger-$(JAEGER_VERSION)/jaeger
 export SHOP_JAEGER := $(JAEGER)
 
 $(JAEGER):
-	cd scripts/jaeger && $(GO) build -trimpath -o $@ github.com/jaegertracing/jaeger/cmd/jaeger
+	cd scripts/jaeger && GOWORK=off $(GO) build -trimpath -o $@ github.com/jaegertracing/jaeger/cmd/jaeger
 
 .PHONY: jaeger
 jaeger: $(JAEGER) ## Build Jaeger v2, the tracing backend test-tracing exports to.
@@ -188,10 +188,10 @@ $(HELM4):
 KUBE_VERSION_LDFLAGS := $(foreach kv,gitVersion=v1.34.4 gitMajor=1 gitMinor=34 gitTreeState=clean,-X k8s.io/component-base/version.$(kv))
 
 $(KUBE_BIN)/kube-apiserver:
-	cd $(KUBE_TOOLS) && $(GO) build -trimpath -ldflags '$(KUBE_VERSION_LDFLAGS)' -o $@ k8s.io/kubernetes/cmd/kube-apiserver
+	cd $(KUBE_TOOLS) && GOWORK=off $(GO) build -trimpath -ldflags '$(KUBE_VERSION_LDFLAGS)' -o $@ k8s.io/kubernetes/cmd/kube-apiserver
 
 $(KUBE_BIN)/etcd:
-	cd $(KUBE_TOOLS) && $(GO) build -trimpath -o $@ ./etcd
+	cd $(KUBE_TOOLS) && GOWORK=off $(GO) build -trimpath -o $@ ./etcd
 
 .PHONY: chart-tools
 chart-tools: $(HELM3) $(HELM4) $(KUBE_BIN)/kube-apiserver $(KUBE_BIN)/etcd ## Build the helm CLIs, kube-apiserver and etcd the chart tests use.
