@@ -39,16 +39,8 @@ type injectorFiles struct {
 func istioInjector(t *testing.T, istioctl string) injectorFiles {
 	t.Helper()
 	dir := t.TempDir()
-	raw, err := os.ReadFile(filepath.Join(RepoRoot(), "istio", "values-istiod.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var istiod map[string]any
-	if err := sigsyaml.Unmarshal(raw, &istiod); err != nil {
-		t.Fatal(err)
-	}
 	spec := map[string]any{"values": map[string]any{}}
-	for key, v := range istiod {
+	for key, v := range istiodValues(t) {
 		if key == "meshConfig" {
 			spec["meshConfig"] = v
 			continue
@@ -88,6 +80,21 @@ func istioInjector(t *testing.T, istioctl string) injectorFiles {
 		t.Fatalf("istioctl manifest generate gave no ConfigMaps istio-sidecar-injector and istio with data: %v", found)
 	}
 	return files
+}
+
+// istiodValues are the values istio/install.sh gives istiod's chart
+// (istio/values-istiod.yaml).
+func istiodValues(t *testing.T) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(RepoRoot(), "istio", "values-istiod.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var istiod map[string]any
+	if err := sigsyaml.Unmarshal(raw, &istiod); err != nil {
+		t.Fatal(err)
+	}
+	return istiod
 }
 
 // injectSidecars runs `istioctl kube-inject` over the profile's service

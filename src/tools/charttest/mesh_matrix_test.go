@@ -138,9 +138,16 @@ func servicePort(t *testing.T, r *Rendered, svc string) int64 {
 
 // istioAllows evaluates Istio's ALLOW semantics for a request: with ALLOW
 // policies applying to the workload, it is allowed only if a rule of one
-// matches. The profiles render no DENY or CUSTOM policies (checked).
+// matches the path as Envoy normalizes it (istioNormalize; a path it
+// refuses is denied). The profiles render no DENY or CUSTOM policies
+// (checked).
 func istioAllows(t *testing.T, r *Rendered, peers map[string]peer, row matrixRow, ambient bool) (bool, string) {
 	t.Helper()
+	path, _, ok := istioNormalize(row.path)
+	if !ok {
+		return false, "Envoy refuses the path"
+	}
+	row.path = path
 	dest := peers[row.service]
 	src := peers[row.caller]
 	serviceName := ReleaseName + "-" + row.service
