@@ -98,35 +98,19 @@ func istiodValues(t *testing.T) map[string]any {
 }
 
 // injectSidecars runs `istioctl kube-inject` over the profile's service
-// Deployments with the injector's files, against the API server of
-// kubeconfig (kube-inject will not run without one), and returns the
-// injected Deployments.
+// Deployments (kubeInject) and returns the injected Deployments.
 func injectSidecars(t *testing.T, istioctl, kubeconfig string, files injectorFiles, r *Rendered) []*appsv1.Deployment {
 	t.Helper()
-	var in bytes.Buffer
+	var objs []*unstructured.Unstructured
 	for _, svc := range Services {
 		d := r.Find("Deployment", ReleaseName+"-"+svc)
 		if d == nil {
 			t.Fatalf("the profile renders no Deployment %s-%s", ReleaseName, svc)
 		}
-		b, err := sigsyaml.Marshal(d.Object)
-		if err != nil {
-			t.Fatal(err)
-		}
-		in.WriteString("---\n")
-		in.Write(b)
-	}
-	deployments := filepath.Join(t.TempDir(), "deployments.yaml")
-	writeFile(t, deployments, in.String())
-	cmd := exec.Command(istioctl, "kube-inject", "--kubeconfig", kubeconfig,
-		"--injectConfigFile", files.config, "--valuesFile", files.values, "--meshConfigFile", files.mesh,
-		"--filename", deployments)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("istioctl kube-inject: %v", stderrOf(err))
+		objs = append(objs, d)
 	}
 	var injected []*appsv1.Deployment
-	for _, obj := range decodeAll(t, out) {
+	for _, obj := range kubeInject(t, istioctl, kubeconfig, files, objs) {
 		var d appsv1.Deployment
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, &d); err != nil {
 			t.Fatal(err)
@@ -136,8 +120,35 @@ func injectSidecars(t *testing.T, istioctl, kubeconfig string, files injectorFil
 		}
 		injected = append(injected, &d)
 	}
-	if len(injected) != len(Services) {
-		t.Fatalf("istioctl kube-inject gave %d Deployments, want %d", len(injected), len(Services))
+	return injected
+}
+
+// kubeInject runs `istioctl kube-inject` over objects with the injector's
+// files, against the API server of kubeconfig (kube-inject will not run
+// without one), and returns what it wrote, one object for each given.
+func kubeInject(t *testing.T, istioctl, kubeconfig string, files injectorFiles, objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+	t.Helper()
+	var in bytes.Buffer
+	for _, obj := range objs {
+		b, err := sigsyaml.Marshal(obj.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.WriteString("---\n")
+		in.Write(b)
+	}
+	manifests := filepath.Join(t.TempDir(), "manifests.yaml")
+	writeFile(t, manifests, in.String())
+	cmd := exec.Command(istioctl, "kube-inject", "--kubeconfig", kubeconfig,
+		"--injectConfigFile", files.config, "--valuesFile", files.values, "--meshConfigFile", files.mesh,
+		"--filename", manifests)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("istioctl kube-inject: %v", stderrOf(err))
+	}
+	injected := decodeAll(t, out)
+	if len(injected) != len(objs) {
+		t.Fatalf("istioctl kube-inject gave %d objects for %d", len(injected), len(objs))
 	}
 	return injected
 }
