@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,14 +25,16 @@ import (
 	"github.com/prometheus/prometheus/discovery/targetgroup"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/scrape"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8slabels "k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/informers"
 	k8sclient "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -50,23 +54,26 @@ const (
 	istioPromAnnotationsEnv = "ISTIO_PROMETHEUS_ANNOTATIONS"
 )
 
-// TestMeshScrapeTargets proves that with Istio sidecars the prod profile's
-// monitors make every service pod a Prometheus target whose scrape reaches
-// the application's own /metrics. No Envoy runs here, so each step is the
-// real code of the part that does it in a cluster:
+// TestMonitorsScrapeEveryServicePod proves that the chart's monitors make
+// every service pod a Prometheus target whose scrape reaches the
+// application's own /metrics, with the same namespace and service labels
+// whichever monitor scrapes it: with Istio sidecars (prod: the PodMonitor
+// of the sidecars' merged metrics) and without (staging: a ServiceMonitor
+// per service). No Envoy or kubelet runs here, so each step is the real
+// code of the part that does it in a cluster:
 //
-//   - the pods: the prod profile's Deployments injected by the pinned
-//     istioctl (kube-inject, with istiod's injector templates and mesh config
+//   - the pods: the profile's Deployments (for prod injected by the pinned
+//     istioctl, kube-inject with the injector templates and mesh config
 //     from `istioctl manifest generate` with istio/values-istiod.yaml),
 //     created in a real kube-apiserver as a ReplicaSet would and reported
-//     running with an address;
+//     running with an address; the Services and, as the endpoints
+//     controller would, their Endpoints;
 //   - the scrape configuration: the Prometheus Operator's own
 //     ResourceSelector and ConfigGenerator (v0.93.1, kube-prometheus-stack
 //     88.5.3's) for the Prometheus that kube-prometheus-stack renders, over
 //     the chart's monitors;
-//   - the targets: Prometheus' Kubernetes service discovery of those pods
-//     from the API server, and its scrape package's relabelling
-//     (scrape.TargetsFromGroup).
+//   - the targets: Prometheus' Kubernetes service discovery from the API
+//     server, and its scrape package's relabelling (scrape.TargetsFromGroup).
 //
 // Each pod must be exactly one target, with the namespace label and the
 // service label of the Kubernetes Service in front of it, whose address is
@@ -74,24 +81,47 @@ const (
 // merged endpoint told (ISTIO_PROMETHEUS_ANNOTATIONS) to take the
 // application's metrics from there. What only a cluster shows: that Envoy and
 // the agent then answer as their code says (istio/README.md).
-func TestMeshScrapeTargets(t *testing.T) {
+func TestMonitorsScrapeEveryServicePod(t *testing.T) {
 	istioctl := toolPath(t, "SHOP_ISTIOCTL")
 	requireBinary(t, istioctl)
 	c, kubeconfig := startAPIServer(t)
 	_, renders := renderAll(t)
-	r := renders["prod"]
-
-	files := istioInjector(t, istioctl)
-	deployments := injectSidecars(t, istioctl, kubeconfig, files, r)
 	ensureNamespace(t, c, monitoringNamespace)
+	t.Run("prod with sidecars", func(t *testing.T) {
+		r := renders["prod"]
+		deployments := injectSidecars(t, istioctl, kubeconfig, istioInjector(t, istioctl), r)
+		checkScrapeTargets(t, c, kubeconfig, r, deployments)
+	})
+	t.Run("staging without mesh", func(t *testing.T) {
+		r := renders["staging"]
+		var deployments []*appsv1.Deployment
+		for _, svc := range Services {
+			var d appsv1.Deployment
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(r.Find("Deployment", ReleaseName+"-"+svc).Object, &d); err != nil {
+				t.Fatal(err)
+			}
+			deployments = append(deployments, &d)
+		}
+		checkScrapeTargets(t, c, kubeconfig, r, deployments)
+	})
+}
+
+// checkScrapeTargets runs the deployments' pods with the profile's Services
+// and Endpoints, and holds the targets the operator's configuration gives
+// to one per pod at the application's metrics (see
+// TestMonitorsScrapeEveryServicePod).
+func checkScrapeTargets(t *testing.T, c client.Client, kubeconfig string, r *Rendered, deployments []*appsv1.Deployment) {
+	t.Helper()
 	createServiceAccounts(t, c, r)
 	pods := runPods(t, c, deployments)
-
+	services := runServices(t, c, kubeconfig, r, pods)
 	scrapeConfigs := operatorScrapeConfigs(t, c, kubeconfig, r)
 	if len(scrapeConfigs) == 0 {
 		t.Fatal("kube-prometheus-stack's Prometheus selects none of the profile's monitors")
 	}
-	targets := discoverTargets(t, kubeconfig, scrapeConfigs, len(pods))
+	targets := discoverTargets(t, kubeconfig, scrapeConfigs, map[kubernetes.Role]int{
+		kubernetes.RolePod: len(pods), kubernetes.RoleEndpoint: len(slices.Compact(slices.Sorted(maps.Values(services)))),
+	})
 
 	byPod := map[string][]*scrape.Target{}
 	lb := labels.NewBuilder(labels.EmptyLabels())
@@ -99,7 +129,6 @@ func TestMeshScrapeTargets(t *testing.T) {
 		pod := tg.DiscoveredLabels(lb).Get("__meta_kubernetes_pod_name")
 		byPod[pod] = append(byPod[pod], tg)
 	}
-	services := servicesOf(t, r)
 	for name, pod := range pods {
 		t.Run(name, func(t *testing.T) {
 			got := byPod[name]
@@ -119,7 +148,7 @@ func TestMeshScrapeTargets(t *testing.T) {
 			if ns := lbls.Get("namespace"); ns != Namespace {
 				t.Errorf("target label namespace=%q, want %q", ns, Namespace)
 			}
-			if svc, want := lbls.Get("service"), services[pod.Labels["app.kubernetes.io/name"]]; svc != want || want == "" {
+			if svc, want := lbls.Get("service"), services[pod.Name]; svc != want || want == "" {
 				t.Errorf("target label service=%q, want the Service %q (labels: %s)", svc, want, lbls)
 			}
 		})
@@ -174,22 +203,80 @@ func containerPort(t *testing.T, pod *corev1.Pod) string {
 	return ""
 }
 
-// servicesOf maps each service's app.kubernetes.io/name to the name of the
-// rendered Kubernetes Service that selects its pods.
-func servicesOf(t *testing.T, r *Rendered) map[string]string {
+// runServices creates the profile's Services that select the pods, and
+// for each the Endpoints the endpoints controller would write (its pods'
+// addresses on the Service's target ports, each naming its pod): the
+// operator's default discovery role for ServiceMonitors reads Endpoints. It
+// returns the Service in front of each pod, by pod name.
+func runServices(t *testing.T, c client.Client, kubeconfig string, r *Rendered, pods map[string]*corev1.Pod) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	for _, svc := range Services {
-		d := r.Find("Deployment", ReleaseName+"-"+svc)
-		podLabels, _, _ := unstructured.NestedStringMap(d.Object, "spec", "template", "metadata", "labels")
-		for _, s := range r.Of("Service") {
-			sel, _, _ := unstructured.NestedStringMap(s.Object, "spec", "selector")
-			if len(sel) > 0 && k8slabels.SelectorFromSet(sel).Matches(k8slabels.Set(podLabels)) {
-				out[podLabels["app.kubernetes.io/name"]] = s.GetName()
+	ctx := context.Background()
+	// Endpoints are deprecated in favour of EndpointSlices: the API server
+	// says so on every call, which is not this test's news.
+	restConfig, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restConfig.WarningHandler = rest.NoWarnings{}
+	endpoints, err := k8sclient.NewForConfig(restConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := map[string]string{}
+	for _, obj := range r.Of("Service") {
+		var svc corev1.Service
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, &svc); err != nil {
+			t.Fatal(err)
+		}
+		svc.Namespace = Namespace
+		var subset corev1.EndpointSubset
+		var selected *corev1.Pod
+		for name, pod := range pods {
+			if len(svc.Spec.Selector) > 0 && k8slabels.SelectorFromSet(svc.Spec.Selector).Matches(k8slabels.Set(pod.Labels)) {
+				subset.Addresses = append(subset.Addresses, corev1.EndpointAddress{IP: pod.Status.PodIP,
+					TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID}})
+				front[name] = svc.Name
+				selected = pod
+			}
+		}
+		if selected == nil {
+			continue
+		}
+		for _, p := range svc.Spec.Ports {
+			subset.Ports = append(subset.Ports, corev1.EndpointPort{Name: p.Name, Port: targetPort(t, p, selected), Protocol: p.Protocol})
+		}
+		if err := c.Create(ctx, &svc); err != nil {
+			t.Fatalf("Service %s: %v", svc.Name, err)
+		}
+		t.Cleanup(func() { _ = c.Delete(context.Background(), &svc) })
+		ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: Namespace, Labels: svc.Labels},
+			Subsets: []corev1.EndpointSubset{subset}}
+		if _, err := endpoints.CoreV1().Endpoints(Namespace).Create(ctx, ep, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("Endpoints %s: %v", svc.Name, err)
+		}
+		t.Cleanup(func() {
+			_ = endpoints.CoreV1().Endpoints(Namespace).Delete(context.Background(), ep.Name, metav1.DeleteOptions{})
+		})
+	}
+	return front
+}
+
+// targetPort is the pod port a Service port sends to: its targetPort, a
+// number or the name of a container port.
+func targetPort(t *testing.T, p corev1.ServicePort, pod *corev1.Pod) int32 {
+	t.Helper()
+	if p.TargetPort.Type == intstr.Int {
+		return p.TargetPort.IntVal
+	}
+	for _, c := range pod.Spec.Containers {
+		for _, cp := range c.Ports {
+			if cp.Name == p.TargetPort.StrVal {
+				return cp.ContainerPort
 			}
 		}
 	}
-	return out
+	t.Fatalf("no container port %q in pod %s", p.TargetPort.StrVal, pod.Name)
+	return 0
 }
 
 // targetURLs lists the targets' scrape URLs, for messages.
@@ -315,8 +402,10 @@ func operatorScrapeConfigs(t *testing.T, c client.Client, kubeconfig string, r *
 // discoverTargets runs Prometheus' Kubernetes service discovery of each
 // scrape configuration against the test's API server (the operator writes
 // in-cluster discovery; only the connection is changed) until it has seen
-// at least wantGroups pods, and returns the targets Prometheus derives.
-func discoverTargets(t *testing.T, kubeconfig string, scrapeConfigs []*config.ScrapeConfig, wantGroups int) []*scrape.Target {
+// the groups with targets want says for its role (one per pod for pod,
+// one per Service for endpoints), and returns the targets Prometheus
+// derives.
+func discoverTargets(t *testing.T, kubeconfig string, scrapeConfigs []*config.ScrapeConfig, want map[kubernetes.Role]int) []*scrape.Target {
 	t.Helper()
 	var out []*scrape.Target
 	for _, sc := range scrapeConfigs {
@@ -325,7 +414,7 @@ func discoverTargets(t *testing.T, kubeconfig string, scrapeConfigs []*config.Sc
 			if !ok {
 				t.Fatalf("job %s discovers with %T, not Kubernetes", sc.JobName, sd)
 			}
-			for _, tg := range discoverGroups(t, kubeconfig, *k8s, wantGroups) {
+			for _, tg := range discoverGroups(t, kubeconfig, *k8s, want[k8s.Role]) {
 				targets, failures := scrape.TargetsFromGroup(tg, sc, nil, labels.NewBuilder(labels.EmptyLabels()))
 				for _, err := range failures {
 					t.Errorf("job %s: %v", sc.JobName, err)
@@ -344,8 +433,8 @@ func discoverTargets(t *testing.T, kubeconfig string, scrapeConfigs []*config.Sc
 }
 
 // discoverGroups runs one Kubernetes discovery until it reports at least
-// want target groups with targets (one per pod for role pod), and returns
-// the latest group of each source.
+// want target groups with targets, and returns the latest group of each
+// source.
 func discoverGroups(t *testing.T, kubeconfig string, sd kubernetes.SDConfig, want int) []*targetgroup.Group {
 	t.Helper()
 	sd.KubeConfig = kubeconfig
@@ -368,7 +457,7 @@ func discoverGroups(t *testing.T, kubeconfig string, sd kubernetes.SDConfig, wan
 	for {
 		select {
 		case <-ctx.Done():
-			t.Fatalf("Kubernetes discovery (role %s) saw %d pods with targets in a minute, want %d", sd.Role, populated(groups), want)
+			t.Fatalf("Kubernetes discovery (role %s) saw %d groups with targets in a minute, want %d", sd.Role, populated(groups), want)
 		case batch := <-updates:
 			for _, g := range batch {
 				groups[g.Source] = g
