@@ -48,6 +48,8 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 		WriteTimeout:          base.WriteTimeout,
 		IdleTimeout:           base.IdleTimeout,
 		DisableStartupMessage: true,
+		StrictRouting:         true,
+		CaseSensitive:         true,
 		// goccy/go-json encodes the same JSON as encoding/json in a fraction
 		// of the time; listings spend most of their CPU there.
 		JSONEncoder: gojson.Marshal,

@@ -18,8 +18,14 @@ import (
 // Grafana has, under any uid.
 var datasource = common.DataSourceRef{Type: cog.ToPtr("prometheus"), Uid: cog.ToPtr("${datasource}")}
 
-// sel is the label matcher of the service variable.
-const sel = `service=~"$service"`
+// Label matchers of the dashboards' variables: inNamespace for every
+// query, sel (namespace and service) for the per-service metrics. Every
+// aggregation keeps namespace too (byService), so two releases scraped by
+// one Prometheus never add up, even with several namespaces selected.
+const (
+	inNamespace = `namespace=~"$namespace"`
+	sel         = inNamespace + `, service=~"$service"`
+)
 
 // query is one target of a panel.
 type query struct{ expr, legend string }
@@ -73,10 +79,19 @@ func (b board) build() (dashboard.Dashboard, error) {
 		WithVariable(dashboard.NewDatasourceVariableBuilder("datasource").
 			Label("Data source").
 			Type("prometheus")).
+		WithVariable(dashboard.NewQueryVariableBuilder("namespace").
+			Label("Namespace").
+			Datasource(datasource).
+			Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s, namespace)", httpRequests))}).
+			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
+			Sort(dashboard.VariableSortAlphabeticalAsc).
+			Multi(true).
+			IncludeAll(true).
+			AllValue(".+")).
 		WithVariable(dashboard.NewQueryVariableBuilder("service").
 			Label("Service").
 			Datasource(datasource).
-			Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s, service)", httpRequests))}).
+			Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s{%s}, service)", httpRequests, inNamespace))}).
 			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
 			Sort(dashboard.VariableSortAlphabeticalAsc).
 			Multi(true).
@@ -141,58 +156,58 @@ func overview() board {
 			{title: "Service level", panels: []panel{
 				{title: "Availability, last 1 d", unit: units.PercentUnit, stat: true, width: 8,
 					description: "Share of requests answered without a 5xx over the last day; the objective is " + availabilityObjective + ".",
-					queries:     []query{q("{{service}}", "1 - %s{%s}", errorRatioRecord("1d"), sel)}},
+					queries:     []query{q("{{namespace}} {{service}}", "1 - %s{%s}", errorRatioRecord("1d"), sel)}},
 				{title: "Within " + latencyThreshold + " s, last 1 d", unit: units.PercentUnit, stat: true, width: 8,
 					description: "Share of requests answered within " + latencyThreshold + " s over the last day; the objective is " + latencyObjective + ".",
-					queries:     []query{q("{{service}}", "1 - %s{%s}", slowRatioRecord("1d"), sel)}},
+					queries:     []query{q("{{namespace}} {{service}}", "1 - %s{%s}", slowRatioRecord("1d"), sel)}},
 				{title: "Error budget burn rate (1 h)", unit: units.Short, stat: true, width: 8,
 					description: "How many times faster than the availability objective allows the error budget is being spent over the last hour: 1 spends it in exactly 30 days, 14.4 pages.",
-					queries:     []query{q("{{service}}", "%s{%s} / (1 - %s)", errorRatioRecord("1h"), sel, availabilityObjective)}},
+					queries:     []query{q("{{namespace}} {{service}}", "%s{%s} / (1 - %s)", errorRatioRecord("1h"), sel, availabilityObjective)}},
 			}},
 			{title: "Requests", panels: []panel{
 				{title: "Request rate by service", unit: units.RequestsPerSecond,
 					description: "HTTP requests per second each service answers (health, readiness and metrics scrapes are not counted).",
-					queries:     []query{q("{{service}}", "sum by (service) (%s)", rate(httpRequests, sel))}},
+					queries:     []query{q("{{namespace}} {{service}}", "sum by (namespace, service) (%s)", rate(httpRequests, sel))}},
 				{title: "Error ratio by service (5xx)", unit: units.PercentUnit,
 					description: "Share of requests answered with a 5xx. 4xx answers are the client's mistakes and are not errors here.",
-					queries: []query{q("{{service}}", "(sum by (service) (%s) or 0 * sum by (service) (%s)) / sum by (service) (%s)",
+					queries: []query{q("{{namespace}} {{service}}", "(sum by (namespace, service) (%s) or 0 * sum by (namespace, service) (%s)) / sum by (namespace, service) (%s)",
 						rate(httpRequests, sel+`, status_code=~"5.."`), rate(httpRequests, sel), rate(httpRequests, sel))}},
 				{title: "Latency by service", unit: units.Seconds,
 					description: "p50, p95 and p99 of the time each service takes to answer.",
-					queries:     quantiles(httpDuration, sel, "service, ", "{{service}}")},
+					queries:     quantiles(httpDuration, sel, "namespace, service, ", "{{namespace}} {{service}}")},
 				{title: "Requests in flight", unit: units.Short,
 					description: "Requests being handled right now: a rising line while the rate is flat means requests are piling up.",
-					queries:     []query{q("{{service}}", "sum by (service) (%s{%s})", httpInFlight, sel)}},
+					queries:     []query{q("{{namespace}} {{service}}", "sum by (namespace, service) (%s{%s})", httpInFlight, sel)}},
 			}},
 			{title: "Routes", panels: []panel{
 				{title: "Request rate by route", unit: units.RequestsPerSecond,
 					description: "Requests per second by service, method and route pattern.",
-					queries:     []query{q("{{service}} {{method}} {{path}}", "sum by (service, method, path) (%s)", rate(httpRequests, sel))}},
+					queries:     []query{q("{{namespace}} {{service}} {{method}} {{path}}", "sum by (namespace, service, method, path) (%s)", rate(httpRequests, sel))}},
 				{title: "p99 latency by route", unit: units.Seconds,
 					description: "The slowest 1% of each route: where a latency SLO burn comes from.",
-					queries: []query{q("{{service}} {{method}} {{path}}", "histogram_quantile(0.99, sum by (service, method, path, le) (%s))",
+					queries: []query{q("{{namespace}} {{service}} {{method}} {{path}}", "histogram_quantile(0.99, sum by (namespace, service, method, path, le) (%s))",
 						rate(httpDuration+"_bucket", sel))}},
 				{title: "Responses by status", unit: units.RequestsPerSecond,
 					description: "Answers per second by service and status code.",
-					queries:     []query{q("{{service}} {{status_code}}", "sum by (service, status_code) (%s)", rate(httpRequests, sel))}},
+					queries:     []query{q("{{namespace}} {{service}} {{status_code}}", "sum by (namespace, service, status_code) (%s)", rate(httpRequests, sel))}},
 				{title: "p95 latency by route", unit: units.Seconds,
 					description: "The 95th percentile of each route.",
-					queries: []query{q("{{service}} {{method}} {{path}}", "histogram_quantile(0.95, sum by (service, method, path, le) (%s))",
+					queries: []query{q("{{namespace}} {{service}} {{method}} {{path}}", "histogram_quantile(0.95, sum by (namespace, service, method, path, le) (%s))",
 						rate(httpDuration+"_bucket", sel))}},
 			}},
 			{title: "Storefront", panels: []panel{
 				{title: "Page render time (p95)", unit: units.Seconds,
 					description: "Time the storefront takes to build each page, its backend calls included.",
-					queries:     []query{q("{{page}}", "histogram_quantile(0.95, sum by (page, le) (%s))", rate(pageSeconds+"_bucket", ""))}},
+					queries:     []query{q("{{namespace}} {{page}}", "histogram_quantile(0.95, sum by (namespace, page, le) (%s))", rate(pageSeconds+"_bucket", inNamespace))}},
 				{title: "Backend calls by outcome", unit: units.RequestsPerSecond,
 					description: "The storefront's calls to catalog, search and order: ok, client_error, unavailable, or refused by an open breaker.",
-					queries:     []query{q("{{backend}} {{outcome}}", "sum by (backend, outcome) (%s)", rate(backendSeconds+"_count", ""))}},
+					queries:     []query{q("{{namespace}} {{backend}} {{outcome}}", "sum by (namespace, backend, outcome) (%s)", rate(backendSeconds+"_count", inNamespace))}},
 				{title: "Backend call latency (p95)", unit: units.Seconds,
 					description: "How long the storefront waits for each backend.",
-					queries:     []query{q("{{backend}}", "histogram_quantile(0.95, sum by (backend, le) (%s))", rate(backendSeconds+"_bucket", ""))}},
+					queries:     []query{q("{{namespace}} {{backend}}", "histogram_quantile(0.95, sum by (namespace, backend, le) (%s))", rate(backendSeconds+"_bucket", inNamespace))}},
 				{title: "Open circuit breakers", unit: units.Short,
 					description: "1 while the storefront fails fast on a backend it found down.",
-					queries:     []query{q("{{backend}}", "max by (backend) (%s)", breakerOpen)}},
+					queries:     []query{q("{{namespace}} {{backend}}", "max by (namespace, backend) (%s{%s})", breakerOpen, inNamespace)}},
 			}},
 		},
 	}
@@ -207,58 +222,58 @@ func business() board {
 				{title: "Orders per minute", unit: units.OpsPerMinute,
 					description: "Orders placed (pending), confirmed (stock reserved) and rejected (no stock). Confirmed plus rejected follows created within seconds when the saga is healthy.",
 					queries: []query{
-						q("created", "sum(%s) * 60", rate(ordersCreated, "")),
-						q("confirmed", "sum(%s) * 60", rate(ordersConfirmed, "")),
-						q("rejected", "sum(%s) * 60", rate(ordersRejected, "")),
+						q("created {{namespace}}", "sum by (namespace) (%s) * 60", rate(ordersCreated, inNamespace)),
+						q("confirmed {{namespace}}", "sum by (namespace) (%s) * 60", rate(ordersConfirmed, inNamespace)),
+						q("rejected {{namespace}}", "sum by (namespace) (%s) * 60", rate(ordersRejected, inNamespace)),
 					}},
 				{title: "Stock reservations per minute", unit: units.OpsPerMinute,
 					description: "The catalog's answer to each order: stock reserved for every line, or rejected (not enough stock, unknown product).",
-					queries:     []query{q("{{result}}", "sum by (result) (%s) * 60", rate(stockReservations, ""))}},
+					queries:     []query{q("{{namespace}} {{result}}", "sum by (namespace, result) (%s) * 60", rate(stockReservations, inNamespace))}},
 			}},
 			{title: "Outbox", panels: []panel{
 				{title: "Outbox backlog", unit: units.Short,
 					description: "Events written but not yet published, per service. It drains within seconds unless RabbitMQ is out of reach.",
-					queries:     []query{q("{{service}}", "max by (service) (%s)", outboxBacklog)}},
+					queries:     []query{q("{{namespace}} {{service}}", "max by (namespace, service) (%s{%s})", outboxBacklog, inNamespace)}},
 				{title: "Oldest unsent event", unit: units.Seconds,
 					description: "Age of the oldest event waiting in each outbox; over 60 s for 5 minutes fires ShopOutboxStuck.",
-					queries:     []query{q("{{service}}", "max by (service) (%s)", outboxOldestAge)}},
+					queries:     []query{q("{{namespace}} {{service}}", "max by (namespace, service) (%s{%s})", outboxOldestAge, inNamespace)}},
 				{title: "Events published", unit: units.OpsPerSecond,
 					description: "Events the relays published with a broker confirm, and publications that failed and will be retried.",
 					queries: []query{
-						q("published {{service}}", "sum by (service) (%s)", rate(outboxPublished, "")),
-						q("failed {{service}}", "sum by (service) (%s)", rate(outboxFailures, "")),
+						q("published {{namespace}} {{service}}", "sum by (namespace, service) (%s)", rate(outboxPublished, inNamespace)),
+						q("failed {{namespace}} {{service}}", "sum by (namespace, service) (%s)", rate(outboxFailures, inNamespace)),
 					}},
 			}},
 			{title: "Consumers", panels: []panel{
 				{title: "Events processed by queue", unit: units.OpsPerSecond,
 					description: "Events each consumer handled and acknowledged.",
-					queries:     []query{q("{{queue}}", "sum by (queue) (%s)", rate(consumed, ""))}},
+					queries:     []query{q("{{namespace}} {{queue}}", "sum by (namespace, queue) (%s)", rate(consumed, inNamespace))}},
 				{title: "Consumer failures, redeliveries and dead letters", unit: units.OpsPerSecond,
 					description: "Handler failures (retried), deliveries of events seen before, and events given up on (dead-lettered).",
 					queries: []query{
-						q("failed {{queue}}", "sum by (queue) (%s)", rate(consumerFailures, "")),
-						q("redelivered {{queue}}", "sum by (queue) (%s)", rate(redelivered, "")),
-						q("dead-lettered {{queue}}", "sum by (queue) (%s)", rate(deadLettered, "")),
+						q("failed {{namespace}} {{queue}}", "sum by (namespace, queue) (%s)", rate(consumerFailures, inNamespace)),
+						q("redelivered {{namespace}} {{queue}}", "sum by (namespace, queue) (%s)", rate(redelivered, inNamespace)),
+						q("dead-lettered {{namespace}} {{queue}}", "sum by (namespace, queue) (%s)", rate(deadLettered, inNamespace)),
 					}},
 				{title: "Consumers up", unit: units.Short,
 					description: "Replicas consuming each queue (a consumer without a channel counts 0).",
-					queries:     []query{q("{{queue}}", "sum by (queue) (%s)", consumerUp)}},
+					queries:     []query{q("{{namespace}} {{queue}}", "sum by (namespace, queue) (%s{%s})", consumerUp, inNamespace)}},
 			}},
 			{title: "Search", panels: []panel{
 				{title: "Search latency", unit: units.Seconds,
 					description: "Time the index takes to answer searches and suggestions.",
-					queries:     quantiles(searchDuration, "", "kind, ", "{{kind}}")},
+					queries:     quantiles(searchDuration, inNamespace, "namespace, kind, ", "{{namespace}} {{kind}}")},
 				{title: "Searches with no result", unit: units.PercentUnit,
 					description: "Share of searches that found nothing: what shoppers want and cannot find.",
-					queries:     []query{q("zero results", "sum(%s) / sum(%s)", rate(searchZeroResults, ""), rate(searchDuration+"_count", `kind="search", result="ok"`))}},
+					queries:     []query{q("{{namespace}}", "sum by (namespace) (%s) / sum by (namespace) (%s)", rate(searchZeroResults, inNamespace), rate(searchDuration+"_count", inNamespace+`, kind="search", result="ok"`))}},
 				{title: "Products in the index", unit: units.Short,
 					description: "Documents in each replica's live index (-1 when the index cannot be read).",
-					queries:     []query{q("{{instance}}", "max by (instance) (%s)", searchDocuments)}},
+					queries:     []query{q("{{namespace}} {{instance}}", "max by (namespace, instance) (%s{%s})", searchDocuments, inNamespace)}},
 				{title: "Index updates", unit: units.OpsPerSecond,
 					description: "Product events applied to the index by type and result, and rebuilds from the catalog.",
 					queries: []query{
-						q("{{type}} {{result}}", "sum by (type, result) (%s)", rate(searchEvents, "")),
-						q("rebuild {{result}}", "sum by (result) (%s)", rate(searchReindex, "")),
+						q("{{namespace}} {{type}} {{result}}", "sum by (namespace, type, result) (%s)", rate(searchEvents, inNamespace)),
+						q("rebuild {{namespace}} {{result}}", "sum by (namespace, result) (%s)", rate(searchReindex, inNamespace)),
 					}},
 			}},
 		},
@@ -273,45 +288,45 @@ func runtime() board {
 			{title: "Processes", panels: []panel{
 				{title: "Restarts, last hour", unit: units.Short, stat: true, width: 12,
 					description: "Process starts per instance in the last hour (changes of its start time); more than 2 in 30 minutes fires ShopServiceRestarting.",
-					queries:     []query{q("{{service}} {{instance}}", "sum by (service, instance) (changes(%s{%s}[1h]))", processStartTime, sel)}},
+					queries:     []query{q("{{namespace}} {{service}} {{instance}}", "sum by (namespace, service, instance) (changes(%s{%s}[1h]))", processStartTime, sel)}},
 				{title: "Uptime", unit: units.Seconds, stat: true, width: 12,
 					description: "Time since each instance started.",
-					queries:     []query{q("{{service}} {{instance}}", "time() - max by (service, instance) (%s{%s})", processStartTime, sel)}},
+					queries:     []query{q("{{namespace}} {{service}} {{instance}}", "time() - max by (namespace, service, instance) (%s{%s})", processStartTime, sel)}},
 				{title: "CPU", unit: units.Short,
 					description: "CPU cores each instance uses.",
-					queries:     []query{q("{{service}} {{instance}}", "sum by (service, instance) (%s)", rate(cpuSeconds, sel))}},
+					queries:     []query{q("{{namespace}} {{service}} {{instance}}", "sum by (namespace, service, instance) (%s)", rate(cpuSeconds, sel))}},
 				{title: "Goroutines", unit: units.Short,
 					description: "A count that only grows is a leak.",
-					queries:     []query{q("{{service}} {{instance}}", "sum by (service, instance) (%s{%s})", goroutines, sel)}},
+					queries:     []query{q("{{namespace}} {{service}} {{instance}}", "sum by (namespace, service, instance) (%s{%s})", goroutines, sel)}},
 			}},
 			{title: "Memory", panels: []panel{
 				{title: "Resident and heap memory", unit: units.BytesIEC,
 					description: "Resident set size (what the container limit counts) and Go heap in use.",
 					queries: []query{
-						q("rss {{service}} {{instance}}", "sum by (service, instance) (%s{%s})", residentMemory, sel),
-						q("heap {{service}} {{instance}}", "sum by (service, instance) (%s{%s})", heapInUse, sel),
+						q("rss {{namespace}} {{service}} {{instance}}", "sum by (namespace, service, instance) (%s{%s})", residentMemory, sel),
+						q("heap {{namespace}} {{service}} {{instance}}", "sum by (namespace, service, instance) (%s{%s})", heapInUse, sel),
 					}},
 				{title: "Allocation rate", unit: units.BytesPerSecondIEC,
 					description: "Bytes allocated per second: what drives garbage collection.",
-					queries:     []query{q("{{service}} {{instance}}", "sum by (service, instance) (%s)", rate(allocated, sel))}},
+					queries:     []query{q("{{namespace}} {{service}} {{instance}}", "sum by (namespace, service, instance) (%s)", rate(allocated, sel))}},
 				{title: "GC pause", unit: units.Seconds,
 					description: "Average stop-the-world pause of the garbage collector.",
-					queries: []query{q("{{service}} {{instance}}", "sum by (service, instance) (%s) / sum by (service, instance) (%s)",
+					queries: []query{q("{{namespace}} {{service}} {{instance}}", "sum by (namespace, service, instance) (%s) / sum by (namespace, service, instance) (%s)",
 						rate(gcDuration+"_sum", sel), rate(gcDuration+"_count", sel))}},
 				{title: "Open file descriptors", unit: units.Short,
 					description: "Sockets and files each process holds open.",
-					queries:     []query{q("{{service}} {{instance}}", "sum by (service, instance) (%s{%s})", openFDs, sel)}},
+					queries:     []query{q("{{namespace}} {{service}} {{instance}}", "sum by (namespace, service, instance) (%s{%s})", openFDs, sel)}},
 			}},
 			{title: "Database pools", panels: []panel{
 				{title: "PostgreSQL pool connections", unit: units.Short,
 					description: "Connections of each PostgreSQL-backed service's pool by state, against the pool's maximum (services on the embedded store have none).",
 					queries: []query{
-						q("{{state}} {{service}} {{instance}}", "sum by (service, instance, state) (%s{%s})", poolConnections, sel),
-						q("max {{service}} {{instance}}", "sum by (service, instance) (%s{%s})", poolMax, sel),
+						q("{{state}} {{namespace}} {{service}} {{instance}}", "sum by (namespace, service, instance, state) (%s{%s})", poolConnections, sel),
+						q("max {{namespace}} {{service}} {{instance}}", "sum by (namespace, service, instance) (%s{%s})", poolMax, sel),
 					}},
 				{title: "Waiting for a connection", unit: units.Seconds,
 					description: "Seconds per second requests spent waiting for a free pool connection: above 0 the pool is too small or the database too slow.",
-					queries:     []query{q("{{service}} {{instance}}", "sum by (service, instance) (%s)", rate(poolWait, sel))}},
+					queries:     []query{q("{{namespace}} {{service}} {{instance}}", "sum by (namespace, service, instance) (%s)", rate(poolWait, sel))}},
 			}},
 		},
 	}

@@ -21,6 +21,9 @@ import (
 	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
 
+// liveNamespace is the namespace label of the live test's targets.
+const liveNamespace = "shop-live"
+
 // services are the shop's four, each scraped as its own target.
 var services = []string{"catalog", "search", "order", "frontend"}
 
@@ -304,8 +307,9 @@ func waitOK(t *testing.T, u string, timeout time.Duration, logs fmt.Stringer) {
 type promServer struct{ base string }
 
 // startPrometheus runs Prometheus scraping each service every 2 s, with the
-// rules of monitoring/rules evaluated every 2 s. Each target gets a service
-// label, as the Prometheus Operator gives every ServiceMonitor target.
+// rules of monitoring/rules evaluated every 2 s. Each target gets the
+// namespace and service labels the Prometheus Operator gives every target
+// of the chart's monitors (liveNamespace stands for the release's).
 func startPrometheus(t *testing.T, bin string, ports map[string]int) *promServer {
 	t.Helper()
 	dir := t.TempDir()
@@ -316,7 +320,7 @@ func startPrometheus(t *testing.T, bin string, ports map[string]int) *promServer
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "global:\n  scrape_interval: 2s\n  evaluation_interval: 2s\nrule_files:\n  - %q\nscrape_configs:\n", rulesPath)
 	for _, s := range services {
-		fmt.Fprintf(&cfg, "  - job_name: %s\n    static_configs:\n      - targets: ['127.0.0.1:%d']\n        labels: {service: %s}\n", s, ports[s], s)
+		fmt.Fprintf(&cfg, "  - job_name: %s\n    static_configs:\n      - targets: ['127.0.0.1:%d']\n        labels: {namespace: %s, service: %s}\n", s, ports[s], liveNamespace, s)
 	}
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {

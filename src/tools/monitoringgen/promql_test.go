@@ -16,10 +16,10 @@ const (
 	rateInterval = 77 * time.Second
 )
 
-// expand replaces the dashboards' variables: every service, and a rate
-// interval of rateInterval.
+// expand replaces the dashboards' variables: every namespace and service,
+// and a rate interval of rateInterval.
 func expand(expr string) string {
-	return strings.NewReplacer("$__rate_interval", "77s", "$service", ".+").Replace(expr)
+	return strings.NewReplacer("$__rate_interval", "77s", "$namespace", ".+", "$service", ".+").Replace(expr)
 }
 
 // selectors are the metric names expr selects, with whether each appears as

@@ -70,16 +70,22 @@ var (
 	slowBurn = []burn{{"1d", "2h", "3"}, {"3d", "6h", "1"}}
 )
 
-func errorRatioRecord(w string) string  { return "service:http_errors:ratio_rate" + w }
-func slowRatioRecord(w string) string   { return "service:http_slow_requests:ratio_rate" + w }
-func requestRateRecord(w string) string { return "service:http_requests:rate" + w }
+// byService groups every per-service aggregation of the rules and
+// dashboards: the namespace with the service, so two releases scraped by
+// one Prometheus never mix (the generator's tests hold every aggregation
+// to keeping namespace). The recording rules' level says the same.
+const byService = "namespace, service"
 
-// sloRecordingRules are the SLIs: per service, the ratio of failed (5xx)
-// and of slow requests over each window.
+func errorRatioRecord(w string) string  { return "namespace_service:http_errors:ratio_rate" + w }
+func slowRatioRecord(w string) string   { return "namespace_service:http_slow_requests:ratio_rate" + w }
+func requestRateRecord(w string) string { return "namespace_service:http_requests:rate" + w }
+
+// sloRecordingRules are the SLIs: per service of each namespace, the ratio
+// of failed (5xx) and of slow requests over each window.
 func sloRecordingRules() []rule {
 	var rules []rule
 	for _, w := range windows {
-		total := fmt.Sprintf("sum by (service) (rate(%s[%s]))", httpRequests, w)
+		total := fmt.Sprintf("sum by (%s) (rate(%s[%s]))", byService, httpRequests, w)
 		if w == windows[0] {
 			rules = append(rules, rule{Record: requestRateRecord(w), Expr: total})
 		}
@@ -88,12 +94,12 @@ func sloRecordingRules() []rule {
 				Record: errorRatioRecord(w),
 				// A service that never failed has no 5xx series: "or 0 *
 				// total" makes its ratio 0 instead of absent.
-				Expr: fmt.Sprintf("(\n  sum by (service) (rate(%s{status_code=~\"5..\"}[%s]))\n  or\n  0 * %s\n)\n/\n%s", httpRequests, w, total, total),
+				Expr: fmt.Sprintf("(\n  sum by (%s) (rate(%s{status_code=~\"5..\"}[%s]))\n  or\n  0 * %s\n)\n/\n%s", byService, httpRequests, w, total, total),
 			},
 			rule{
 				Record: slowRatioRecord(w),
-				Expr: fmt.Sprintf("1 - (\n  sum by (service) (rate(%s_bucket{le=%q}[%s]))\n  /\n  sum by (service) (rate(%s_count[%s]))\n)",
-					httpDuration, latencyThreshold, w, httpDuration, w),
+				Expr: fmt.Sprintf("1 - (\n  sum by (%s) (rate(%s_bucket{le=%q}[%s]))\n  /\n  sum by (%s) (rate(%s_count[%s]))\n)",
+					byService, httpDuration, latencyThreshold, w, byService, httpDuration, w),
 			},
 		)
 	}
@@ -137,50 +143,52 @@ func alert(name, expr, forDuration, severity, summary, description string, parts
 	}
 }
 
-// alertRules are every alert, SLO burn rates first.
+// alertRules are every alert, SLO burn rates first. Each names the
+// service and namespace it is about: `svc` in the annotations.
 func alertRules() []rule {
+	const svc = "{{ $labels.service }} in {{ $labels.namespace }}"
 	return []rule{
 		burnAlert("ShopAvailabilityBudgetBurnFast", "critical", availabilityObjective, errorRatioRecord, fastBurn,
-			"{{ $labels.service }} is failing requests fast enough to spend its monthly error budget in days",
-			"{{ $labels.service }} answers {{ $value | humanizePercentage }} of its requests with a 5xx (objective: "+availabilityObjective+" succeed over 30 days): at this rate the month's error budget is gone in under three days."),
+			svc+" is failing requests fast enough to spend its monthly error budget in days",
+			svc+" answers {{ $value | humanizePercentage }} of its requests with a 5xx (objective: "+availabilityObjective+" succeed over 30 days): at this rate the month's error budget is gone in under three days."),
 		burnAlert("ShopAvailabilityBudgetBurnSlow", "warning", availabilityObjective, errorRatioRecord, slowBurn,
-			"{{ $labels.service }} is spending its error budget faster than it can afford",
-			"{{ $labels.service }} answers {{ $value | humanizePercentage }} of its requests with a 5xx over a day or more (objective: "+availabilityObjective+" succeed over 30 days): the budget runs out before the month does."),
+			svc+" is spending its error budget faster than it can afford",
+			svc+" answers {{ $value | humanizePercentage }} of its requests with a 5xx over a day or more (objective: "+availabilityObjective+" succeed over 30 days): the budget runs out before the month does."),
 		burnAlert("ShopLatencyBudgetBurnFast", "critical", latencyObjective, slowRatioRecord, fastBurn,
-			"{{ $labels.service }} is too slow for too many requests",
-			"{{ $value | humanizePercentage }} of {{ $labels.service }}'s requests take longer than "+latencyThreshold+" s (objective: "+latencyObjective+" within "+latencyThreshold+" s over 30 days): at this rate the month's latency budget is gone in under three days."),
+			svc+" is too slow for too many requests",
+			"{{ $value | humanizePercentage }} of the requests of "+svc+" take longer than "+latencyThreshold+" s (objective: "+latencyObjective+" within "+latencyThreshold+" s over 30 days): at this rate the month's latency budget is gone in under three days."),
 		burnAlert("ShopLatencyBudgetBurnSlow", "warning", latencyObjective, slowRatioRecord, slowBurn,
-			"{{ $labels.service }} has been slow for a day or more",
-			"{{ $value | humanizePercentage }} of {{ $labels.service }}'s requests take longer than "+latencyThreshold+" s over a day or more (objective: "+latencyObjective+" within "+latencyThreshold+" s over 30 days)."),
+			svc+" has been slow for a day or more",
+			"{{ $value | humanizePercentage }} of the requests of "+svc+" take longer than "+latencyThreshold+" s over a day or more (objective: "+latencyObjective+" within "+latencyThreshold+" s over 30 days)."),
 		alert("ShopOutboxStuck",
-			fmt.Sprintf("max by (service) (%s) > 60", outboxOldestAge),
+			fmt.Sprintf("max by (%s) (%s) > 60", byService, outboxOldestAge),
 			"5m", "critical",
-			"{{ $labels.service }} has not published its events for over a minute",
-			"The oldest unsent event in {{ $labels.service }}'s outbox is {{ $value | humanizeDuration }} old: the relay cannot reach RabbitMQ (or PostgreSQL), so orders stay pending and product changes do not reach search.",
-			fmt.Sprintf("max by (service) (%s)", outboxOldestAge)),
+			svc+" has not published its events for over a minute",
+			"The oldest unsent event in the outbox of "+svc+" is {{ $value | humanizeDuration }} old: the relay cannot reach RabbitMQ (or PostgreSQL), so orders stay pending and product changes do not reach search.",
+			fmt.Sprintf("max by (%s) (%s)", byService, outboxOldestAge)),
 		alert("ShopDeadLettersGrowing",
-			fmt.Sprintf("sum by (service, queue) (increase(%s[10m])) > 0", deadLettered),
+			fmt.Sprintf("sum by (%s, queue) (increase(%s[10m])) > 0", byService, deadLettered),
 			"0m", "warning",
-			"Events are being dead-lettered from {{ $labels.queue }}",
-			"{{ $value | humanize }} events of queue {{ $labels.queue }} ({{ $labels.service }}) went to its dead-letter queue in the last 10 minutes: their handler failed for good, and what they describe (a stock reservation, an order's outcome, a product change) did not happen.",
-			fmt.Sprintf("sum by (service, queue) (increase(%s[10m]))", deadLettered)),
+			"Events are being dead-lettered from {{ $labels.queue }} in {{ $labels.namespace }}",
+			"{{ $value | humanize }} events of queue {{ $labels.queue }} ("+svc+") went to its dead-letter queue in the last 10 minutes: their handler failed for good, and what they describe (a stock reservation, an order's outcome, a product change) did not happen.",
+			fmt.Sprintf("sum by (%s, queue) (increase(%s[10m]))", byService, deadLettered)),
 		alert("ShopConsumerDown",
 			fmt.Sprintf("%s == 0", consumerUp),
 			"5m", "critical",
-			"{{ $labels.service }} is not consuming {{ $labels.queue }}",
-			"The consumer of queue {{ $labels.queue }} on {{ $labels.instance }} has had no open channel for 5 minutes: events for it wait in RabbitMQ (orders stay pending, the search index goes stale).",
+			svc+" is not consuming {{ $labels.queue }}",
+			"The consumer of queue {{ $labels.queue }} on {{ $labels.instance }} ("+svc+") has had no open channel for 5 minutes: events for it wait in RabbitMQ (orders stay pending, the search index goes stale).",
 			consumerUp),
 		alert("ShopNoOrdersConfirmed",
-			fmt.Sprintf("sum(increase(%s[15m])) > 0\nunless\nsum(increase(%s[15m])) > 0", ordersCreated, ordersConfirmed),
+			fmt.Sprintf("sum by (namespace) (increase(%s[15m])) > 0\nunless\nsum by (namespace) (increase(%s[15m])) > 0", ordersCreated, ordersConfirmed),
 			"5m", "critical",
-			"Orders are being placed but none is confirmed",
-			"Shoppers placed {{ $value | humanize }} orders in the last 15 minutes and not one was confirmed: the saga (order.created -> catalog reserves stock -> stock.reserved -> confirmed) is broken somewhere, or every order is being rejected.",
-			fmt.Sprintf("sum(increase(%s[15m]))", ordersCreated), fmt.Sprintf("sum(increase(%s[15m]))", ordersConfirmed)),
+			"Orders are being placed in {{ $labels.namespace }} but none is confirmed",
+			"Shoppers placed {{ $value | humanize }} orders in {{ $labels.namespace }} in the last 15 minutes and not one was confirmed: the saga (order.created -> catalog reserves stock -> stock.reserved -> confirmed) is broken somewhere, or every order is being rejected.",
+			fmt.Sprintf("sum by (namespace) (increase(%s[15m]))", ordersCreated), fmt.Sprintf("sum by (namespace) (increase(%s[15m]))", ordersConfirmed)),
 		alert("ShopServiceRestarting",
 			fmt.Sprintf("changes(%s[30m]) > 2", processStartTime),
 			"0m", "warning",
-			"{{ $labels.service }} restarted {{ $value }} times in 30 minutes",
-			"The process behind {{ $labels.instance }} ({{ $labels.service }}) started {{ $value }} times in the last 30 minutes: it is crashing, being OOM-killed, or failing its liveness probe.",
+			svc+" restarted {{ $value }} times in 30 minutes",
+			"The process behind {{ $labels.instance }} ("+svc+") started {{ $value }} times in the last 30 minutes: it is crashing, being OOM-killed, or failing its liveness probe.",
 			fmt.Sprintf("changes(%s[30m])", processStartTime)),
 	}
 }
