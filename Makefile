@@ -418,3 +418,36 @@ monitoring-images: monitoring-stack-tools ## Import the monitoring stack's image
 		if [[ -n $$(ctr -n k8s.io images ls -q "name==$$ref") ]]; then echo "$$ref: already imported"; continue; fi; \
 		"$(MINICLUSTER)/up.sh" image "$$ref" "$$bin" "$$entrypoint" || exit 1; \
 	done
+
+# kube-prometheus-stack from the pinned archives (CHART_DEPS, checked against
+# their SHA256SUMS), installed by src/tools/monstack with its values.
+KPS_VERSION := 88.5.3
+MONSTACK_ENV = SHOP_KPS_CHART=$(abspath $(CHART_DEPS))/kube-prometheus-stack-$(KPS_VERSION).tgz
+check-chart-deps = @[[ -n "$(CHART_DEPS)" ]] && (cd $(CHART_DEPS) && sha256sum --quiet -c SHA256SUMS) || \
+	{ echo "CHART_DEPS names no directory of the pinned dependency charts (../shared/chart-deps)" >&2; exit 1; }
+
+.PHONY: monitoring-stack
+monitoring-stack: monitoring-images $(HELM3) ## Build, import and install kube-prometheus-stack in the local cluster (namespace monitoring; docs/monitoring-stack.md).
+	$(check-chart-deps)
+	source $(MINICLUSTER_ENV) && cd src/tools && export $(MONSTACK_ENV) && $(GO) run ./monstack/cmd/monstack install
+
+.PHONY: monitoring-stack-uninstall
+monitoring-stack-uninstall: $(HELM3) ## Uninstall kube-prometheus-stack and its namespace from the local cluster (its CRDs stay).
+	$(check-chart-deps)
+	source $(MINICLUSTER_ENV) && cd src/tools && export $(MONSTACK_ENV) && $(GO) run ./monstack/cmd/monstack uninstall
+
+# The checks against the running cluster (src/tools/monstack, build tag
+# monstack): the stack installed (or found), the shop installed beside it
+# from this checkout's images (a tag of their own, removed afterwards), then
+# targets, rules, panels and an alert delivered and resolved.
+MONSTACK_IMAGE_TAG ?= monstack-$(shell git rev-parse --short=12 HEAD 2>/dev/null || echo local)-$(shell date +%s)
+
+.PHONY: test-monstack
+test-monstack: monitoring-images $(HELM3) $(GOTESTSUM) ## Check the shop under the real Prometheus Operator stack in the local cluster: targets, rules, panels, an alert delivered.
+	$(check-chart-deps)
+	@source $(MINICLUSTER_ENV) && tag='$(MONSTACK_IMAGE_TAG)' && \
+	$(MAKE) --no-print-directory images IMAGE_TAG="$$tag" && \
+	trap 'for s in $(SERVICES); do ctr -n k8s.io images rm "$(IMAGE_REPO)/$$s:$$tag" >/dev/null; done' EXIT && \
+	for s in $(SERVICES); do ctr -n k8s.io images import "$(IMAGES_DIR)/$$s.tar" >/dev/null || exit 1; done && \
+	cd src/tools/monstack && export $(MONSTACK_ENV) SHOP_MONSTACK_IMAGE_REPO='$(IMAGE_REPO)' SHOP_MONSTACK_IMAGE_TAG="$$tag" && \
+		$(call gotest,monstack) -tags monstack -count=1 -timeout 30m ./...
