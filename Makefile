@@ -330,14 +330,14 @@ drill: service-bins ## Shoppers while the broker, PostgreSQL and each service fa
 # first time) against the running shop.
 PROMETHEUS_VERSION := v0.316.0
 PROMTOOL   := $(TOOLS)/promtool-$(PROMETHEUS_VERSION)/promtool
-PROMETHEUS := $(TOOLS)/prometheus-$(PROMETHEUS_VERSION)/prometheus
+PROMETHEUS := $(TOOLS)/prometheus-$(PROMETHEUS_VERSION)-static/prometheus
 export SHOP_PROMETHEUS := $(PROMETHEUS)
 
 $(PROMTOOL):
 	GOBIN=$(dir $@) $(GO) install github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)
 
 $(PROMETHEUS):
-	GOBIN=$(dir $@) $(GO) install github.com/prometheus/prometheus/cmd/prometheus@$(PROMETHEUS_VERSION)
+	CGO_ENABLED=0 GOBIN=$(dir $@) $(GO) install github.com/prometheus/prometheus/cmd/prometheus@$(PROMETHEUS_VERSION)
 
 .PHONY: monitoring-tools
 monitoring-tools: $(PROMTOOL) $(PROMETHEUS) ## Build promtool and Prometheus for the monitoring tests.
@@ -355,3 +355,99 @@ test-monitoring: monitoring-tools $(GOTESTSUM) ## Check the alert rules with pro
 .PHONY: monitoring-png
 monitoring-png: monitoring-tools ## Redraw monitoring/overview.png from a live Prometheus scraping the shop.
 	cd src/tools/monitoringgen && SHOP_UPDATE_MONITORING_PNG=1 $(GO) test -count=1 -timeout 15m -run '^TestLivePrometheus$$' ./...
+
+# The real Prometheus Operator stack in the local cluster
+# (docs/monitoring-stack.md): kube-prometheus-stack from CHART_DEPS, its
+# images built from the module proxy, static, cached in $(TOOLS) like the
+# other tools and imported into the node's containerd under the names the
+# chart gives them. Prometheus is the binary above (test-monitoring runs the
+# same one), so its tag is overridden in the stack's values: v3.16.0, not the
+# chart's v3.14.0.
+PROMETHEUS_IMAGE_TAG        := v3.16.0
+PROMETHEUS_OPERATOR_VERSION := v0.93.1
+ALERTMANAGER_VERSION        := v0.34.0
+KUBE_STATE_METRICS_VERSION  := v2.20.0
+PROMETHEUS_OPERATOR := $(TOOLS)/prometheus-operator-$(PROMETHEUS_OPERATOR_VERSION)/operator
+CONFIG_RELOADER     := $(TOOLS)/prometheus-operator-$(PROMETHEUS_OPERATOR_VERSION)/prometheus-config-reloader
+ALERTMANAGER        := $(TOOLS)/alertmanager-$(ALERTMANAGER_VERSION)/alertmanager
+KUBE_STATE_METRICS  := $(TOOLS)/kube-state-metrics-$(KUBE_STATE_METRICS_VERSION)/kube-state-metrics
+# Version stamps as the projects' own builds set them (the operator names its
+# default reloader image after its own version).
+version_ldflags = -ldflags '-X github.com/prometheus/common/version.Version=$(1)'
+
+# The operator's go.mod has replace directives, so `go install` refuses it:
+# scripts/prometheus-operator is a wrapper module naming both commands.
+$(PROMETHEUS_OPERATOR) $(CONFIG_RELOADER) &:
+	cd scripts/prometheus-operator && GOWORK=off CGO_ENABLED=0 $(GO) build -trimpath $(call version_ldflags,$(PROMETHEUS_OPERATOR_VERSION:v%=%)) \
+		-o $(dir $@) github.com/prometheus-operator/prometheus-operator/cmd/operator github.com/prometheus-operator/prometheus-operator/cmd/prometheus-config-reloader
+
+# Alertmanager's module lacks its web UI build (ui/app/dist, made by npm
+# upstream), which it embeds: `go install` fails on the //go:embed. It is
+# built in a copy of the module with a one-line page in its place; the API
+# is complete, only the UI is absent (as in the headless Prometheus).
+$(ALERTMANAGER):
+	@set -e; src=$$(mktemp -d); trap 'chmod -R u+w '"$$src"'; rm -rf '"$$src" EXIT; \
+	dir=$$(cd "$$src" && GOWORK=off $(GO) mod download -json github.com/prometheus/alertmanager@$(ALERTMANAGER_VERSION) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p'); \
+	cp -R "$$dir/." "$$src/" && chmod -R u+w "$$src" && mkdir -p "$$src/ui/app/dist"; \
+	echo '<!doctype html><title>Alertmanager</title><p>Built without its web UI: use the API (/api/v2).' >"$$src/ui/app/dist/index.html"; \
+	cd "$$src" && GOWORK=off CGO_ENABLED=0 $(GO) build -trimpath $(call version_ldflags,$(ALERTMANAGER_VERSION:v%=%)) -o $@ ./cmd/alertmanager
+
+$(KUBE_STATE_METRICS):
+	CGO_ENABLED=0 GOBIN=$(dir $@) $(GO) install -trimpath $(call version_ldflags,$(KUBE_STATE_METRICS_VERSION)) k8s.io/kube-state-metrics/v2@$(KUBE_STATE_METRICS_VERSION)
+
+.PHONY: monitoring-stack-tools
+monitoring-stack-tools: $(PROMETHEUS) $(PROMETHEUS_OPERATOR) $(CONFIG_RELOADER) $(ALERTMANAGER) $(KUBE_STATE_METRICS) ## Build the monitoring stack's binaries (operator, reloader, Prometheus, Alertmanager, kube-state-metrics).
+
+# Each image as reference,binary,entrypoint, the entrypoints of the
+# projects' own images. `up.sh image` packs a static binary into a scratch
+# image; an image already in the node is not imported again.
+MINICLUSTER ?= $(firstword $(wildcard ../shared/minicluster ../../shared/minicluster))
+MONITORING_IMAGES := \
+	quay.io/prometheus-operator/prometheus-operator:$(PROMETHEUS_OPERATOR_VERSION),$(PROMETHEUS_OPERATOR),/bin/operator \
+	quay.io/prometheus-operator/prometheus-config-reloader:$(PROMETHEUS_OPERATOR_VERSION),$(CONFIG_RELOADER),/bin/prometheus-config-reloader \
+	quay.io/prometheus/prometheus:$(PROMETHEUS_IMAGE_TAG),$(PROMETHEUS),/bin/prometheus \
+	quay.io/prometheus/alertmanager:$(ALERTMANAGER_VERSION),$(ALERTMANAGER),/bin/alertmanager \
+	registry.k8s.io/kube-state-metrics/kube-state-metrics:$(KUBE_STATE_METRICS_VERSION),$(KUBE_STATE_METRICS),/kube-state-metrics
+MINICLUSTER_ENV := /var/lib/minicluster/env
+
+.PHONY: monitoring-images
+monitoring-images: monitoring-stack-tools ## Import the monitoring stack's images into the local cluster (../shared/minicluster), under the chart's names.
+	@[[ -f $(MINICLUSTER_ENV) && -x "$(MINICLUSTER)/up.sh" ]] || { echo "no local cluster ($(MINICLUSTER_ENV), MINICLUSTER=$(MINICLUSTER)) to import the images into" >&2; exit 1; }
+	@source $(MINICLUSTER_ENV) && for image in $(MONITORING_IMAGES); do \
+		IFS=, read -r ref bin entrypoint <<<"$$image"; \
+		if [[ -n $$(ctr -n k8s.io images ls -q "name==$$ref") ]]; then echo "$$ref: already imported"; continue; fi; \
+		"$(MINICLUSTER)/up.sh" image "$$ref" "$$bin" "$$entrypoint" || exit 1; \
+	done
+
+# kube-prometheus-stack from the pinned archives (CHART_DEPS, checked against
+# their SHA256SUMS), installed by src/tools/monstack with its values.
+KPS_VERSION := 88.5.3
+MONSTACK_ENV = SHOP_KPS_CHART=$(abspath $(CHART_DEPS))/kube-prometheus-stack-$(KPS_VERSION).tgz
+check-chart-deps = @[[ -n "$(CHART_DEPS)" ]] && (cd $(CHART_DEPS) && sha256sum --quiet -c SHA256SUMS) || \
+	{ echo "CHART_DEPS names no directory of the pinned dependency charts (../shared/chart-deps)" >&2; exit 1; }
+
+.PHONY: monitoring-stack
+monitoring-stack: monitoring-images $(HELM3) ## Build, import and install kube-prometheus-stack in the local cluster (namespace monitoring; docs/monitoring-stack.md).
+	$(check-chart-deps)
+	source $(MINICLUSTER_ENV) && cd src/tools && export $(MONSTACK_ENV) && $(GO) run ./monstack/cmd/monstack install
+
+.PHONY: monitoring-stack-uninstall
+monitoring-stack-uninstall: $(HELM3) ## Uninstall kube-prometheus-stack and its namespace from the local cluster (its CRDs stay).
+	$(check-chart-deps)
+	source $(MINICLUSTER_ENV) && cd src/tools && export $(MONSTACK_ENV) && $(GO) run ./monstack/cmd/monstack uninstall
+
+# The checks against the running cluster (src/tools/monstack, build tag
+# monstack): the stack installed (or found), the shop installed beside it
+# from this checkout's images (a tag of their own, removed afterwards), then
+# targets, rules, panels and an alert delivered and resolved.
+MONSTACK_IMAGE_TAG ?= monstack-$(shell git rev-parse --short=12 HEAD 2>/dev/null || echo local)-$(shell date +%s)
+
+.PHONY: test-monstack
+test-monstack: monitoring-images $(HELM3) $(GOTESTSUM) ## Check the shop under the real Prometheus Operator stack in the local cluster: targets, rules, panels, an alert delivered.
+	$(check-chart-deps)
+	@source $(MINICLUSTER_ENV) && tag='$(MONSTACK_IMAGE_TAG)' && \
+	$(MAKE) --no-print-directory images IMAGE_TAG="$$tag" && \
+	trap 'for s in $(SERVICES); do ctr -n k8s.io images rm "$(IMAGE_REPO)/$$s:$$tag" >/dev/null; done' EXIT && \
+	for s in $(SERVICES); do ctr -n k8s.io images import "$(IMAGES_DIR)/$$s.tar" >/dev/null || exit 1; done && \
+	cd src/tools/monstack && export $(MONSTACK_ENV) SHOP_MONSTACK_IMAGE_REPO='$(IMAGE_REPO)' SHOP_MONSTACK_IMAGE_TAG="$$tag" && \
+		$(call gotest,monstack) -tags monstack -count=1 -timeout 30m ./...

@@ -1,0 +1,361 @@
+// Package monstack runs the shop under the real Prometheus Operator stack:
+// kube-prometheus-stack installed in a cluster as a platform team runs it
+// (a release and a namespace of its own), and the checks that the shop's
+// monitoring works there, asked of that Prometheus and Alertmanager over
+// their HTTP APIs: every shop pod an up target, the shop's rule groups
+// loaded, every dashboard panel answered with series, and an induced fault
+// delivered to Alertmanager as an alert that resolves once the fault is
+// undone. docs/monitoring-stack.md says how it is built and what it proves.
+package monstack
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// StackValues are the kube-prometheus-stack values the stack is installed
+// with (values/kube-prometheus-stack.yaml, each value explained there).
+//
+//go:embed values/kube-prometheus-stack.yaml
+var StackValues []byte
+
+// ShopValues are the shop chart's values that make this stack scrape it:
+// monitoring on, its monitors and rules labelled for the stack's selectors.
+// The e2e suite adds them to its install (helm -f).
+//
+//go:embed values/shop.yaml
+var ShopValues []byte
+
+// The stack as the checks expect it: kube-prometheus-stack's release kps
+// selects the monitors and rules labelled release: kps (ShopValues).
+const (
+	DefaultNamespace = "monitoring"
+	DefaultRelease   = "kps"
+)
+
+// Config says where the stack goes and with what it is installed.
+type Config struct {
+	// Helm is the helm 3 CLI (SHOP_HELM3, or helm on PATH).
+	Helm string
+	// Chart is the kube-prometheus-stack 88.5.3 archive (SHOP_KPS_CHART).
+	Chart string
+	// Kubeconfig is the cluster's (KUBECONFIG).
+	Kubeconfig string
+	// Namespace and Release of the stack.
+	Namespace, Release string
+}
+
+// ConfigFromEnv is the configuration the Makefile passes: SHOP_HELM3,
+// SHOP_KPS_CHART and KUBECONFIG.
+func ConfigFromEnv() (Config, error) {
+	cfg := Config{
+		Helm:       os.Getenv("SHOP_HELM3"),
+		Chart:      os.Getenv("SHOP_KPS_CHART"),
+		Kubeconfig: os.Getenv("KUBECONFIG"),
+		Namespace:  DefaultNamespace,
+		Release:    DefaultRelease,
+	}
+	if cfg.Helm == "" {
+		cfg.Helm = "helm"
+	}
+	if _, err := exec.LookPath(cfg.Helm); err != nil {
+		return cfg, fmt.Errorf("helm (SHOP_HELM3; make monitoring-stack builds it): %w", err)
+	}
+	if cfg.Chart == "" {
+		return cfg, errors.New("SHOP_KPS_CHART names no kube-prometheus-stack archive (the Makefile sets it from CHART_DEPS)")
+	}
+	if _, err := os.Stat(cfg.Chart); err != nil {
+		return cfg, fmt.Errorf("kube-prometheus-stack archive: %w", err)
+	}
+	if cfg.Kubeconfig == "" {
+		return cfg, errors.New("KUBECONFIG is not set (source /var/lib/minicluster/env)")
+	}
+	return cfg, nil
+}
+
+// Stack is a running kube-prometheus-stack and its clients.
+type Stack struct {
+	Config
+	Kube    kubernetes.Interface
+	Dynamic dynamic.Interface
+	// PrometheusURL and AlertmanagerURL are their Services' ClusterIP
+	// addresses, which answer from the host in the local cluster.
+	PrometheusURL, AlertmanagerURL string
+	prom                           *promAPI
+	alertmanager                   *alertmanagerAPI
+}
+
+// The operator's resources, read with the dynamic client.
+var (
+	prometheusGVR     = schema.GroupVersionResource{Group: "monitoring.coreos.com", Version: "v1", Resource: "prometheuses"}
+	alertmanagerGVR   = schema.GroupVersionResource{Group: "monitoring.coreos.com", Version: "v1", Resource: "alertmanagers"}
+	serviceMonitorGVR = schema.GroupVersionResource{Group: "monitoring.coreos.com", Version: "v1", Resource: "servicemonitors"}
+	prometheusRuleGVR = schema.GroupVersionResource{Group: "monitoring.coreos.com", Version: "v1", Resource: "prometheusrules"}
+)
+
+// Install installs or upgrades the stack (helm upgrade --install, so it is
+// idempotent: a second run with the same values changes nothing and restarts
+// no pod) and waits until the operator reports its Prometheus and
+// Alertmanager available and Prometheus has found Alertmanager. It reports
+// whether the release was new.
+func Install(ctx context.Context, cfg Config, logf func(string, ...any)) (*Stack, bool, error) {
+	existed, err := releaseExists(ctx, cfg)
+	if err != nil {
+		return nil, false, err
+	}
+	values, err := writeTemp("kps-values-*.yaml", StackValues)
+	if err != nil {
+		return nil, false, err
+	}
+	defer func() { _ = os.Remove(values) }()
+	start := time.Now()
+	if _, err := helm(ctx, cfg, "upgrade", "--install", cfg.Release, cfg.Chart, "--namespace", cfg.Namespace,
+		"--create-namespace", "--values", values, "--wait", "--timeout", "5m"); err != nil {
+		return nil, false, err
+	}
+	logf("helm upgrade --install %s (%s) in namespace %s: %s", cfg.Release, filepath.Base(cfg.Chart), cfg.Namespace, time.Since(start).Round(time.Second))
+	s, err := Connect(ctx, cfg)
+	if err != nil {
+		return nil, !existed, err
+	}
+	if err := s.waitAvailable(ctx, 5*time.Minute); err != nil {
+		return s, !existed, err
+	}
+	logf("Prometheus %s and Alertmanager %s are available (%s after the install began)", s.PrometheusURL, s.AlertmanagerURL, time.Since(start).Round(time.Second))
+	return s, !existed, nil
+}
+
+// Uninstall removes the release and its namespace. The CRDs stay, as Helm
+// leaves every chart's CRDs: deleting them would delete every monitor and
+// rule of every namespace (docs/monitoring-stack.md says how to remove them).
+func Uninstall(ctx context.Context, cfg Config) error {
+	existed, err := releaseExists(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if existed {
+		if _, err := helm(ctx, cfg, "uninstall", cfg.Release, "--namespace", cfg.Namespace, "--wait", "--timeout", "5m"); err != nil {
+			return err
+		}
+	}
+	kube, _, err := clients(cfg)
+	if err != nil {
+		return err
+	}
+	return deleteNamespace(ctx, kube, cfg.Namespace)
+}
+
+// deleteNamespace deletes a namespace and waits until it is gone.
+func deleteNamespace(ctx context.Context, kube kubernetes.Interface, name string) error {
+	err := kube.CoreV1().Namespaces().Delete(ctx, name, metav1.DeleteOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("deleting namespace %s: %w", name, err)
+	}
+	return poll(ctx, 3*time.Minute, func() (string, error) {
+		_, err := kube.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return "", nil
+		}
+		return "namespace " + name + " is still terminating", err
+	})
+}
+
+// Connect finds the installed stack: its Prometheus and Alertmanager
+// Services in the namespace.
+func Connect(ctx context.Context, cfg Config) (*Stack, error) {
+	kube, dyn, err := clients(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stack{Config: cfg, Kube: kube, Dynamic: dyn}
+	if s.PrometheusURL, err = s.serviceURL(ctx, "prometheus"); err != nil {
+		return nil, err
+	}
+	if s.AlertmanagerURL, err = s.serviceURL(ctx, "alertmanager"); err != nil {
+		return nil, err
+	}
+	if s.prom, err = newPromAPI(s.PrometheusURL); err != nil {
+		return nil, err
+	}
+	s.alertmanager = newAlertmanagerAPI(s.AlertmanagerURL)
+	return s, nil
+}
+
+func clients(cfg Config) (kubernetes.Interface, dynamic.Interface, error) {
+	rc, err := clientcmd.BuildConfigFromFlags("", cfg.Kubeconfig)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading KUBECONFIG %s: %w", cfg.Kubeconfig, err)
+	}
+	rc.Timeout = 30 * time.Second
+	kube, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, nil, err
+	}
+	dyn, err := dynamic.NewForConfig(rc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return kube, dyn, nil
+}
+
+// serviceURL is the ClusterIP address of the chart's Service for component
+// (prometheus or alertmanager), on its web port.
+func (s *Stack) serviceURL(ctx context.Context, component string) (string, error) {
+	selector := fmt.Sprintf("release=%s,app=kube-prometheus-stack-%s", s.Release, component)
+	svcs, err := s.Kube.CoreV1().Services(s.Namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return "", fmt.Errorf("listing the %s Service: %w", component, err)
+	}
+	if len(svcs.Items) != 1 {
+		return "", fmt.Errorf("want one Service %s in namespace %s, found %d (is the stack installed? make monitoring-stack)", selector, s.Namespace, len(svcs.Items))
+	}
+	svc := svcs.Items[0]
+	for _, p := range svc.Spec.Ports {
+		if p.Name == "http-web" && svc.Spec.ClusterIP != "" && svc.Spec.ClusterIP != corev1.ClusterIPNone {
+			return fmt.Sprintf("http://%s:%d", svc.Spec.ClusterIP, p.Port), nil
+		}
+	}
+	return "", fmt.Errorf("service %s/%s has no ClusterIP port http-web", s.Namespace, svc.Name)
+}
+
+// waitAvailable waits for the operator's verdict on its Prometheus and
+// Alertmanager (condition Available), then for Prometheus to answer and to
+// have found Alertmanager. A pod whose image is not in the node fails it at
+// once, naming the image.
+func (s *Stack) waitAvailable(ctx context.Context, timeout time.Duration) error {
+	return poll(ctx, timeout, func() (string, error) {
+		msg, err := s.imageProblems(ctx)
+		if err != nil {
+			return "", err
+		}
+		if msg != "" {
+			return "", errors.New(msg)
+		}
+		for _, gvr := range []schema.GroupVersionResource{prometheusGVR, alertmanagerGVR} {
+			list, err := s.Dynamic.Resource(gvr).Namespace(s.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "release=" + s.Release})
+			if err != nil {
+				return "", fmt.Errorf("listing %s: %w", gvr.Resource, err)
+			}
+			if len(list.Items) != 1 {
+				return fmt.Sprintf("want one %s of release %s, found %d", gvr.Resource, s.Release, len(list.Items)), nil
+			}
+			if status, msg := condition(list.Items[0].Object, "Available"); status != "True" {
+				return fmt.Sprintf("%s %s is not Available (%s: %s)", gvr.Resource, list.Items[0].GetName(), status, msg), nil
+			}
+		}
+		ams, err := s.prom.api.AlertManagers(ctx)
+		if err != nil {
+			return "Prometheus does not answer yet: " + err.Error(), nil
+		}
+		if len(ams.Active) == 0 {
+			return "Prometheus has not found Alertmanager yet", nil
+		}
+		return "", nil
+	})
+}
+
+// imageProblems names the stack's containers waiting for an image the node
+// does not have: nothing can be pulled here, so waiting longer cannot help.
+func (s *Stack) imageProblems(ctx context.Context) (string, error) {
+	pods, err := s.Kube.CoreV1().Pods(s.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return "", fmt.Errorf("listing the stack's pods: %w", err)
+	}
+	var missing []string
+	for _, p := range pods.Items {
+		for _, c := range append(p.Status.InitContainerStatuses, p.Status.ContainerStatuses...) {
+			if w := c.State.Waiting; w != nil && (w.Reason == "ErrImagePull" || w.Reason == "ImagePullBackOff" || w.Reason == "ErrImageNeverPull") {
+				missing = append(missing, fmt.Sprintf("%s/%s needs %s (%s)", p.Name, c.Name, c.Image, w.Reason))
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return "", nil
+	}
+	return "images missing from the node (make monitoring-images imports them): " + strings.Join(missing, "; "), nil
+}
+
+// condition is the status and message of the named condition in an
+// object's status.
+func condition(obj map[string]any, name string) (status, message string) {
+	st, _ := obj["status"].(map[string]any)
+	conds, _ := st["conditions"].([]any)
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] == name {
+			return fmt.Sprint(m["status"]), fmt.Sprint(m["message"])
+		}
+	}
+	return "Unknown", "no " + name + " condition yet"
+}
+
+func releaseExists(ctx context.Context, cfg Config) (bool, error) {
+	out, err := helm(ctx, cfg, "list", "--namespace", cfg.Namespace, "--filter", "^"+cfg.Release+"$", "--short")
+	if err != nil {
+		return false, err
+	}
+	return strings.TrimSpace(out) == cfg.Release, nil
+}
+
+func helm(ctx context.Context, cfg Config, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, cfg.Helm, append(args, "--kubeconfig", cfg.Kubeconfig)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("helm %s: %w\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String(), nil
+}
+
+func writeTemp(pattern string, content []byte) (string, error) {
+	f, err := os.CreateTemp("", pattern)
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.Write(content); err != nil {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), f.Close()
+}
+
+// poll runs check every two seconds until it reports nothing, or fails with
+// its last report after timeout. A check's error ends the wait at once.
+func poll(ctx context.Context, timeout time.Duration, check func() (string, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		msg, err := check()
+		if err != nil {
+			return err
+		}
+		if msg == "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("after %s: %s", timeout, msg)
+		case <-time.After(2 * time.Second):
+		}
+	}
+}

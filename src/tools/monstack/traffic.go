@@ -1,0 +1,222 @@
+package monstack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// DriveTraffic gives every panel something to show: orders that are
+// confirmed and one rejected for lack of stock (waited for until settled),
+// a product changed through the admin API (so an event reaches the search
+// index), and until t ends a shopper and API clients browsing: storefront
+// pages, searches (one finding nothing), catalog pages and a product that
+// does not exist. The shop is reached through its Services' ClusterIPs.
+func (s *Stack) DriveTraffic(t testing.TB, shop Shop) {
+	t.Helper()
+	ctx := context.Background()
+	base := map[string]string{}
+	for _, svc := range []string{"catalog", "search", "order", "frontend"} {
+		u, err := s.shopServiceURL(ctx, shop, svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base[svc] = u
+	}
+	token, err := s.adminToken(ctx, shop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	ids, err := productIDs(client, base["catalog"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	browseCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { browse(browseCtx, client, base, ids[0]) })
+	t.Cleanup(func() { stop(); wg.Wait() })
+
+	orders := map[string]string{}
+	for i := range 5 {
+		id, err := createOrder(client, base["order"], ids[i%3], 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orders[id] = "confirmed"
+	}
+	id, err := createOrder(client, base["order"], ids[2], 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders[id] = "rejected"
+	if err := changeProduct(client, base["catalog"], ids[0], token); err != nil {
+		t.Fatal(err)
+	}
+	err = poll(ctx, 2*time.Minute, func() (string, error) {
+		var waiting []string
+		for id, want := range orders {
+			if got := orderStatus(client, base["order"], id); got != want {
+				waiting = append(waiting, fmt.Sprintf("order %s is %q, want %q", id, got, want))
+			}
+		}
+		return strings.Join(waiting, "; "), nil
+	})
+	if err != nil {
+		t.Fatalf("orders through the saga: %v", err)
+	}
+	t.Logf("%d orders settled (one rejected), product %s changed; browsing until the test ends", len(orders), ids[0])
+}
+
+// shopServiceURL is the ClusterIP address of a service of the shop.
+func (s *Stack) shopServiceURL(ctx context.Context, shop Shop, name string) (string, error) {
+	selector := fmt.Sprintf("app.kubernetes.io/instance=%s,app.kubernetes.io/name=%s", shop.Release, name)
+	svcs, err := s.Kube.CoreV1().Services(shop.Namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return "", fmt.Errorf("listing Service %s: %w", selector, err)
+	}
+	for _, svc := range svcs.Items {
+		for _, p := range svc.Spec.Ports {
+			if p.Name == "http" {
+				return fmt.Sprintf("http://%s:%d", svc.Spec.ClusterIP, p.Port), nil
+			}
+		}
+	}
+	return "", fmt.Errorf("no Service %s with a port named http in namespace %s", selector, shop.Namespace)
+}
+
+// adminToken is the catalog's admin API token from the release's Secret.
+func (s *Stack) adminToken(ctx context.Context, shop Shop) (string, error) {
+	name := shop.Release + "-admin-token"
+	secret, err := s.Kube.CoreV1().Secrets(shop.Namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("reading the admin token Secret %s: %w", name, err)
+	}
+	return string(secret.Data["token"]), nil
+}
+
+func productIDs(client *http.Client, catalog string) ([]string, error) {
+	var page struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	if err := getJSON(client, catalog+"/catalog?page_size=20&in_stock=true", &page); err != nil {
+		return nil, fmt.Errorf("reading products: %w", err)
+	}
+	if len(page.Items) < 3 {
+		return nil, fmt.Errorf("want at least 3 products in stock, the catalog has %d", len(page.Items))
+	}
+	var ids []string
+	for _, it := range page.Items {
+		ids = append(ids, it.ID)
+	}
+	return ids, nil
+}
+
+func createOrder(client *http.Client, orderURL, productID string, quantity int) (string, error) {
+	body := fmt.Sprintf(`{"customer":{"email":"monstack@example.com","name":"Ann","address":{"line1":"1 High St","city":"London","postal_code":"N1 1AA","country":"GB"}},"items":[{"product_id":%q,"quantity":%d}]}`, productID, quantity)
+	res, err := client.Post(orderURL+"/create-order", "application/json", strings.NewReader(body))
+	if err != nil {
+		return "", fmt.Errorf("creating an order: %w", err)
+	}
+	defer func() { _ = res.Body.Close() }()
+	raw, _ := io.ReadAll(res.Body)
+	var created struct {
+		OrderID string `json:"order_id"`
+	}
+	if res.StatusCode != http.StatusAccepted || json.Unmarshal(raw, &created) != nil {
+		return "", fmt.Errorf("creating an order: %s %s", res.Status, raw)
+	}
+	return created.OrderID, nil
+}
+
+func orderStatus(client *http.Client, orderURL, id string) string {
+	var o struct {
+		Status string `json:"status"`
+	}
+	if err := getJSON(client, orderURL+"/orders/"+id, &o); err != nil {
+		return err.Error()
+	}
+	return o.Status
+}
+
+// changeProduct puts a product back with a new description.
+func changeProduct(client *http.Client, catalogURL, id, token string) error {
+	var p map[string]any
+	if err := getJSON(client, catalogURL+"/catalog/"+id, &p); err != nil {
+		return fmt.Errorf("reading product %s: %w", id, err)
+	}
+	p["description"] = "Changed by the monitoring stack check."
+	for _, k := range []string{"id", "created_at", "updated_at", "revision"} {
+		delete(p, k)
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(http.MethodPut, catalogURL+"/catalog/"+id, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("changing product %s: %w", id, err)
+	}
+	defer func() { _ = res.Body.Close() }()
+	if res.StatusCode != http.StatusOK {
+		raw, _ := io.ReadAll(res.Body)
+		return fmt.Errorf("changing product %s: %s %s", id, res.Status, raw)
+	}
+	return nil
+}
+
+// browse requests pages and API answers until ctx ends.
+func browse(ctx context.Context, client *http.Client, base map[string]string, product string) {
+	paths := []string{
+		base["frontend"] + "/", base["frontend"] + "/product/" + product, base["frontend"] + "/search?q=mug",
+		base["frontend"] + "/cart",
+		base["search"] + "/search?q=mug", base["search"] + "/search?q=zzqxjvw", base["search"] + "/search/suggest?q=te",
+		base["catalog"] + "/catalog?page_size=5", base["catalog"] + "/catalog/categories", base["catalog"] + "/catalog/no-such-product",
+	}
+	for ctx.Err() == nil {
+		for _, p := range paths {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, p, nil)
+			if err != nil {
+				return
+			}
+			if res, err := client.Do(req); err == nil {
+				_, _ = io.Copy(io.Discard, res.Body)
+				_ = res.Body.Close()
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func getJSON(client *http.Client, url string, v any) error {
+	res, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = res.Body.Close() }()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s %s", url, res.Status, raw)
+	}
+	return json.Unmarshal(raw, v)
+}
