@@ -15,7 +15,7 @@ import (
 
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/platform/loadtest"
+	"github.com/shop-platform/shop/src/internal/shopper"
 	"github.com/shop-platform/shop/src/internal/platform/pg"
 )
 
@@ -76,9 +76,9 @@ func benchCatalogOn(ctx context.Context, sum *summary, store string, env map[str
 	defer stopBare()
 
 	const concurrency = 16
-	client := loadtest.NewClient(concurrency)
-	measure := func(url string, rate float64) loadtest.Result {
-		return loadtest.Run(ctx, loadtest.Options{Concurrency: concurrency, Duration: 10 * time.Second, Rate: rate, Do: loadtest.Get(client, url)})
+	client := shopper.NewClient(concurrency)
+	measure := func(url string, rate float64) shopper.Result {
+		return shopper.Drive(ctx, shopper.Load{Workers: concurrency, Duration: 10 * time.Second, Rate: rate}, shopper.Get(client, url))
 	}
 	fmt.Printf("GET %s (%d bytes), concurrency %d, 10 s per run, %s\n", path, len(body), concurrency, store)
 	_ = measure(catalogURL+path, 0) // warm-up: connections, caches
@@ -87,7 +87,7 @@ func benchCatalogOn(ctx context.Context, sum *summary, store string, env map[str
 	half := measure(catalogURL+path, shop.RPS()/2)
 	bareHalf := measure(bareURL+path, shop.RPS()/2)
 	fmt.Printf("| run | throughput | p50 | p99 | errors |\n|---|---|---|---|---|\n")
-	row := func(name string, r loadtest.Result) {
+	row := func(name string, r shopper.Result) {
 		fmt.Printf("| %s | %.0f req/s | %s | %s | %d |\n", name, r.RPS(), r.Percentile(50).Round(time.Microsecond), r.Percentile(99).Round(time.Microsecond), r.Errors)
 	}
 	row("catalog, max", shop)

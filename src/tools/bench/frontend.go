@@ -11,7 +11,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/frontend"
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/platform/loadtest"
+	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
 // benchFrontend measures storefront pages, rendered from a live in-memory
@@ -103,9 +103,9 @@ func benchPage(ctx context.Context, sum *summary, name, siteURL, path string) er
 	}
 	defer stopBare()
 
-	client := loadtest.NewClient(frontendConcurrency)
-	measure := func(url string, rate float64) loadtest.Result {
-		return loadtest.Run(ctx, loadtest.Options{Concurrency: frontendConcurrency, Duration: 10 * time.Second, Rate: rate, Do: loadtest.Get(client, url)})
+	client := shopper.NewClient(frontendConcurrency)
+	measure := func(url string, rate float64) shopper.Result {
+		return shopper.Drive(ctx, shopper.Load{Workers: frontendConcurrency, Duration: 10 * time.Second, Rate: rate}, shopper.Get(client, url))
 	}
 	fmt.Printf("| page | run | throughput | p50 | p99 | errors |\n|---|---|---|---|---|---|\n")
 	_ = measure(siteURL+path, 0) // warm-up: connections, caches
@@ -113,7 +113,7 @@ func benchPage(ctx context.Context, sum *summary, name, siteURL, path string) er
 	baseline := measure(bareURL+path, 0)
 	half := measure(siteURL+path, shop.RPS()/2)
 	bareHalf := measure(bareURL+path, shop.RPS()/2)
-	row := func(run string, r loadtest.Result) {
+	row := func(run string, r shopper.Result) {
 		fmt.Printf("| %s (%d bytes) | %s | %.0f req/s | %s | %s | %d |\n", name, len(body), run, r.RPS(),
 			r.Percentile(50).Round(time.Microsecond), r.Percentile(99).Round(time.Microsecond), r.Errors)
 	}

@@ -141,7 +141,10 @@ func (r *rabbit) start(ctx context.Context) error {
 			<-p.exited
 			return fmt.Errorf("the private RabbitMQ node did not start within 2 minutes: %w", err)
 		}
-		_ = sleep(ctx, time.Second)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
 	}
 }
 
@@ -177,7 +180,7 @@ func (r *rabbit) closeConnections(ctx context.Context) (int, error) {
 		if !ok || vhost != r.vhost {
 			continue
 		}
-		if _, err := r.rabbitmqctl(ctx, "close_connection", pid, "loadgen drill closes the shop's connection"); err != nil {
+		if _, err := r.rabbitmqctl(ctx, "close_connection", pid, "make drill closes the shop's connection"); err != nil {
 			return closed, err
 		}
 		closed++

@@ -1,17 +1,19 @@
-package main
+package shopper
 
 import (
+	"fmt"
+	"io"
 	"maps"
 	"math"
+	"os"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 )
 
 // histogram counts latencies in buckets 1% wide (log scale) from 10 µs to
-// about 2 minutes, so a run of any length keeps a fixed, small memory
-// and its percentiles are within 1% of the exact ones.
+// about 2 minutes, so a run of any length keeps a fixed, small memory and
+// its percentiles are within 1% of the exact ones.
 type histogram struct {
 	counts []int64
 	n      int64
@@ -39,29 +41,17 @@ func (h *histogram) add(d time.Duration) {
 // percentile returns the upper bound of the bucket holding the p-th
 // percentile (0-100), capped at the largest latency seen.
 func (h *histogram) percentile(p float64) time.Duration {
-	if h.n == 0 {
-		return 0
-	}
-	rank := int64(math.Ceil(float64(h.n) * p / 100))
-	rank = max(rank, 1)
+	rank := max(int64(math.Ceil(float64(h.n)*p/100)), 1)
 	var seen int64
 	for i, c := range h.counts {
-		seen += c
-		if seen >= rank {
-			upper := time.Duration(float64(histMin) * math.Pow(histBase, float64(i)))
-			return min(upper, h.max)
+		if seen += c; seen >= rank {
+			return min(time.Duration(float64(histMin)*math.Pow(histBase, float64(i))), h.max)
 		}
 	}
 	return h.max
 }
 
-// stepStats is what one step of the journeys measured.
-type stepStats struct {
-	hist   *histogram
-	errors int64
-}
-
-// Sample is one second of the run, for the live line and the plot.
+// Sample is one second of a run, for the live line and the plot.
 type Sample struct {
 	T        float64 `json:"t_s"`
 	Requests int     `json:"requests"`
@@ -70,15 +60,22 @@ type Sample struct {
 	P99Ms    float64 `json:"p99_ms"`
 }
 
-// Mark labels a moment of the run (a drill's fault), drawn on the plot.
+// Mark labels a moment of a run (a drill's fault), drawn on the plot.
 type Mark struct {
 	T     float64 `json:"t_s"`
 	Label string  `json:"label"`
 }
 
-// recorder collects every request's outcome. One mutex is plenty: a
-// shopper spends far longer waiting on the network than on the lock.
-type recorder struct {
+// stepStats is what one step of the journeys measured.
+type stepStats struct {
+	hist   *histogram
+	errors int64
+}
+
+// Recorder collects every request's outcome and every order's last known
+// status. One mutex is plenty: a shopper spends far longer waiting on the
+// network than on the lock.
+type Recorder struct {
 	mu      sync.Mutex
 	start   time.Time
 	steps   map[string]*stepStats
@@ -87,20 +84,20 @@ type recorder struct {
 	reqs    int64
 	errs    int64
 	orders  map[string]string // order id -> last status seen
-	placed  int64
-	second  []time.Duration // latencies of the current second
+	second  []time.Duration   // latencies of the current second
 	secErrs int
 	samples []Sample
 	marks   []Mark
 }
 
-func newRecorder(start time.Time) *recorder {
-	return &recorder{start: start, steps: map[string]*stepStats{}, total: newHistogram(),
+// NewRecorder returns a recorder of a run that started at start.
+func NewRecorder(start time.Time) *Recorder {
+	return &Recorder{start: start, steps: map[string]*stepStats{}, total: newHistogram(),
 		kinds: map[string]int64{}, orders: map[string]string{}}
 }
 
 // request records one request of step; kind is empty on success.
-func (r *recorder) request(step string, d time.Duration, kind string) {
+func (r *Recorder) request(step string, d time.Duration, kind string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.steps[step]
@@ -114,45 +111,48 @@ func (r *recorder) request(step string, d time.Duration, kind string) {
 	r.second = append(r.second, d)
 	if kind != "" {
 		s.errors++
-		r.errs++
-		r.kinds[kind]++
-		r.secErrs++
+		r.count(kind)
 	}
 }
 
 // failure records a problem that is not one request (an order that never
-// settled), counted as an error of its kind.
-func (r *recorder) failure(kind string) {
+// settled, a page without what such pages have), as an error of its kind.
+func (r *Recorder) failure(kind string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.count(kind)
+}
+
+func (r *Recorder) count(kind string) {
 	r.errs++
 	r.kinds[kind]++
 	r.secErrs++
 }
 
-func (r *recorder) orderPlaced(id string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.orders[id]; !ok {
-		r.placed++
-	}
-	r.orders[id] = "pending"
-}
-
-func (r *recorder) orderStatus(id, status string) {
+// order records the status a shopper saw of order id.
+func (r *Recorder) order(id, status string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.orders[id] = status
 }
 
-func (r *recorder) mark(now time.Time, label string) {
+// Totals are the run's numbers so far: requests, errors, orders placed
+// and the latency under which 99% of the requests were answered.
+func (r *Recorder) Totals() (requests, errors, orders int64, p99 time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.marks = append(r.marks, Mark{T: now.Sub(r.start).Seconds(), Label: label})
+	return r.reqs, r.errs, int64(len(r.orders)), r.total.percentile(99)
+}
+
+// Mark labels now on the run's timeline.
+func (r *Recorder) Mark(label string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.marks = append(r.marks, Mark{T: time.Since(r.start).Seconds(), Label: label})
 }
 
 // tick closes the current second into a Sample and returns it.
-func (r *recorder) tick(now time.Time) Sample {
+func (r *Recorder) tick(now time.Time) Sample {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := Sample{T: now.Sub(r.start).Seconds(), Requests: len(r.second), Errors: r.secErrs}
@@ -162,17 +162,17 @@ func (r *recorder) tick(now time.Time) Sample {
 		s.P99Ms = ms(r.second[min(int(math.Ceil(float64(len(r.second))*0.99))-1, len(r.second)-1)])
 	}
 	r.samples = append(r.samples, s)
-	r.second = r.second[:0]
-	r.secErrs = 0
+	r.second, r.secErrs = r.second[:0], 0
 	return s
 }
 
-// Report is the outcome of a run; its JSON form is what -json writes.
+// Report is the outcome of a run; its JSON form is what loadgen -json
+// writes and what make e2e, soak and drill read.
 type Report struct {
 	Target string `json:"target"`
-	// RunID is in the email address of every checkout of the run
+	// RunID is in the email address of every order of the run
 	// (shopper-<run_id>-<n>@example.com), so the orders of one run can be
-	// told apart in the order database.
+	// told apart in the order database (package accounting).
 	RunID        string               `json:"run_id"`
 	Started      time.Time            `json:"started"`
 	ElapsedS     float64              `json:"elapsed_s"`
@@ -203,8 +203,8 @@ type StepStats struct {
 	MaxMs  float64 `json:"max_ms"`
 }
 
-// OrderStats counts the orders the shoppers placed, by the last status
-// they saw; IDs maps each order to that status, for a drill's accounting.
+// OrderStats counts the orders the shoppers placed, by the last status they
+// saw; IDs maps each order to that status, for the accounting.
 type OrderStats struct {
 	Placed    int64             `json:"placed"`
 	Confirmed int64             `json:"confirmed"`
@@ -213,14 +213,16 @@ type OrderStats struct {
 	IDs       map[string]string `json:"ids"`
 }
 
-func (r *recorder) report(end time.Time) Report {
+// Report sums the run up to end.
+func (r *Recorder) Report(end time.Time) Report {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	elapsed := end.Sub(r.start)
 	rep := Report{Started: r.start, ElapsedS: elapsed.Seconds(), Requests: r.reqs, Errors: r.errs,
 		ErrorsByKind: maps.Clone(r.kinds), Steps: map[string]StepStats{},
 		P50Ms: ms(r.total.percentile(50)), P95Ms: ms(r.total.percentile(95)), P99Ms: ms(r.total.percentile(99)),
-		Timeline: slices.Clone(r.samples), Marks: slices.Clone(r.marks)}
+		Timeline: slices.Clone(r.samples), Marks: slices.Clone(r.marks),
+		Orders: OrderStats{Placed: int64(len(r.orders)), IDs: maps.Clone(r.orders)}}
 	if elapsed > 0 {
 		rep.RPS = float64(r.reqs) / elapsed.Seconds()
 	}
@@ -231,9 +233,7 @@ func (r *recorder) report(end time.Time) Report {
 		rep.Steps[name] = StepStats{Count: s.hist.n, Errors: s.errors, P50Ms: ms(s.hist.percentile(50)),
 			P95Ms: ms(s.hist.percentile(95)), P99Ms: ms(s.hist.percentile(99)), MaxMs: ms(s.hist.max)}
 	}
-	rep.Orders = OrderStats{Placed: r.placed, IDs: map[string]string{}}
-	for id, status := range r.orders {
-		rep.Orders.IDs[id] = status
+	for _, status := range r.orders {
 		switch status {
 		case "confirmed":
 			rep.Orders.Confirmed++
@@ -248,12 +248,55 @@ func (r *recorder) report(end time.Time) Report {
 
 func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 
-// sortedKeys returns m's keys in order, for stable reports.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// Print writes the human-readable report.
+func (r Report) Print(w io.Writer) {
+	fmt.Fprintf(w, "\nloadgen: %s against %s, %d users", time.Duration(r.ElapsedS*float64(time.Second)).Round(time.Second), r.Target, r.Users)
+	if r.Rate > 0 {
+		fmt.Fprintf(w, ", %.1f journeys/s", r.Rate)
 	}
-	sort.Strings(keys)
-	return keys
+	fmt.Fprintf(w, ", %d journeys\n", r.Journeys)
+	fmt.Fprintf(w, "requests %d  errors %d (%.3f%%)  rps %.1f  p50 %.1fms  p95 %.1fms  p99 %.1fms\n",
+		r.Requests, r.Errors, 100*r.ErrorRate, r.RPS, r.P50Ms, r.P95Ms, r.P99Ms)
+	if len(r.ErrorsByKind) > 0 {
+		fmt.Fprint(w, "errors by kind:")
+		for _, k := range slices.Sorted(maps.Keys(r.ErrorsByKind)) {
+			fmt.Fprintf(w, " %s %d", k, r.ErrorsByKind[k])
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "%-18s %8s %7s %9s %9s %9s %9s\n", "step", "count", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms")
+	for _, name := range slices.Sorted(maps.Keys(r.Steps)) {
+		s := r.Steps[name]
+		fmt.Fprintf(w, "%-18s %8d %7d %9.1f %9.1f %9.1f %9.1f\n", name, s.Count, s.Errors, s.P50Ms, s.P95Ms, s.P99Ms, s.MaxMs)
+	}
+	fmt.Fprintf(w, "orders: placed %d, confirmed %d, rejected %d, unsettled %d\n",
+		r.Orders.Placed, r.Orders.Confirmed, r.Orders.Rejected, r.Orders.Unsettled)
+}
+
+// Progress returns the live progress line of a run: rewritten in place
+// every second on a terminal, else one line every every (0: none).
+func Progress(w io.Writer, every time.Duration) func(Sample, *Recorder) {
+	if every <= 0 {
+		return nil
+	}
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	var last time.Duration
+	return func(s Sample, r *Recorder) {
+		reqs, errs, orders, p99 := r.Totals()
+		line := fmt.Sprintf("%4.0fs  requests %d  errors %d  rps %d  p99 %s (last 1s %.1fms)  orders %d",
+			s.T, reqs, errs, s.Requests, p99.Round(100*time.Microsecond), s.P99Ms, orders)
+		if tty {
+			fmt.Fprintf(w, "\r\033[K%s", line)
+			return
+		}
+		if now := time.Duration(s.T * float64(time.Second)); now-last >= every {
+			last = now
+			fmt.Fprintln(w, line)
+		}
+	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
 // soakCommand runs the shop's four services on the machine's PostgreSQL
@@ -23,11 +24,11 @@ import (
 // end) under steady load, samples each service's memory every interval,
 // and fails when errors pass the budget or memory keeps growing.
 func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("loadgen soak", flag.ContinueOnError)
+	fs := flag.NewFlagSet("drill soak", flag.ContinueOnError)
 	// A soak's own defaults: enough shoppers to keep the services busy
 	// for the whole of the classic ten minutes.
 	sf := newStackFlags(fs, map[string]string{"users": "20", "duration": "10m", "think": "200ms",
-		"progress": "30s", "journeys": strconv.Itoa(maxJourneysCap), "mix": "browse=45,search=30,buy=25"})
+		"progress": "30s", "journeys": strconv.Itoa(shopper.MaxJourneys), "mix": "browse=45,search=30,buy=25"})
 	o := &sf.o
 	pgHost := fs.String("pg", "127.0.0.1:5432", "PostgreSQL host:port (user postgres, trust)")
 	every := fs.Duration("sample", 10*time.Second, "how often each service's memory is sampled")
@@ -60,7 +61,7 @@ func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer func() { _ = st.stop(cleanup) }()
 	fmt.Fprintf(stdout, "soak: %s of %d shoppers against %s (databases %s, %s; vhost %s)\n",
-		o.duration, o.users, o.target, st.dbs["catalog"], st.dbs["order"], mq.vhost)
+		o.Duration, o.Users, o.Storefront, st.dbs["catalog"], st.dbs["order"], mq.vhost)
 
 	samples, heap := map[string][]int64{}, map[string][]int64{}
 	var times []float64
@@ -89,10 +90,10 @@ func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 		}
 	})
-	rep := runLoad(ctx, o, newProgress(stdout, o.progressEvery), nil)
+	rep := shopper.Run(ctx, o, shopper.NewRecorder(time.Now()), nil, shopper.Progress(stdout, sf.progress))
 	stopSampling()
 	wg.Wait()
-	printReport(stdout, rep)
+	rep.Print(stdout)
 
 	var problems []error
 	if rep.Requests == 0 || rep.ErrorRate > *budget {
@@ -114,17 +115,13 @@ func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%-10s %8.1f %8.1f %8.1f %8.1f %8.1f %9.1f %9.1f  %s\n", name, v.StartMiB, v.Q2MiB, v.Q4MiB, v.MaxMiB, v.EndMiB, v.HeapQ2MiB, v.HeapQ4MiB, verdict)
 	}
 	if *jsonOut != "" {
-		b, err := json.MarshalIndent(struct {
-			Report
+		if err := writeJSON(*jsonOut, struct {
+			shopper.Report
 			MemoryTimesS []float64                `json:"memory_times_s"`
 			MemoryBytes  map[string][]int64       `json:"memory_bytes"`
 			HeapBytes    map[string][]int64       `json:"heap_inuse_bytes"`
 			Memory       map[string]memoryVerdict `json:"memory"`
-		}{rep, times, samples, heap, mem}, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(*jsonOut, append(b, '\n'), 0o644); err != nil {
+		}{rep, times, samples, heap, mem}); err != nil {
 			return err
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"image/color"
-	"io"
 	"os"
 
 	"gonum.org/v1/plot"
@@ -14,15 +13,16 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
 // plotCommand draws a report's timeline: latency (p50, p99) above,
 // throughput and errors below, with the report's marks (a drill's
 // faults) as labelled vertical lines on both.
-func plotCommand(args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("loadgen plot", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	in := fs.String("in", "", "report JSON written by loadgen -json (or a drill/soak)")
+func plotCommand(args []string) error {
+	fs := flag.NewFlagSet("drill plot", flag.ContinueOnError)
+	in := fs.String("in", "", "report JSON written by loadgen -json, drill -json or drill soak -json")
 	out := fs.String("out", "loadgen.png", "PNG to write")
 	title := fs.String("title", "", "title above the plot")
 	if err := fs.Parse(args); err != nil {
@@ -35,7 +35,7 @@ func plotCommand(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var rep Report
+	var rep shopper.Report
 	if err := json.Unmarshal(b, &rep); err != nil {
 		return fmt.Errorf("plot: %s is not a loadgen report: %w", *in, err)
 	}
@@ -45,7 +45,7 @@ func plotCommand(args []string, stderr io.Writer) error {
 	return drawTimeline(rep, *title, *out)
 }
 
-func drawTimeline(rep Report, title, out string) error {
+func drawTimeline(rep shopper.Report, title, out string) error {
 	lat := plot.New()
 	lat.Title.Text = title
 	lat.Y.Label.Text = "latency (ms)"

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +18,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
 // serviceNames are the shop's four services in the order they start: each
@@ -49,12 +49,6 @@ type process struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 	err    error
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // freePort asks the kernel for a loopback port nobody uses.
@@ -355,23 +349,25 @@ func (p *postgres) destroy(ctx context.Context) error {
 }
 
 // stackFlags are the flags the soak and the drill share: the shoppers'
-// options with the command's own defaults, where the service binaries
-// are, and extra environment for every service.
+// options (loadgen's flags) with the command's own defaults, where the
+// service binaries are, and extra environment for every service.
 type stackFlags struct {
-	o          options
+	o          shopper.Options
 	mix        *string
 	bin        *string
+	progress   time.Duration
 	serviceEnv envFlag
 }
 
 func newStackFlags(fs *flag.FlagSet, defaults map[string]string) *stackFlags {
 	f := &stackFlags{}
-	f.mix = f.o.flags(fs)
+	f.mix = f.o.Flags(fs)
+	fs.DurationVar(&f.progress, "progress", 10*time.Second, "how often the progress line is printed; 0 turns it off")
+	f.bin = fs.String("bin", "bin", "directory with the catalog, search, order and frontend binaries")
+	fs.Var(&f.serviceEnv, "service-env", "KEY=VALUE added to every service's environment (repeatable), e.g. SEARCH_CACHE_SIZE=256")
 	for k, v := range defaults {
 		_ = fs.Set(k, v)
 	}
-	f.bin = fs.String("bin", "bin", "directory with the catalog, search, order and frontend binaries")
-	fs.Var(&f.serviceEnv, "service-env", "KEY=VALUE added to every service's environment (repeatable), e.g. SEARCH_CACHE_SIZE=256")
 	return f
 }
 
@@ -381,8 +377,8 @@ func (f *stackFlags) parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	f.o.target = "http://127.0.0.1:1" // replaced by the stack's storefront
-	return f.o.check(*f.mix)
+	f.o.Storefront = "http://127.0.0.1:1" // replaced by the stack's storefront
+	return f.o.Check(*f.mix)
 }
 
 // startStack creates the run's databases, starts the four services and
@@ -400,7 +396,7 @@ func (f *stackFlags) startStack(ctx context.Context, dir, run string, pg *postgr
 			return nil, err
 		}
 	}
-	f.o.target = st.url("frontend")
+	f.o.Storefront = st.url("frontend")
 	return st, nil
 }
 
