@@ -76,8 +76,8 @@ type Result struct {
 	// whole database; StockMismatches the products whose stock is not
 	// their stock at start less those; NegativeStock those below zero.
 	ConfirmedUnits, StockBefore, StockAfter, StockMismatches, NegativeStock int
-	SettleS                                                                  float64
-	allAnswered, stockChecked                                                bool
+	SettleS                                                                 float64
+	allAnswered, stockChecked                                               bool
 }
 
 // Check waits up to Settle for the run's orders (and, with StockAtStart,

@@ -15,8 +15,8 @@ import (
 
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/shopper"
 	"github.com/shop-platform/shop/src/internal/platform/pg"
+	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
 // benchCatalog measures GET /catalog?page_size=20 on PostgreSQL next to a

@@ -27,8 +27,8 @@ import (
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/order"
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/shopper"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
+	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
 // Settings of the order scenario.

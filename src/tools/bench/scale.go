@@ -25,9 +25,9 @@ import (
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/shopper"
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
 	"github.com/shop-platform/shop/src/internal/platform/pg"
+	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
 // Settings of the scale scenarios: the same requests at every catalog size,

@@ -19,9 +19,9 @@ import (
 
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/shopper"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 	"github.com/shop-platform/shop/src/internal/search"
+	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
 const searchBenchProducts = 10_000
