@@ -239,15 +239,8 @@ chart-examples: chart-deps ## Rewrite the rendered manifests of each environment
 # The access matrix with real traffic needs a cluster that enforces
 # NetworkPolicies (the minicluster with MC_NETPOL=kube-router on this machine).
 .PHONY: test-netpol
-test-netpol: $(HELM3) ## Check the NetworkPolicies' access matrix with real traffic in the local cluster (scripts/e2e/phases/netpol-matrix.sh).
-	@if [[ ! -f /var/lib/minicluster/env && -z "$${KUBECONFIG:-}" ]]; then \
-		if [[ "$${SHOP_REQUIRE_INTEGRATION:-}" == 1 ]]; then \
-			echo "no cluster (/var/lib/minicluster/env or KUBECONFIG) for the NetworkPolicy check; SHOP_REQUIRE_INTEGRATION=1 makes this a failure" >&2; exit 1; \
-		fi; \
-		echo "SKIPPED: no cluster (/var/lib/minicluster/env or KUBECONFIG), so the NetworkPolicies are not checked with real traffic" >&2; exit 0; \
-	fi; \
-	if [[ -f /var/lib/minicluster/env ]]; then source /var/lib/minicluster/env; fi; \
-	HELM=$(HELM3) scripts/e2e/phases/netpol-matrix.sh
+test-netpol: ## Check the NetworkPolicies' access matrix with real traffic in the local cluster (make e2e's NetworkPolicies phase alone).
+	@$(MAKE) --no-print-directory e2e E2E_RUN=NetworkPolicies
 
 .PHONY: chart-docs
 chart-docs: ## Regenerate the values tables of charts/shop/README.md from the `# --` comments.
@@ -285,18 +278,26 @@ images: $(IMAGEBUILD) ## Build each service's and the load generator's OCI image
 test-images: $(GOTESTSUM) ## Test the image recipe against the Dockerfile (src/tools/imagebuild).
 	cd $(IMAGEBUILD_SRC) && $(call gotest,images) -count=1 ./...
 
-# The end-to-end test installs the chart for real into the cluster KUBECONFIG
-# points at (see docs/e2e.md): images from this checkout, helm test, a
-# shopper's order, upgrade, rollback and pod loss under load.
-# A tag of its own per run: the commit and the time, since the tree may differ
-# from the commit.
+# The end-to-end test (src/tools/e2e, Go tests with the build tag e2e)
+# installs the chart for real into the cluster KUBECONFIG points at, the
+# local minicluster's when KUBECONFIG is unset (docs/e2e.md): images from
+# this checkout, helm test, a shopper's order, upgrade, rollback and pod loss
+# under load, the load generator drill, the NetworkPolicies with real
+# traffic. E2E_RUN=Upgrade runs one phase (the suite installs what it needs).
+# A tag of its own per run: the commit and the time, since the tree may
+# differ from the commit.
 E2E_IMAGE_TAG ?= e2e-$(shell git rev-parse --short=12 HEAD 2>/dev/null || echo local)-$(shell date +%s)
 E2E_TIMEOUT   ?= 40m
+E2E_RUN       ?=
+MINICLUSTER_ENV := /var/lib/minicluster/env
 
 .PHONY: e2e
-e2e: $(HELM3) ## Install the chart into the KUBECONFIG cluster and test it end to end (docs/e2e.md).
-	HELM=$(HELM3) MAKE='$(MAKE)' IMAGES_DIR=$(IMAGES_DIR) IMAGE_REPO=$(IMAGE_REPO) IMAGE_TAG='$(E2E_IMAGE_TAG)' \
-		timeout --foreground --kill-after=30s $(E2E_TIMEOUT) scripts/e2e/e2e.sh
+e2e: $(GOTESTSUM) ## Install the chart into the KUBECONFIG cluster and test it end to end (docs/e2e.md; E2E_RUN=<Phase> runs one).
+	@if [[ -z "$${KUBECONFIG:-}" && -f $(MINICLUSTER_ENV) ]]; then source $(MINICLUSTER_ENV); fi; \
+	mkdir -p $(TESTLOG) && cd src/tools/e2e && \
+	MAKE='$(MAKE)' IMAGES_DIR=$(IMAGES_DIR) IMAGE_REPO=$(IMAGE_REPO) E2E_IMAGE_TAG='$(E2E_IMAGE_TAG)' E2E_TIMEOUT=$(E2E_TIMEOUT) \
+		$(GOTESTSUM) --format standard-verbose --jsonfile $(TESTLOG)/e2e.json -- \
+		-tags e2e -count=1 -timeout 2h -run 'E2E/$(E2E_RUN)' .
 
 # The load generator (src/cmd/loadgen), and the soak and the resilience
 # drill (src/tools/drill, tooling that does not ship), all shopping through

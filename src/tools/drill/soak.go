@@ -31,12 +31,15 @@ func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		"progress": "30s", "journeys": strconv.Itoa(shopper.MaxJourneys), "mix": "browse=45,search=30,buy=25"})
 	o := &sf.o
 	pgHost := fs.String("pg", "127.0.0.1:5432", "PostgreSQL host:port (user postgres, trust)")
-	every := fs.Duration("sample", 10*time.Second, "how often each service's memory is sampled")
+	every := fs.Duration("sample", 0, "how often each service's memory is sampled; 0: a 30th of the duration, from 1s to 10s")
 	budget := fs.Float64("max-error-rate", 0.001, "largest error rate that passes")
 	growth := fs.Float64("max-growth", 0.15, "largest growth of memory from the second quarter of the run to the last that passes")
 	jsonOut := fs.String("json", "", "write the report and memory samples as JSON to this file")
 	if err := sf.parse(fs, args); err != nil {
 		return err
+	}
+	if *every <= 0 {
+		*every = min(max(o.Duration/30, time.Second), 10*time.Second)
 	}
 	host, port, err := splitHostPort(*pgHost)
 	if err != nil {
@@ -105,7 +108,11 @@ func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	for _, name := range serviceNames {
 		v := levelsOff(samples[name], *growth)
 		verdict := "levels off"
-		if !v.OK {
+		switch {
+		case len(samples[name]) < 8:
+			verdict = "too few samples"
+			problems = append(problems, fmt.Errorf("%s: %d memory samples are too few to tell whether memory levels off (-sample shorter)", name, len(samples[name])))
+		case !v.OK:
 			verdict = "GROWS"
 			problems = append(problems, fmt.Errorf("%s memory grows: %.1f MiB in the second quarter, %.1f MiB in the last", name, v.Q2MiB, v.Q4MiB))
 		}
