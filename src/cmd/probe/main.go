@@ -4,7 +4,7 @@
 // one). It shops through package shopper, uses only the standard library
 // and runs as the images' non-root user on a read-only root filesystem.
 //
-//	probe ready URL...                     each URL answers 2xx (retried while services start)
+//	probe ready URL...                     each URL answers 200 (retried while services start)
 //	probe order CATALOG_URL ORDER_URL      an order placed through the order API reaches a final state
 //	probe journey FRONTEND_URL             a shopper's verified journey through the storefront, to a confirmed order
 //	probe self [-writable DIRS] [-files FILES]  report the user, and that / is read-only while DIRS are writable
@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string) error {
 	return fmt.Errorf("unknown command %q: want ready, order, journey, self, stop, dial or wait", args[0])
 }
 
-// ready checks that every URL answers 2xx, asking each up to retries
+// ready checks that every URL answers 200, asking each up to retries
 // times, 2 s apart, while services start.
 func ready(ctx context.Context, urls []string, retries int) error {
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -109,7 +109,7 @@ func ready(ctx context.Context, urls []string, retries int) error {
 			if attempt > 0 && !sleep(ctx, 2*time.Second) {
 				return ctx.Err()
 			}
-			if err = get(ctx, client, u); err == nil {
+			if err = shopper.Get(client, u)(ctx, 0); err == nil {
 				break
 			}
 		}
@@ -122,22 +122,6 @@ func ready(ctx context.Context, urls []string, retries int) error {
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("not ready: %v", failed)
-	}
-	return nil
-}
-
-func get(ctx context.Context, client *http.Client, url string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
 	return nil
 }

@@ -174,15 +174,7 @@ func TestSagaKeepsExactStockWhenTheBrokerDropsMidOrdering(t *testing.T) {
 			t.Fatalf("creating product %s: %d %s", id, status, body)
 		}
 	}
-	db, err := pgx.Connect(t.Context(), s.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = db.Close(context.Background()) }()
-	stockAtStart, err := accounting.Stock(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, stockAtStart := openBooks(t, s.dbURL)
 
 	var (
 		mu       sync.Mutex
@@ -242,7 +234,36 @@ func TestSagaKeepsExactStockWhenTheBrokerDropsMidOrdering(t *testing.T) {
 	stopOnce()
 	t.Logf("%d orders placed; the broker closed %d connections after %d", len(accepted), n, closeAt)
 
-	books := accounting.Books{Accepted: accepted, Emails: "saga-%", StockAtStart: stockAtStart, AllAnswered: true, Settle: 45 * time.Second}
+	r := checkBooks(t, db, accounting.Books{Accepted: accepted, Emails: "saga-%", StockAtStart: stockAtStart})
+	if r.Confirmed == 0 || r.Rejected == 0 {
+		t.Fatalf("%d orders for stock 50 lamps and 40 mugs: %v; want some confirmed and the rest rejected", len(accepted), r)
+	}
+	s.assertOneOutcomePerOrder(t, len(accepted), map[string]int{"confirmed": r.Confirmed, "rejected": r.Rejected})
+}
+
+// openBooks connects to the shop's database (catalog and orders in one) for
+// as long as t runs, and reads every product's stock: the start of the
+// books checkBooks checks.
+func openBooks(t *testing.T, dbURL string) (*pgx.Conn, map[string]int) {
+	t.Helper()
+	db, err := pgx.Connect(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	stock, err := accounting.Stock(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, stock
+}
+
+// checkBooks waits for books' orders to settle and checks them (package
+// accounting, as the drill and make e2e count): every request was
+// answered, so every stored order must be one a client was told about.
+func checkBooks(t *testing.T, db *pgx.Conn, books accounting.Books) accounting.Result {
+	t.Helper()
+	books.AllAnswered, books.Settle = true, 45*time.Second
 	r, err := books.Check(t.Context(), db, db)
 	if err != nil {
 		t.Fatal(err)
@@ -251,10 +272,7 @@ func TestSagaKeepsExactStockWhenTheBrokerDropsMidOrdering(t *testing.T) {
 	if err := r.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if r.Confirmed == 0 || r.Rejected == 0 {
-		t.Fatalf("%d orders for stock 50 lamps and 40 mugs: %v; want some confirmed and the rest rejected", len(accepted), r)
-	}
-	s.assertOneOutcomePerOrder(t, len(accepted), map[string]int{"confirmed": r.Confirmed, "rejected": r.Rejected})
+	return r
 }
 
 // assertOneOutcomePerOrder checks the catalog decided each order once (one

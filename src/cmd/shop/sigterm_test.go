@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/shop-platform/shop/src/internal/accounting"
 	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
@@ -200,15 +198,7 @@ func TestSIGTERMUnderLoadLosesNoAcceptedOrder(t *testing.T) {
 	if status/100 != 2 {
 		t.Fatalf("creating the product: %d %s", status, body)
 	}
-	db, err := pgx.Connect(t.Context(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = db.Close(context.Background()) }()
-	stockAtStart, err := accounting.Stock(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, stockAtStart := openBooks(t, dbURL)
 
 	var (
 		mu       sync.Mutex
@@ -269,15 +259,7 @@ func TestSIGTERMUnderLoadLosesNoAcceptedOrder(t *testing.T) {
 	// The same database and broker queues: what was accepted must all be
 	// there, once, and settle; with stock for all, every one confirmed.
 	shop = startShopProcess(t, bin, environ)
-	books := accounting.Books{Accepted: accepted, Emails: "sigterm-%", StockAtStart: stockAtStart, AllAnswered: true, Settle: 45 * time.Second}
-	r, err := books.Check(t.Context(), db, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Log(r)
-	if err := r.Err(); err != nil {
-		t.Error(err)
-	}
+	r := checkBooks(t, db, accounting.Books{Accepted: accepted, Emails: "sigterm-%", StockAtStart: stockAtStart})
 	if r.Confirmed != len(accepted) {
 		t.Errorf("with stock for all, %d accepted orders ended %v, want all confirmed", len(accepted), r)
 	}

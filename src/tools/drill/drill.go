@@ -70,12 +70,15 @@ func drillCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer func() { _ = st.stop(cleanup) }()
-	catalogDB, err := pgx.Connect(ctx, pg.url(st.dbs["catalog"]))
+	// Connections of before the faults do not outlive the PostgreSQL
+	// restart: each read of the books connects anew.
+	connect := func(service string) (*pgx.Conn, error) { return pgx.Connect(ctx, pg.url(st.dbs[service])) }
+	catalogDB, err := connect("catalog")
 	if err != nil {
 		return err
 	}
-	defer func() { _ = catalogDB.Close(cleanup) }()
 	before, err := accounting.Stock(ctx, catalogDB)
+	_ = catalogDB.Close(cleanup)
 	if err != nil {
 		return err
 	}
@@ -143,11 +146,15 @@ func drillCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	wg.Wait()
 	rep.Print(stdout)
 
-	ordersDB, err := pgx.Connect(ctx, pg.url(st.dbs["order"]))
+	ordersDB, err := connect("order")
 	if err != nil {
 		return err
 	}
 	defer func() { _ = ordersDB.Close(cleanup) }()
+	if catalogDB, err = connect("catalog"); err != nil {
+		return err
+	}
+	defer func() { _ = catalogDB.Close(cleanup) }()
 	books := accounting.Books{Accepted: rep.Orders.IDs, Emails: "%", StockAtStart: before, Settle: *settle}
 	acc, err := books.Check(ctx, ordersDB, catalogDB)
 	stopWatch()

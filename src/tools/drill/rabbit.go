@@ -170,22 +170,20 @@ func (r *rabbit) stop(ctx context.Context) error {
 // vhost), as a network blip or a broker failover would, and returns how
 // many there were.
 func (r *rabbit) closeConnections(ctx context.Context) (int, error) {
-	out, err := r.rabbitmqctl(ctx, "-s", "list_connections", "pid", "vhost")
+	out, err := r.rabbitmqctl(ctx, "-s", "list_connections", "vhost")
 	if err != nil {
 		return 0, err
 	}
-	closed := 0
+	n := 0
 	for line := range strings.SplitSeq(out, "\n") {
-		pid, vhost, ok := strings.Cut(strings.TrimSpace(line), "\t")
-		if !ok || vhost != r.vhost {
-			continue
+		if strings.TrimSpace(line) == r.vhost {
+			n++
 		}
-		if _, err := r.rabbitmqctl(ctx, "close_connection", pid, "make drill closes the shop's connection"); err != nil {
-			return closed, err
-		}
-		closed++
 	}
-	return closed, nil
+	if n > 0 {
+		_, err = r.rabbitmqctl(ctx, "close_all_connections", "--vhost", r.vhost, "--limit", "10000", "make drill closes the shop's connections")
+	}
+	return n, err
 }
 
 // destroy removes the run's vhost on the shared broker, or stops the
