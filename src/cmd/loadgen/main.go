@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, stop <-chan struct{}, stdout, stder
 		return err
 	}
 	if *listen != "" {
-		stopProbes, err := serveProbes(*listen)
+		stopProbes, err := serveProbes(ctx, *listen)
 		if err != nil {
 			return err
 		}
@@ -101,8 +101,8 @@ func run(ctx context.Context, args []string, stop <-chan struct{}, stdout, stder
 
 // serveProbes answers /health and /ready while the load runs, so a
 // Deployment of the load generator has the probes every workload has.
-func serveProbes(addr string) (func(), error) {
-	ln, err := net.Listen("tcp", addr)
+func serveProbes(ctx context.Context, addr string) (func(), error) {
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("-listen: %w", err)
 	}

@@ -53,7 +53,7 @@ func TestBadFlagsSayWhatIsWrong(t *testing.T) {
 
 func TestProbesAnswerWhileRunning(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	stop, err := serveProbes(addr)
+	stop, err := serveProbes(t.Context(), addr)
 	if err != nil {
 		t.Fatal(err)
 	}

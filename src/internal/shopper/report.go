@@ -258,7 +258,7 @@ func (r Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "requests %d  errors %d (%.3f%%)  rps %.1f  p50 %.1fms  p95 %.1fms  p99 %.1fms\n",
 		r.Requests, r.Errors, 100*r.ErrorRate, r.RPS, r.P50Ms, r.P95Ms, r.P99Ms)
 	if len(r.ErrorsByKind) > 0 {
-		fmt.Fprint(w, "errors by kind:")
+		fmt.Fprintf(w, "errors by kind:")
 		for _, k := range slices.Sorted(maps.Keys(r.ErrorsByKind)) {
 			fmt.Fprintf(w, " %s %d", k, r.ErrorsByKind[k])
 		}

@@ -227,6 +227,8 @@ func (s *suite) backends(t *testing.T) {
 // after a failure for inspection): the release, the namespace, the
 // databases and the vhost.
 func (s *suite) teardown(t *testing.T) {
+	start := time.Now()
+	defer func() { s.timed("teardown", time.Since(start)) }()
 	if t.Failed() && os.Getenv("E2E_KEEP") == "1" {
 		t.Logf("E2E_KEEP=1: leaving namespace %s, databases %v and vhost %s for inspection", s.ns, s.databases, s.vhost)
 		return
