@@ -51,6 +51,9 @@ func startShopProcess(t *testing.T, bin string, environ map[string]string) *shop
 	catalogPort, orderPort := testenv.FreePort(t), testenv.FreePort(t)
 	env := maps.Clone(environ)
 	env["CATALOG_PORT"], env["ORDER_PORT"] = fmt.Sprint(catalogPort), fmt.Sprint(orderPort)
+	// Search and the storefront on ports of their own too: the machine's
+	// defaults may be taken by a shop someone else runs.
+	env["SEARCH_PORT"], env["FRONTEND_PORT"] = fmt.Sprint(testenv.FreePort(t)), fmt.Sprint(testenv.FreePort(t))
 	p := &shopProcess{
 		cmd: exec.Command(bin), out: &testenv.Output{}, exited: make(chan struct{}),
 		catalog: fmt.Sprintf("http://127.0.0.1:%d", catalogPort), order: fmt.Sprintf("http://127.0.0.1:%d", orderPort),
