@@ -13,7 +13,7 @@ GOLANGCI  := $(TOOLS)/golangci-lint-$(GOLANGCI_VERSION)/golangci-lint
 
 .PHONY: help
 help: ## List the targets.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: run
 # make run records the recent traces in memory and serves them on :5005
@@ -43,7 +43,7 @@ $(GOTESTSUM):
 
 # The parts run one after another even when one fails, so the summary
 # covers them all; make test fails if any part did.
-TEST_PARTS := test-mod test-go test-tracing test-browser test-fuzz test-chart test-workflows test-images test-monitoring
+TEST_PARTS := test-mod test-go test-tracing test-browser test-fuzz test-chart test-workflows test-scripts test-images test-monitoring
 
 .PHONY: test
 test: $(GOTESTSUM) ## Run every test (unit, contract, integration, tracing, fuzz, browser, chart, workflows, image recipe, monitoring), then summarise skips and failures.
@@ -56,14 +56,23 @@ test: $(GOTESTSUM) ## Run every test (unit, contract, integration, tracing, fuzz
 test-summary: ## Summarise the last test run again: skipped tests and why, failures, counts.
 	@$(GO) run ./src/tools/testsummary $(TESTLOG)
 
+# Both modules tidy, and one version of each dependency across the
+# workspace: `go work sync` (which raises each module's requirements to the
+# workspace's build list) would change no go.mod. It runs on copies, so the
+# checkout is never changed.
 .PHONY: test-mod
-test-mod: ## Check both modules' go.mod and go.sum are tidy (go mod tidy -diff prints what tidying would change).
+test-mod: ## Check both modules are tidy (go mod tidy -diff) and go work sync would change nothing.
 	$(GO) mod tidy -diff
 	cd src/tools && $(GO) mod tidy -diff
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		mkdir -p "$$tmp/src/tools" && cp go.work go.mod go.sum "$$tmp/" && cp src/tools/go.mod src/tools/go.sum "$$tmp/src/tools/" && \
+		(cd "$$tmp" && $(GO) work sync) && \
+		diff -u go.mod "$$tmp/go.mod" && diff -u src/tools/go.mod "$$tmp/src/tools/go.mod" && \
+		echo "go work sync: both modules already require one version of each shared dependency"
 
 .PHONY: test-go
 test-go: $(GOTESTSUM) ## Run the Go tests (integration tests use the local PostgreSQL and RabbitMQ).
-	$(call gotest,go) -count=1 -p 2 -timeout 20m ./... ./src/tools/bench ./src/tools/seedgen ./src/tools/testsummary
+	$(call gotest,go) -count=1 -p 2 -timeout 20m ./... ./src/tools/bench ./src/tools/drill ./src/tools/seedgen ./src/tools/testsummary
 
 # The browser tests live in the tools module (src/tools/browsertest), so
 # chromedp stays out of the services' module; they build the shop from the
@@ -120,6 +129,21 @@ test-workflows: $(ACTIONLINT) ## Lint the GitHub Actions workflows (actionlint, 
 		sed -E 's/(uses: [^ @]+@v[0-9]+)(\.[0-9]+)+/\1/' "$$f" | $(ACTIONLINT) -no-color -stdin-filename "$$f" - || exit 1; \
 	done
 
+# Every shell script that remains (scripts/, .ci/run) is checked by
+# shellcheck, as the workflows' run: blocks are (.ci/run installs it;
+# without it the target says so, and fails under SHOP_REQUIRE_INTEGRATION=1).
+SCRIPTS := .ci/run $(shell find scripts -name '*.sh')
+
+.PHONY: test-scripts
+test-scripts: ## Check every shell script (scripts/, .ci/run) with shellcheck.
+	@if ! command -v shellcheck >/dev/null; then \
+		if [[ "$${SHOP_REQUIRE_INTEGRATION:-}" == 1 ]]; then \
+			echo "shellcheck is required (SHOP_REQUIRE_INTEGRATION=1): apt-get install shellcheck" >&2; exit 1; \
+		fi; \
+		echo "SKIPPED: shellcheck not installed, so scripts/ and .ci/run are not checked (apt-get install shellcheck)" >&2; exit 0; \
+	fi; \
+	shellcheck $(SCRIPTS) && echo "shellcheck: $(words $(SCRIPTS)) scripts clean"
+
 # The catalog and storefront scenarios cross-check the in-process load
 # driver with wrk (Debian package wrk), installed here when missing; the
 # order scenario needs pgbench (postgresql-client), PostgreSQL and RabbitMQ.
@@ -163,15 +187,29 @@ test-tracing: $(JAEGER) $(GOTESTSUM) ## Place an order in the shop (PostgreSQL, 
 	$(call gotest,tracing) -tags tracingtest -count=1 -timeout 5m -run '^TestOrderIsOneTrace$$' ./src/cmd/shop
 
 # The Helm chart's tests (src/tools/charttest, build tag charttest) need the
-# helm 3 and helm 4 CLIs and a kube-apiserver with etcd, all built from Go
-# modules at pinned versions into $(TOOLS) (the kube tools' directory is named
-# by a hash of what pins them).
+# helm 3 and helm 4 CLIs, built from Go modules at pinned versions into
+# $(TOOLS), and a kube-apiserver with etcd of Kubernetes 1.34: the local
+# minicluster's own binaries when its `up.sh build` made them (.ci/run runs
+# it), so they are built once per machine; elsewhere (GitHub Actions) those
+# controller-runtime's setup-envtest downloads, as the field gets them.
 HELM3_VERSION := v3.22.0
 HELM4_VERSION := v4.3.1
-KUBE_TOOLS := scripts/kube-tools
 HELM3      := $(TOOLS)/helm-$(HELM3_VERSION)/helm
 HELM4      := $(TOOLS)/helm-$(HELM4_VERSION)/helm
-KUBE_BIN   := $(TOOLS)/kube-$(shell sha256sum $(KUBE_TOOLS)/go.sum $(KUBE_TOOLS)/etcd/main.go | sha256sum | cut -c1-12)
+MINICLUSTER_KUBE_BIN ?= $(HOME)/.cache/minicluster/bin-1.34.4
+SETUP_ENVTEST_VERSION := v0.25.1
+SETUP_ENVTEST := $(TOOLS)/setup-envtest-$(SETUP_ENVTEST_VERSION)/setup-envtest
+ENVTEST_K8S_VERSION := 1.34.1
+ifneq ($(wildcard $(MINICLUSTER_KUBE_BIN)/kube-apiserver),)
+KUBE_BIN := $(MINICLUSTER_KUBE_BIN)
+else
+KUBE_BIN := $(TOOLS)/envtest/k8s/$(ENVTEST_K8S_VERSION)-$(shell $(GO) env GOOS)-$(shell $(GO) env GOARCH)
+
+$(KUBE_BIN)/kube-apiserver: | $(SETUP_ENVTEST)
+	$(SETUP_ENVTEST) use $(ENVTEST_K8S_VERSION) --bin-dir $(TOOLS)/envtest
+
+$(KUBE_BIN)/etcd: $(KUBE_BIN)/kube-apiserver
+endif
 # The chart tests find the tools through these.
 export SHOP_HELM3 := $(HELM3)
 export SHOP_HELM4 := $(HELM4)
@@ -183,18 +221,11 @@ $(HELM3):
 $(HELM4):
 	GOBIN=$(dir $@) $(GO) install helm.sh/helm/v4/cmd/helm@$(HELM4_VERSION)
 
-# The version is stamped in as Kubernetes' own build does, so discovery
-# reports v1.34.4 and charts' kubeVersion constraints can be checked.
-KUBE_VERSION_LDFLAGS := $(foreach kv,gitVersion=v1.34.4 gitMajor=1 gitMinor=34 gitTreeState=clean,-X k8s.io/component-base/version.$(kv))
-
-$(KUBE_BIN)/kube-apiserver:
-	cd $(KUBE_TOOLS) && GOWORK=off $(GO) build -trimpath -ldflags '$(KUBE_VERSION_LDFLAGS)' -o $@ k8s.io/kubernetes/cmd/kube-apiserver
-
-$(KUBE_BIN)/etcd:
-	cd $(KUBE_TOOLS) && GOWORK=off $(GO) build -trimpath -o $@ ./etcd
+$(SETUP_ENVTEST):
+	GOBIN=$(dir $@) $(GO) install sigs.k8s.io/controller-runtime/tools/setup-envtest@$(SETUP_ENVTEST_VERSION)
 
 .PHONY: chart-tools
-chart-tools: $(HELM3) $(HELM4) $(KUBE_BIN)/kube-apiserver $(KUBE_BIN)/etcd ## Build the helm CLIs, kube-apiserver and etcd the chart tests use.
+chart-tools: $(HELM3) $(HELM4) $(KUBE_BIN)/kube-apiserver $(KUBE_BIN)/etcd ## Build the helm CLIs; find or download kube-apiserver and etcd for the chart tests.
 
 # The chart harness is in the tools module, so the services' module does not
 # require the Helm SDK, the Kubernetes libraries and controller-runtime.
@@ -239,15 +270,8 @@ chart-examples: chart-deps ## Rewrite the rendered manifests of each environment
 # The access matrix with real traffic needs a cluster that enforces
 # NetworkPolicies (the minicluster with MC_NETPOL=kube-router on this machine).
 .PHONY: test-netpol
-test-netpol: $(HELM3) ## Check the NetworkPolicies' access matrix with real traffic in the local cluster (scripts/e2e/phases/netpol-matrix.sh).
-	@if [[ ! -f /var/lib/minicluster/env && -z "$${KUBECONFIG:-}" ]]; then \
-		if [[ "$${SHOP_REQUIRE_INTEGRATION:-}" == 1 ]]; then \
-			echo "no cluster (/var/lib/minicluster/env or KUBECONFIG) for the NetworkPolicy check; SHOP_REQUIRE_INTEGRATION=1 makes this a failure" >&2; exit 1; \
-		fi; \
-		echo "SKIPPED: no cluster (/var/lib/minicluster/env or KUBECONFIG), so the NetworkPolicies are not checked with real traffic" >&2; exit 0; \
-	fi; \
-	if [[ -f /var/lib/minicluster/env ]]; then source /var/lib/minicluster/env; fi; \
-	HELM=$(HELM3) scripts/e2e/phases/netpol-matrix.sh
+test-netpol: ## Check the NetworkPolicies' access matrix with real traffic in the local cluster (make e2e's NetworkPolicies phase alone).
+	@$(MAKE) --no-print-directory e2e E2E_RUN=NetworkPolicies
 
 .PHONY: chart-docs
 chart-docs: ## Regenerate the values tables of charts/shop/README.md from the `# --` comments.
@@ -285,22 +309,32 @@ images: $(IMAGEBUILD) ## Build each service's and the load generator's OCI image
 test-images: $(GOTESTSUM) ## Test the image recipe against the Dockerfile (src/tools/imagebuild).
 	cd $(IMAGEBUILD_SRC) && $(call gotest,images) -count=1 ./...
 
-# The end-to-end test installs the chart for real into the cluster KUBECONFIG
-# points at (see docs/e2e.md): images from this checkout, helm test, a
-# shopper's order, upgrade, rollback and pod loss under load.
-# A tag of its own per run: the commit and the time, since the tree may differ
-# from the commit.
+# The end-to-end test (src/tools/e2e, Go tests with the build tag e2e)
+# installs the chart for real into the cluster KUBECONFIG points at, the
+# local minicluster's when KUBECONFIG is unset (docs/e2e.md): images from
+# this checkout, helm test, a shopper's order, upgrade, rollback and pod loss
+# under load, the load generator drill, the NetworkPolicies with real
+# traffic. E2E_RUN=Upgrade runs one phase (the suite installs what it needs).
+# A tag of its own per run: the commit and the time, since the tree may
+# differ from the commit.
 E2E_IMAGE_TAG ?= e2e-$(shell git rev-parse --short=12 HEAD 2>/dev/null || echo local)-$(shell date +%s)
 E2E_TIMEOUT   ?= 40m
+E2E_RUN       ?=
+MINICLUSTER_ENV := /var/lib/minicluster/env
 
 .PHONY: e2e
-e2e: $(HELM3) ## Install the chart into the KUBECONFIG cluster and test it end to end (docs/e2e.md).
-	HELM=$(HELM3) MAKE='$(MAKE)' IMAGES_DIR=$(IMAGES_DIR) IMAGE_REPO=$(IMAGE_REPO) IMAGE_TAG='$(E2E_IMAGE_TAG)' \
-		timeout --foreground --kill-after=30s $(E2E_TIMEOUT) scripts/e2e/e2e.sh
+e2e: $(GOTESTSUM) ## Install the chart into the KUBECONFIG cluster and test it end to end (docs/e2e.md; E2E_RUN=<Phase> runs one).
+	@if [[ -z "$${KUBECONFIG:-}" && -f $(MINICLUSTER_ENV) ]]; then source $(MINICLUSTER_ENV); fi; \
+	mkdir -p $(TESTLOG) && cd src/tools/e2e && \
+	MAKE='$(MAKE)' IMAGES_DIR=$(IMAGES_DIR) IMAGE_REPO=$(IMAGE_REPO) E2E_IMAGE_TAG='$(E2E_IMAGE_TAG)' E2E_TIMEOUT=$(E2E_TIMEOUT) \
+		$(GOTESTSUM) --format standard-verbose --jsonfile $(TESTLOG)/e2e.json -- \
+		-tags e2e -count=1 -timeout 2h -run 'E2E/$(E2E_RUN)' .
 
-# The load generator, the soak and the resilience drill (docs/loadgen.md).
-# Soak and drill run the four per-service binaries as processes, so each
-# can be measured and signalled on its own.
+# The load generator (src/cmd/loadgen), and the soak and the resilience
+# drill (src/tools/drill, tooling that does not ship), all shopping through
+# src/internal/shopper (docs/loadgen.md). Soak and drill run the four
+# per-service binaries as processes, so each can be measured and signalled
+# on its own.
 LOADGEN_ARGS  ?=
 SOAK_DURATION ?= 10m
 SOAK_ARGS     ?=
@@ -310,6 +344,7 @@ DRILL_PLOT    ?= $(BIN)/drill.png
 .PHONY: service-bins
 service-bins:
 	$(GO) build -trimpath -o $(BIN)/ ./src/cmd/catalog ./src/cmd/search ./src/cmd/order ./src/cmd/frontend ./src/cmd/loadgen
+	cd src/tools && $(GO) build -trimpath -o $(BIN)/ ./drill
 
 .PHONY: loadgen
 loadgen: service-bins ## Simulated shoppers against a running shop (make run); LOADGEN_ARGS='-users 20 -duration 2m'.
@@ -317,11 +352,11 @@ loadgen: service-bins ## Simulated shoppers against a running shop (make run); L
 
 .PHONY: soak
 soak: service-bins ## SOAK_DURATION (10m) of shoppers on PostgreSQL and RabbitMQ: error rate < 0.1%, memory levels off.
-	$(BIN)/loadgen soak -bin $(BIN) -duration $(SOAK_DURATION) -json $(BIN)/soak.json $(SOAK_ARGS)
+	$(BIN)/drill soak -bin $(BIN) -duration $(SOAK_DURATION) -json $(BIN)/soak.json $(SOAK_ARGS)
 
 .PHONY: drill
-drill: service-bins ## Shoppers while the broker, PostgreSQL and each service fail in turn; then the order accounting.
-	$(BIN)/loadgen drill -bin $(BIN) -json $(BIN)/drill.json -plot $(DRILL_PLOT) $(DRILL_ARGS)
+drill: service-bins ## Shoppers while the broker, PostgreSQL and each service fail in turn; then the order accounting (DRILL_ARGS=-gap=5s: shorter).
+	$(BIN)/drill -bin $(BIN) -json $(BIN)/drill.json -plot $(DRILL_PLOT) $(DRILL_ARGS)
 
 # Dashboards and alert rules (monitoring/) are generated by
 # src/tools/monitoringgen, in the tools module so the services' module does not

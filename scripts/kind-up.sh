@@ -27,7 +27,7 @@ pin() { awk -v m="$1" '$1 == m { print $2 }' "$here/crds.txt"; }
 apply_crds() {
 	local dir path
 	dir=$(cd "$(mktemp -d)" && go mod download -json "$1@$(pin "$1")" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-	for path in $(awk -v m="$1" '$1 == m { for (i = 3; i <= NF; i++) print $i }' "$here/crds.txt"); do
+	awk -v m="$1" '$1 == m { for (i = 3; i <= NF; i++) print $i }' "$here/crds.txt" | while read -r path; do
 		kubectl apply --server-side -f "$dir/$path"
 	done
 }

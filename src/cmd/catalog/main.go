@@ -3,61 +3,26 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-
-	"github.com/caarlos0/env/v11"
+	"log/slog"
 
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/platform/mq"
-	"github.com/shop-platform/shop/src/internal/platform/tracing"
+	"github.com/shop-platform/shop/src/internal/platform/service"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "catalog:", err)
-		os.Exit(1)
-	}
-}
+func main() { service.Main("catalog", run) }
 
-func run(ctx context.Context) error {
-	cfg, err := platform.LoadConfig[catalog.Config](env.ToMap(os.Environ()))
+func run(ctx context.Context, environ map[string]string) error {
+	cfg, err := platform.LoadConfig[catalog.Config](environ)
 	if err != nil {
 		return err
 	}
-	logger, closeLog, err := platform.NewLogger("catalog", cfg.Base)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = closeLog() }()
-	logger = logger.With("service", "catalog")
-	logger.InfoContext(ctx, "starting", "config", cfg)
-	tracer, stopTracing, err := tracing.Start(ctx, cfg.Trace, "catalog", logger)
-	if err != nil {
-		return err
-	}
-	// Deferred first, so it runs last: the spans of the shutdown go out too.
-	defer stopTracing()
-	cfg.Tracer = tracer
-
-	svc, err := catalog.Open(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-
-	bus, err := mq.Open(cfg.Broker, mq.Options{ConnectionName: "catalog", Logger: logger})
-	if err != nil {
-		return err
-	}
-	// Handlers in flight finish before the store's connections close.
-	defer func() { _ = bus.Close() }()
-
-	return platform.ListenAndServe(ctx, logger, cfg.Base, cfg.Port, svc.App,
-		func(ctx context.Context) error { return svc.Run(ctx, bus) })
+	spec := service.Spec{Name: "catalog", Config: cfg, Base: &cfg.Base, Port: cfg.Port, Broker: cfg.Broker}
+	return service.Run(ctx, spec, func(ctx context.Context, logger *slog.Logger) (service.Service, error) {
+		svc, err := catalog.Open(ctx, cfg, logger)
+		if err != nil {
+			return service.Service{}, err
+		}
+		return service.Service{App: svc.App, Work: svc.Run, Close: svc.Close}, nil
+	})
 }

@@ -2,30 +2,20 @@ package main
 
 import (
 	"context"
+	"net"
 	"strings"
 	"testing"
 )
 
-func TestMisspellChangesOneLetterOfTheLongestWord(t *testing.T) {
-	for name, want := range map[string]string{
-		"3d Capable Ironing Board": "capxble",
-		"Boxes":                    "bozes",
-		"A mug":                    "",
-	} {
-		if got := misspell(name); got != want {
-			t.Errorf("misspell(%q) = %q, want %q", name, got, want)
-		}
-	}
-}
-
 func TestBadArgumentsSayWhatIsWrong(t *testing.T) {
 	for args, want := range map[string]string{
-		"":                  "usage",
-		"fly":               `unknown command "fly"`,
-		"ready":             "at least one URL",
-		"order http://x":    "needs 2 URL arguments, got 1",
-		"journey":           "needs 1 URL arguments, got 0",
-		"load -workers=x a": "invalid value",
+		"":                   "usage",
+		"fly":                `unknown command "fly"`,
+		"ready":              "at least one URL",
+		"order http://x":     "needs 2 arguments, got 1",
+		"journey":            "needs 1 arguments, got 0",
+		"dial":               "needs 1 arguments, got 0",
+		"order -retries=x a": "invalid value",
 	} {
 		err := run(context.Background(), strings.Fields(args))
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -43,5 +33,22 @@ func TestSelfFindsWritableDirsAndMissingFiles(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), `"writable":["`+dir+`"]`) {
 		t.Fatalf("report %s does not list %s as writable", out.String(), dir)
+	}
+}
+
+// dial tells a port that accepts connections from one that refuses them:
+// what make e2e's NetworkPolicy matrix asks of each caller's pod.
+func TestDialConnectsOrFails(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := ln.Addr().String()
+	if err := run(t.Context(), []string{"dial", open}); err != nil {
+		t.Fatalf("dial %s (listening): %v", open, err)
+	}
+	_ = ln.Close()
+	if err := run(t.Context(), []string{"dial", open}); err == nil {
+		t.Fatalf("dial %s (closed) succeeded", open)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/shop-platform/shop/src/internal/accounting"
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/order"
 	"github.com/shop-platform/shop/src/internal/platform/testenv"
@@ -122,13 +123,14 @@ type line struct {
 	qty     int
 }
 
-func orderBody(lines ...line) map[string]any {
+// orderBody is an order of lines by customer email.
+func orderBody(email string, lines ...line) map[string]any {
 	items := make([]map[string]any, len(lines))
 	for i, l := range lines {
 		items[i] = map[string]any{"product_id": l.product, "quantity": l.qty}
 	}
 	return map[string]any{
-		"customer": map[string]any{"email": "saga@example.com", "name": "Saga Test",
+		"customer": map[string]any{"email": email, "name": "Saga Test",
 			"address": map[string]any{"line1": "1 Test Road", "city": "Leeds", "postal_code": "LS1 1AA", "country": "GB"}},
 		"items": items,
 	}
@@ -142,16 +144,29 @@ var sagaOrders = [][]line{
 	{{"saga-lamp", 1}, {"saga-mug", 1}},
 }
 
+// waitUntil polls cond until it holds, and fails the test when it does not
+// within limit.
+func waitUntil(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not happen within %s", what, limit)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestSagaKeepsExactStockWhenTheBrokerDropsMidOrdering places a steady
 // stream of orders, far more than the stock can serve, while the broker
 // drops the shop's own connections in the middle of it: every order is
-// accepted and reaches a final state exactly once (one stock outcome per
-// order, each settled once), and each product's stock went down by exactly
-// the quantities of the confirmed orders, never below zero.
+// accepted, stored once and reaches a final state exactly once (one stock
+// outcome per order, each settled once), and each product's stock went
+// down by exactly the quantities of the confirmed orders, never below zero
+// (package accounting, as the drill and make e2e count).
 func TestSagaKeepsExactStockWhenTheBrokerDropsMidOrdering(t *testing.T) {
 	s := startRealShop(t)
-	initial := map[string]int{"saga-lamp": 50, "saga-mug": 40}
-	for id, stock := range initial {
+	for id, stock := range map[string]int{"saga-lamp": 50, "saga-mug": 40} {
 		status, body := s.do(t, http.MethodPut, s.catalog+"/catalog/"+id, map[string]any{
 			"name": id, "category": "home", "price_cents": 2500, "currency": "USD", "stock": stock,
 		}, map[string]string{"Authorization": "Bearer " + s.token})
@@ -159,19 +174,25 @@ func TestSagaKeepsExactStockWhenTheBrokerDropsMidOrdering(t *testing.T) {
 			t.Fatalf("creating product %s: %d %s", id, status, body)
 		}
 	}
+	db, stockAtStart := openBooks(t, s.dbURL)
 
 	var (
-		mu      sync.Mutex
-		ids     []string
-		closeAt = -1 // orders accepted when the connections were closed
-		placed  atomic.Int64
-		wg      sync.WaitGroup
-		stop    = make(chan struct{})
+		mu       sync.Mutex
+		accepted = map[string]string{}
+		closeAt  = -1 // orders accepted when the connections were closed
+		placed   atomic.Int64
+		wg       sync.WaitGroup
+		stop     = make(chan struct{})
 	)
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(accepted)
+	}
 	enough := func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return closeAt >= 0 && len(ids) >= max(200, closeAt+60)
+		return closeAt >= 0 && len(accepted) >= max(200, closeAt+60)
 	}
 	for range 4 {
 		wg.Go(func() {
@@ -181,91 +202,77 @@ func TestSagaKeepsExactStockWhenTheBrokerDropsMidOrdering(t *testing.T) {
 					return
 				case <-time.After(20 * time.Millisecond):
 				}
-				lines := sagaOrders[placed.Add(1)%int64(len(sagaOrders))]
-				status, body := s.do(t, http.MethodPost, s.order+"/create-order", orderBody(lines...), nil)
+				n := placed.Add(1)
+				// Each order its own address: the accounting counts a
+				// checkout stored twice by it.
+				body := orderBody(fmt.Sprintf("saga-%d@example.com", n), sagaOrders[n%int64(len(sagaOrders))]...)
+				status, answer := s.do(t, http.MethodPost, s.order+"/create-order", body, nil)
 				var ans struct {
 					OrderID string `json:"order_id"`
 				}
-				if status != http.StatusAccepted || json.Unmarshal(body, &ans) != nil {
-					t.Errorf("create-order: %d %s", status, body)
+				if status != http.StatusAccepted || json.Unmarshal(answer, &ans) != nil {
+					t.Errorf("create-order: %d %s", status, answer)
 					continue
 				}
 				mu.Lock()
-				ids = append(ids, ans.OrderID)
+				accepted[ans.OrderID] = "pending"
 				mu.Unlock()
 			}
 		})
 	}
 	stopOnce := sync.OnceFunc(func() { close(stop); wg.Wait() })
 	defer stopOnce()
-	for accepted := 0; accepted < 50; time.Sleep(10 * time.Millisecond) {
-		mu.Lock()
-		accepted = len(ids)
-		mu.Unlock()
-	}
+	waitUntil(t, "50 orders accepted", time.Minute, func() bool { return count() >= 50 })
 	n := testenv.CloseRabbitConnections(t, s.marker) // while orders keep coming
 	mu.Lock()
-	closeAt = len(ids)
+	closeAt = len(accepted)
 	mu.Unlock()
 	if n == 0 {
 		t.Fatalf("no broker connection named %s to close", s.marker)
 	}
-	for !enough() {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitUntil(t, "60 more orders accepted after the broker dropped", time.Minute, enough)
 	stopOnce()
-	t.Logf("%d orders placed; the broker closed %d connections after %d", len(ids), n, closeAt)
+	t.Logf("%d orders placed; the broker closed %d connections after %d", len(accepted), n, closeAt)
 
-	confirmed, counts := map[string]int{}, map[string]int{}
-	deadline := time.Now().Add(45 * time.Second)
-	for _, id := range ids {
-		for {
-			var o struct {
-				Status string `json:"status"`
-				Reason string `json:"reason"`
-				Items  []struct {
-					ProductID string `json:"product_id"`
-					Quantity  int    `json:"quantity"`
-				} `json:"items"`
-			}
-			status, body := s.do(t, http.MethodGet, s.order+"/orders/"+id, nil, nil)
-			if status != http.StatusOK || json.Unmarshal(body, &o) != nil {
-				t.Fatalf("GET order %s: %d %s", id, status, body)
-			}
-			if o.Status != "pending" {
-				if o.Status == "rejected" && o.Reason == "" {
-					t.Errorf("order %s rejected without a reason", id)
-				}
-				counts[o.Status]++
-				for _, it := range o.Items {
-					if o.Status == "confirmed" {
-						confirmed[it.ProductID] += it.Quantity
-					}
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("order %s still pending; so far %v", id, counts)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+	r := checkBooks(t, db, accounting.Books{Accepted: accepted, Emails: "saga-%", StockAtStart: stockAtStart})
+	if r.Confirmed == 0 || r.Rejected == 0 {
+		t.Fatalf("%d orders for stock 50 lamps and 40 mugs: %v; want some confirmed and the rest rejected", len(accepted), r)
 	}
-	if counts["confirmed"] == 0 || counts["rejected"] == 0 || counts["confirmed"]+counts["rejected"] != len(ids) {
-		t.Fatalf("%d orders for stock %v ended %v, want some confirmed and the rest rejected", len(ids), initial, counts)
+	s.assertOneOutcomePerOrder(t, len(accepted), map[string]int{"confirmed": r.Confirmed, "rejected": r.Rejected})
+}
+
+// openBooks connects to the shop's database (catalog and orders in one) for
+// as long as t runs, and reads every product's stock: the start of the
+// books checkBooks checks.
+func openBooks(t *testing.T, dbURL string) (*pgx.Conn, map[string]int) {
+	t.Helper()
+	db, err := pgx.Connect(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for id, stock := range initial {
-		var p struct {
-			Stock int `json:"stock"`
-		}
-		status, body := s.do(t, http.MethodGet, s.catalog+"/catalog/"+id, nil, nil)
-		if status != http.StatusOK || json.Unmarshal(body, &p) != nil {
-			t.Fatalf("GET product %s: %d %s", id, status, body)
-		}
-		if p.Stock < 0 || stock-p.Stock != confirmed[id] {
-			t.Errorf("%s: stock %d -> %d, but confirmed orders took %d", id, stock, p.Stock, confirmed[id])
-		}
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	stock, err := accounting.Stock(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
 	}
-	s.assertOneOutcomePerOrder(t, len(ids), counts)
+	return db, stock
+}
+
+// checkBooks waits for books' orders to settle and checks them (package
+// accounting, as the drill and make e2e count): every request was
+// answered, so every stored order must be one a client was told about.
+func checkBooks(t *testing.T, db *pgx.Conn, books accounting.Books) accounting.Result {
+	t.Helper()
+	books.AllAnswered, books.Settle = true, 45*time.Second
+	r, err := books.Check(t.Context(), db, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(r)
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // assertOneOutcomePerOrder checks the catalog decided each order once (one

@@ -3,24 +3,36 @@ package platform
 import (
 	"context"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/sethvargo/go-retry"
 )
 
-// Backoff returns a fresh retry.Backoff for waits between retries: the
-// delay starts at base and doubles with each retry up to limit, and each
-// delay is drawn from its upper half, so replicas that failed together do
-// not retry together. It never stops; the caller's context ends the loop. A
-// Backoff remembers how many delays it gave: start a new one after a
-// success, so the next outage begins with short waits again. base must be
-// positive.
+// Backoff returns a fresh retry.Backoff for waits between retries: its n-th
+// delay is BackoffDelay(base, limit, n). It never stops; the caller's
+// context ends the loop. A Backoff remembers how many delays it gave: start
+// a new one after a success, so the next outage begins with short waits
+// again.
 func Backoff(base, limit time.Duration) retry.Backoff {
-	capped := retry.WithCappedDuration(limit, retry.NewExponential(base))
+	var n atomic.Int64
 	return retry.BackoffFunc(func() (time.Duration, bool) {
-		d, _ := capped.Next()
-		return d/2 + rand.N(d/2+1), false
+		return BackoffDelay(base, limit, int(n.Add(1))), false
 	})
+}
+
+// BackoffDelay is the wait before retry number attempt (from 1): base,
+// doubled with each retry up to limit, and drawn from the upper half of
+// that, so replicas that failed together do not retry together. A loop
+// keeps a Backoff; the outbox, which keeps each event's attempts in its
+// row, asks for the delay of the next one. base must be positive.
+func BackoffDelay(base, limit time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	return d/2 + rand.N(d/2+1)
 }
 
 // Pause waits for b's next delay, or until ctx ends, and tells whether the

@@ -71,3 +71,14 @@ func TestPauseStopsWhenTheContextEnds(t *testing.T) {
 		t.Fatal("Pause reported an interrupted wait on a live context")
 	}
 }
+
+func TestBackoffDelayOfAnAttemptDoublesUpToTheLimit(t *testing.T) {
+	const base, limit = 100 * time.Millisecond, 30 * time.Second
+	for attempt, ceiling := range map[int]time.Duration{1: base, 2: 2 * base, 3: 4 * base, 9: 25600 * time.Millisecond, 10: limit, 1000: limit} {
+		for range 20 {
+			if d := BackoffDelay(base, limit, attempt); d < ceiling/2 || d > ceiling {
+				t.Fatalf("attempt %d: delay %v, want within [%v, %v]", attempt, d, ceiling/2, ceiling)
+			}
+		}
+	}
+}

@@ -2,37 +2,45 @@ package platform
 
 import (
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
+// The TTL tests run in a synctest bubble: time.Sleep moves its fake clock,
+// so the entry is read exactly before and exactly at its expiry, at once.
 func TestCacheServesUntilTheTTL(t *testing.T) {
-	c := NewCache[string, int](10, 50*time.Millisecond)
-	_, ok, gen := c.Get("a")
-	if ok {
-		t.Fatal("an empty cache answered")
-	}
-	c.Add(gen, "a", 1)
-	if v, ok, _ := c.Get("a"); !ok || v != 1 {
-		t.Fatalf("Get = %v, %v; want the stored 1", v, ok)
-	}
-	time.Sleep(60 * time.Millisecond)
-	if v, ok, _ := c.Get("a"); ok {
-		t.Fatalf("Get after the TTL = %v; want a miss", v)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		c := NewCache[string, int](10, time.Minute)
+		_, ok, gen := c.Get("a")
+		if ok {
+			t.Fatal("an empty cache answered")
+		}
+		c.Add(gen, "a", 1)
+		time.Sleep(time.Minute - time.Nanosecond)
+		if v, ok, _ := c.Get("a"); !ok || v != 1 {
+			t.Fatalf("Get just before the TTL = %v, %v; want the stored 1", v, ok)
+		}
+		time.Sleep(time.Nanosecond)
+		if v, ok, _ := c.Get("a"); ok {
+			t.Fatalf("Get at the TTL = %v; want a miss", v)
+		}
+	})
 }
 
 func TestCacheWithoutTTLKeepsUntilCleared(t *testing.T) {
-	c := NewCache[string, int](10, 0)
-	_, _, gen := c.Get("a")
-	c.Add(gen, "a", 1)
-	time.Sleep(10 * time.Millisecond)
-	if _, ok, _ := c.Get("a"); !ok {
-		t.Fatal("an entry without TTL expired")
-	}
-	c.Clear()
-	if _, ok, _ := c.Get("a"); ok {
-		t.Fatal("Clear kept an entry")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		c := NewCache[string, int](10, 0)
+		_, _, gen := c.Get("a")
+		c.Add(gen, "a", 1)
+		time.Sleep(1000 * time.Hour)
+		if _, ok, _ := c.Get("a"); !ok {
+			t.Fatal("an entry without TTL expired")
+		}
+		c.Clear()
+		if _, ok, _ := c.Get("a"); ok {
+			t.Fatal("Clear kept an entry")
+		}
+	})
 }
 
 func TestCacheRefusesValuesReadBeforeAClear(t *testing.T) {

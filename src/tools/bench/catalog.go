@@ -15,8 +15,8 @@ import (
 
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/platform/loadtest"
 	"github.com/shop-platform/shop/src/internal/platform/pg"
+	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
 // benchCatalog measures GET /catalog?page_size=20 on PostgreSQL next to a
@@ -59,14 +59,27 @@ func benchCatalogOn(ctx context.Context, sum *summary, store string, env map[str
 	}
 	defer stopCatalog()
 
-	const path = "/catalog?page_size=20"
-	body, err := fetch(ctx, catalogURL+path)
+	fmt.Printf("GET /catalog?page_size=20, concurrency %d, 10 s per run, %s\n", benchConcurrency, store)
+	return againstBare(ctx, sum, "catalog", catalogURL, "/catalog?page_size=20", fiber.MIMEApplicationJSON, 0.5, 10*time.Millisecond)
+}
+
+// benchConcurrency is the workers of every againstBare run.
+const benchConcurrency = 16
+
+// againstBare measures GET path on base next to a bare Fiber handler that
+// sends the same bytes (of contentType): maximum throughput, then latency
+// at half the measured maximum rate; then both again with wrk, an
+// independent load generator in C, as the issue measured them (one
+// thread, 32 connections). It prints the table and adds the ratios and the
+// p99 against their targets to the summary.
+func againstBare(ctx context.Context, sum *summary, name, base, path, contentType string, minRatio float64, maxP99 time.Duration) error {
+	body, err := fetch(ctx, base+path)
 	if err != nil {
 		return err
 	}
 	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
-	bare.Get("/catalog", func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	bare.Get("/*", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, contentType)
 		return c.Send(body)
 	})
 	bareURL, stopBare, err := serve(ctx, bare)
@@ -74,37 +87,16 @@ func benchCatalogOn(ctx context.Context, sum *summary, store string, env map[str
 		return err
 	}
 	defer stopBare()
-
-	const concurrency = 16
-	client := loadtest.NewClient(concurrency)
-	measure := func(url string, rate float64) loadtest.Result {
-		return loadtest.Run(ctx, loadtest.Options{Concurrency: concurrency, Duration: 10 * time.Second, Rate: rate, Do: loadtest.Get(client, url)})
+	client := shopper.NewClient(benchConcurrency)
+	measure := func(url string, rate float64) shopper.Result {
+		return shopper.Drive(ctx, shopper.Load{Workers: benchConcurrency, Duration: 10 * time.Second, Rate: rate}, shopper.Get(client, url))
 	}
-	fmt.Printf("GET %s (%d bytes), concurrency %d, 10 s per run, %s\n", path, len(body), concurrency, store)
-	_ = measure(catalogURL+path, 0) // warm-up: connections, caches
-	shop := measure(catalogURL+path, 0)
+	_ = measure(base+path, 0) // warm-up: connections, caches
+	shop := measure(base+path, 0)
 	baseline := measure(bareURL+path, 0)
-	half := measure(catalogURL+path, shop.RPS()/2)
+	half := measure(base+path, shop.RPS()/2)
 	bareHalf := measure(bareURL+path, shop.RPS()/2)
-	fmt.Printf("| run | throughput | p50 | p99 | errors |\n|---|---|---|---|---|\n")
-	row := func(name string, r loadtest.Result) {
-		fmt.Printf("| %s | %.0f req/s | %s | %s | %d |\n", name, r.RPS(), r.Percentile(50).Round(time.Microsecond), r.Percentile(99).Round(time.Microsecond), r.Errors)
-	}
-	row("catalog, max", shop)
-	row("bare Fiber, same bytes, max", baseline)
-	row(fmt.Sprintf("catalog at half max (%.0f req/s)", shop.RPS()/2), half)
-	row(fmt.Sprintf("bare Fiber at the same rate (%.0f req/s)", shop.RPS()/2), bareHalf)
-	fmt.Printf("\nratio catalog/bare = %.2f (target >= 0.5); p99 at half max = %s (target <= 10ms)\n",
-		shop.RPS()/baseline.RPS(), half.Percentile(99).Round(time.Microsecond))
-	sum.ratio("throughput vs bare Fiber (loadtest, c16)", shop.RPS(), baseline.RPS(), "req/s", 0.5)
-	sum.latency("p99 at half max", half.Percentile(99), bareHalf.Percentile(99), 10*time.Millisecond)
-	if shop.Errors+baseline.Errors+half.Errors > 0 {
-		sum.add("errors", fmt.Sprint(shop.Errors+baseline.Errors+half.Errors), "-", "0", false)
-	}
-
-	// wrk, an independent load generator in C, as the issue measured it:
-	// one thread, 32 connections.
-	shopWrk, err := runWrk(ctx, catalogURL+path)
+	shopWrk, err := runWrk(ctx, base+path)
 	if err != nil {
 		return err
 	}
@@ -112,9 +104,23 @@ func benchCatalogOn(ctx context.Context, sum *summary, store string, env map[str
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nwrk -t1 -c32 -d10s:\n\n| run | throughput | p50 | p99 | errors |\n|---|---|---|---|---|\n")
-	fmt.Printf("| catalog | %s |\n| bare Fiber, same bytes | %s |\n", shopWrk, bareWrk)
-	sum.ratio("throughput vs bare Fiber (wrk -t1 -c32)", shopWrk.rps, bareWrk.rps, "req/s", 0.5)
+	fmt.Printf("| %s (%d bytes) | throughput | p50 | p99 | errors |\n|---|---|---|---|---|\n", name, len(body))
+	row := func(run string, r shopper.Result) {
+		fmt.Printf("| %s | %.0f req/s | %s | %s | %d |\n", run, r.RPS(), r.Percentile(50).Round(time.Microsecond), r.Percentile(99).Round(time.Microsecond), r.Errors)
+	}
+	row(name+", max", shop)
+	row("bare Fiber, same bytes, max", baseline)
+	row(fmt.Sprintf("%s at half max (%.0f req/s)", name, shop.RPS()/2), half)
+	row("bare Fiber at the same rate", bareHalf)
+	fmt.Printf("| %s, wrk -t1 -c32 | %s |\n| bare Fiber, wrk -t1 -c32 | %s |\n", name, shopWrk, bareWrk)
+	fmt.Printf("\nratio %s/bare = %.2f (wrk %.2f; target >= %.2g); p99 at half max = %s (target <= %s)\n\n", name, shop.RPS()/baseline.RPS(),
+		shopWrk.rps/bareWrk.rps, minRatio, half.Percentile(99).Round(time.Microsecond), maxP99)
+	sum.ratio(name+" throughput vs bare Fiber (Drive, c16)", shop.RPS(), baseline.RPS(), "req/s", minRatio)
+	sum.ratio(name+" throughput vs bare Fiber (wrk -t1 -c32)", shopWrk.rps, bareWrk.rps, "req/s", minRatio)
+	sum.latency(name+" p99 at half max", half.Percentile(99), bareHalf.Percentile(99), maxP99)
+	if errs := shop.Errors + baseline.Errors + half.Errors + bareHalf.Errors + shopWrk.errors + bareWrk.errors; errs > 0 {
+		sum.add(name+" errors", fmt.Sprint(errs), "-", "0", false)
+	}
 	return nil
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/frontend"
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/platform/loadtest"
 )
 
 // benchFrontend measures storefront pages, rendered from a live in-memory
@@ -67,73 +66,13 @@ func benchFrontend(ctx context.Context, sum *summary) error {
 	}
 	defer stopSite()
 
-	fmt.Printf("storefront pages on the embedded catalog, BACKEND_CACHE_TTL=%s, concurrency %d, 10 s per run\n", cfg.BackendCacheTTL, frontendConcurrency)
+	fmt.Printf("storefront pages on the embedded catalog, BACKEND_CACHE_TTL=%s, concurrency %d, 10 s per run\n", cfg.BackendCacheTTL, benchConcurrency)
+	// Targets of a page: throughput against bare Fiber sending the same
+	// bytes, and p99 at half the page's maximum rate (the catalog's).
 	for _, page := range []struct{ name, path string }{{"home", "/"}, {"category", "/category/books"}, {"search", "/search?q=table"}} {
-		if err := benchPage(ctx, sum, page.name, siteURL, page.path); err != nil {
+		if err := againstBare(ctx, sum, page.name+" page", siteURL, page.path, fiber.MIMETextHTMLCharsetUTF8, 0.3, 10*time.Millisecond); err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-const frontendConcurrency = 16
-
-// Targets of a storefront page: throughput against bare Fiber sending the
-// same bytes, and p99 at half the page's maximum rate (the catalog's).
-const (
-	pageRatioTarget = 0.3
-	pageP99Target   = 10 * time.Millisecond
-)
-
-// benchPage compares one storefront page with bare Fiber sending its bytes
-// and prints the table rows and the ratio against target.
-func benchPage(ctx context.Context, sum *summary, name, siteURL, path string) error {
-	body, err := fetch(ctx, siteURL+path)
-	if err != nil {
-		return err
-	}
-	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
-	bare.Get("/*", func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-		return c.Send(body)
-	})
-	bareURL, stopBare, err := serve(ctx, bare)
-	if err != nil {
-		return err
-	}
-	defer stopBare()
-
-	client := loadtest.NewClient(frontendConcurrency)
-	measure := func(url string, rate float64) loadtest.Result {
-		return loadtest.Run(ctx, loadtest.Options{Concurrency: frontendConcurrency, Duration: 10 * time.Second, Rate: rate, Do: loadtest.Get(client, url)})
-	}
-	fmt.Printf("| page | run | throughput | p50 | p99 | errors |\n|---|---|---|---|---|---|\n")
-	_ = measure(siteURL+path, 0) // warm-up: connections, caches
-	shop := measure(siteURL+path, 0)
-	baseline := measure(bareURL+path, 0)
-	half := measure(siteURL+path, shop.RPS()/2)
-	bareHalf := measure(bareURL+path, shop.RPS()/2)
-	row := func(run string, r loadtest.Result) {
-		fmt.Printf("| %s (%d bytes) | %s | %.0f req/s | %s | %s | %d |\n", name, len(body), run, r.RPS(),
-			r.Percentile(50).Round(time.Microsecond), r.Percentile(99).Round(time.Microsecond), r.Errors)
-	}
-	row("storefront, max", shop)
-	row("bare Fiber, same bytes, max", baseline)
-	row(fmt.Sprintf("storefront at half max (%.0f req/s)", shop.RPS()/2), half)
-	row("bare Fiber at the same rate", bareHalf)
-	shopWrk, err := runWrk(ctx, siteURL+path)
-	if err != nil {
-		return err
-	}
-	bareWrk, err := runWrk(ctx, bareURL+path)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("| %s (%d bytes) | storefront, wrk -t1 -c32 | %s |\n| %s (%d bytes) | bare Fiber, wrk -t1 -c32 | %s |\n", name, len(body), shopWrk, name, len(body), bareWrk)
-	fmt.Printf("\nratio %s storefront/bare = %.2f (target >= %.1f); p99 at half max %s (target <= %s)\n\n", name, shop.RPS()/baseline.RPS(),
-		pageRatioTarget, half.Percentile(99).Round(time.Microsecond), pageP99Target)
-	sum.ratio(name+" page vs bare Fiber (loadtest, c16)", shop.RPS(), baseline.RPS(), "req/s", pageRatioTarget)
-	sum.ratio(name+" page vs bare Fiber (wrk -t1 -c32)", shopWrk.rps, bareWrk.rps, "req/s", pageRatioTarget)
-	sum.latency(name+" page p99 at half max", half.Percentile(99), bareHalf.Percentile(99), pageP99Target)
 	return nil
 }

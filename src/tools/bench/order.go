@@ -27,8 +27,8 @@ import (
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/order"
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/platform/loadtest"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
+	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
 // Settings of the order scenario.
@@ -83,7 +83,7 @@ func benchOrder(ctx context.Context, sum *summary) error {
 	for _, c := range orderClients {
 		// Short runs of each side alternate and the medians are compared,
 		// so a burst of load from other processes hits both alike.
-		var shops []loadtest.Result
+		var shops []shopper.Result
 		var tpss []float64
 		for range orderRounds {
 			r := createOrders(ctx, orderURL, c, 0, orderRunTime)
@@ -96,7 +96,7 @@ func benchOrder(ctx context.Context, sum *summary) error {
 			}
 			shops, tpss = append(shops, r), append(tpss, tps)
 		}
-		slices.SortFunc(shops, func(a, b loadtest.Result) int { return cmp.Compare(a.RPS(), b.RPS()) })
+		slices.SortFunc(shops, func(a, b shopper.Result) int { return cmp.Compare(a.RPS(), b.RPS()) })
 		slices.Sort(tpss)
 		shop, tps := shops[orderRounds/2], tpss[orderRounds/2]
 		sum.ratio(fmt.Sprintf("create-order vs pgbench, %d clients", c), shop.RPS(), tps, "/s", 0.5)
@@ -190,11 +190,11 @@ func mustJSON(v any) []byte {
 }
 
 // createOrders drives POST /create-order; rate 0 is closed loop.
-func createOrders(ctx context.Context, base string, clients int, rate float64, d time.Duration) loadtest.Result {
-	client := loadtest.NewClient(clients)
-	return loadtest.Run(ctx, loadtest.Options{Concurrency: clients, Duration: d, Rate: rate, Do: func(ctx context.Context) error {
+func createOrders(ctx context.Context, base string, clients int, rate float64, d time.Duration) shopper.Result {
+	client := shopper.NewClient(clients)
+	return shopper.Drive(ctx, shopper.Load{Workers: clients, Duration: d, Rate: rate}, func(ctx context.Context, _ int) error {
 		return placeOrder(ctx, client, base, "")
-	}})
+	})
 }
 
 // placeOrder POSTs benchOrderBody to base's /create-order, with key as its

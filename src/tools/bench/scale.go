@@ -25,9 +25,9 @@ import (
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/platform/loadtest"
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
 	"github.com/shop-platform/shop/src/internal/platform/pg"
+	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
 // Settings of the scale scenarios: the same requests at every catalog size,
@@ -112,7 +112,7 @@ func benchCatalogScale(ctx context.Context, sum *summary) error {
 	}
 
 	queries := scaleCatalogQueries(products[:scaleQueryFrom])
-	client := loadtest.NewClient(scaleConcurrency)
+	client := shopper.NewClient(scaleConcurrency)
 	fmt.Printf("GET /catalog, %d distinct requests of each kind in turn, open loop at %.0f req/s for %s (after %s of warm-up), concurrency %d, %d rounds\n",
 		len(queries[0].paths), scaleRate, scaleRunTime, scaleWarmUp, scaleConcurrency, scaleRounds)
 	fmt.Printf("PostgreSQL: a database per size (%s...), pool of %d, no page cache; embedded: the in-memory store make run uses\n\n",
@@ -121,7 +121,7 @@ func benchCatalogScale(ctx context.Context, sum *summary) error {
 		size         int
 		store, query string
 	}
-	results := map[key][]loadtest.Result{}
+	results := map[key][]shopper.Result{}
 	for range scaleRounds {
 		for _, t := range targets {
 			for _, q := range queries {
@@ -157,7 +157,7 @@ func benchCatalogScale(ctx context.Context, sum *summary) error {
 
 // roundStats is the median p50 and p99 of rounds, each round's p99, and
 // the errors of all.
-func roundStats(rounds []loadtest.Result) (p50, p99 time.Duration, each string, errs int) {
+func roundStats(rounds []shopper.Result) (p50, p99 time.Duration, each string, errs int) {
 	var p50s, p99s []time.Duration
 	var list []string
 	for _, r := range rounds {
@@ -220,14 +220,14 @@ func scaleCatalogQueries(products []events.Product) []scaleQuery {
 }
 
 // openLoop GETs paths on base in turn at scaleRate, after a warm-up.
-func openLoop(ctx context.Context, client *http.Client, base string, paths []string) loadtest.Result {
+func openLoop(ctx context.Context, client *http.Client, base string, paths []string) shopper.Result {
 	do := inTurn(client, base, paths)
-	_ = loadtest.Run(ctx, loadtest.Options{Concurrency: scaleConcurrency, Duration: scaleWarmUp, Rate: scaleRate, Do: do})
-	return loadtest.Run(ctx, loadtest.Options{Concurrency: scaleConcurrency, Duration: scaleRunTime, Rate: scaleRate, Do: do})
+	_ = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleWarmUp, Rate: scaleRate}, do)
+	return shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleRunTime, Rate: scaleRate}, do)
 }
 
 // inTurn returns a Do function that GETs paths on base, each in turn.
-func inTurn(client *http.Client, base string, paths []string) func(context.Context) error {
+func inTurn(client *http.Client, base string, paths []string) func(context.Context, int) error {
 	return getEach(client, base, paths, roundRobin(len(paths)))
 }
 
@@ -290,7 +290,7 @@ func benchSearchScale(ctx context.Context, sum *summary) error {
 	for _, k := range benchQueries(products[:scaleQueryFrom]) {
 		queries = append(queries, k.queries...)
 	}
-	client := loadtest.NewClient(scaleConcurrency)
+	client := shopper.NewClient(scaleConcurrency)
 	fmt.Printf("the search binary (embedded index, SEARCH_CACHE_TTL=0, default GOGC) over a catalog on loopback; %d distinct queries of 5 kinds in turn, concurrency %d\n",
 		len(queries), scaleConcurrency)
 	fmt.Printf("build: process start to /ready; RSS: VmRSS of the process after the build and VmHWM (its peak) after the queries, from /proc\n\n")
@@ -323,7 +323,7 @@ func benchSearchScale(ctx context.Context, sum *summary) error {
 type searchProcessResult struct {
 	build       time.Duration
 	rss, peak   int64
-	max, atRate loadtest.Result
+	max, atRate shopper.Result
 }
 
 // measureSearchProcess runs one search process over catalogURL and
@@ -350,8 +350,8 @@ func measureSearchProcess(ctx context.Context, bin, catalogURL string, client *h
 		<-exited
 	}()
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	ready := loadtest.Get(client, base+"/ready")
-	for ready(ctx) != nil {
+	ready := shopper.Get(client, base+"/ready")
+	for ready(ctx, 0) != nil {
 		select {
 		case err := <-exited:
 			exited <- err
@@ -369,9 +369,9 @@ func measureSearchProcess(ctx context.Context, bin, catalogURL string, client *h
 		return res, err
 	}
 	do := inTurn(client, base, searchPaths(queries))
-	_ = loadtest.Run(ctx, loadtest.Options{Concurrency: scaleConcurrency, Duration: scaleWarmUp, Do: do})
-	res.max = loadtest.Run(ctx, loadtest.Options{Concurrency: scaleConcurrency, Duration: 5 * time.Second, Do: do})
-	res.atRate = loadtest.Run(ctx, loadtest.Options{Concurrency: scaleConcurrency, Duration: scaleRunTime, Rate: searchScaleRate, Do: do})
+	_ = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleWarmUp}, do)
+	res.max = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: 5 * time.Second}, do)
+	res.atRate = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleRunTime, Rate: searchScaleRate}, do)
 	res.peak, err = procStatus(cmd.Process.Pid, "VmHWM")
 	return res, err
 }
@@ -441,7 +441,7 @@ func benchOrderScale(ctx context.Context, sum *summary) error {
 	}
 	fmt.Printf("POST /create-order with an Idempotency-Key, open loop at %.0f orders/s for %s, %d rounds alternating; relay not running\n\n",
 		orderScaleRate, orderScaleRunTime, scaleRounds)
-	results := map[string][]loadtest.Result{}
+	results := map[string][]shopper.Result{}
 	for range scaleRounds {
 		for _, part := range []string{"scale_orders_empty", "scale_orders_1m"} {
 			_ = keyedOrders(ctx, urls[part], orderScaleRate, scaleWarmUp)
@@ -475,11 +475,11 @@ func median(list []time.Duration) time.Duration {
 
 // keyedOrders drives POST /create-order at rate, each request with a key
 // of its own.
-func keyedOrders(ctx context.Context, base string, rate float64, d time.Duration) loadtest.Result {
-	client := loadtest.NewClient(scaleConcurrency)
-	return loadtest.Run(ctx, loadtest.Options{Concurrency: scaleConcurrency, Duration: d, Rate: rate, Do: func(ctx context.Context) error {
+func keyedOrders(ctx context.Context, base string, rate float64, d time.Duration) shopper.Result {
+	client := shopper.NewClient(scaleConcurrency)
+	return shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: d, Rate: rate}, func(ctx context.Context, _ int) error {
 		return placeOrder(ctx, client, base, uuid.NewString())
-	}})
+	})
 }
 
 // fillOrders adds n settled orders to the orders table in one INSERT ...

@@ -19,9 +19,9 @@ import (
 
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/platform/loadtest"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 	"github.com/shop-platform/shop/src/internal/search"
+	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
 const searchBenchProducts = 10_000
@@ -46,7 +46,7 @@ func benchSearch(ctx context.Context, sum *summary) error {
 		all = append(all, k.queries...)
 	}
 	const concurrency = 16
-	client := loadtest.NewClient(concurrency)
+	client := shopper.NewClient(concurrency)
 	fmt.Printf("%d generated products; GET /search with %d distinct queries of %d kinds, concurrency %d\n",
 		len(products), len(all), len(kinds), concurrency)
 	fmt.Printf("| cache | queries | run | throughput | p50 | p99 | errors |\n|---|---|---|---|---|---|---|\n")
@@ -60,10 +60,10 @@ func benchSearch(ctx context.Context, sum *summary) error {
 		if cache != "0s" {
 			pick, label = zipf(len(all)), "Zipf s=1.1"
 		}
-		measure := func(queries []string, pick func() int, d time.Duration, rate float64) loadtest.Result {
-			return loadtest.Run(ctx, loadtest.Options{Concurrency: concurrency, Duration: d, Rate: rate, Do: getEach(client, searchURL, searchPaths(queries), pick)})
+		measure := func(queries []string, pick func() int, d time.Duration, rate float64) shopper.Result {
+			return shopper.Drive(ctx, shopper.Load{Workers: concurrency, Duration: d, Rate: rate}, getEach(client, searchURL, searchPaths(queries), pick))
 		}
-		row := func(name string, r loadtest.Result) {
+		row := func(name string, r shopper.Result) {
 			fmt.Printf("| %s | %s | %s | %.0f q/s | %s | %s | %d |\n", cache, label, name, r.RPS(),
 				r.Percentile(50).Round(time.Microsecond), r.Percentile(99).Round(time.Microsecond), r.Errors)
 			if r.FirstErr != nil {
@@ -136,12 +136,12 @@ func startSearch(ctx context.Context, catalogURL, cacheTTL string) (string, func
 }
 
 // getEach GETs base+path for the path pick chooses.
-func getEach(client *http.Client, base string, paths []string, pick func() int) func(context.Context) error {
-	gets := make([]func(context.Context) error, len(paths))
+func getEach(client *http.Client, base string, paths []string, pick func() int) func(context.Context, int) error {
+	gets := make([]func(context.Context, int) error, len(paths))
 	for i, p := range paths {
-		gets[i] = loadtest.Get(client, base+p)
+		gets[i] = shopper.Get(client, base+p)
 	}
-	return func(ctx context.Context) error { return gets[pick()](ctx) }
+	return func(ctx context.Context, worker int) error { return gets[pick()](ctx, worker) }
 }
 
 // searchPaths turns query strings into /search paths.

@@ -163,7 +163,7 @@ var (
 )
 
 // startAPIServer starts, once for the package, a real kube-apiserver and
-// etcd (built by make from scripts/kube-tools) with the CRDs the dependency
+// etcd (SHOP_KUBE_BIN: the minicluster's or setup-envtest's, see the Makefile) with the CRDs the dependency
 // charts ship and the pinned ones of scripts/crds.txt installed (see CRDs) and the namespace the chart is rendered for; TestMain stops it.
 // It returns a client and a kubeconfig file for it.
 func startAPIServer(t *testing.T) (client.Client, string) {

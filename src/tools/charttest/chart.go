@@ -35,7 +35,7 @@ const (
 	ReleaseName = "shop"
 	Namespace   = "ecommerce"
 	// KubeVersion is the Kubernetes version the chart is rendered for: the
-	// one of the kube-apiserver that scripts/kube-tools builds.
+	// one of the kube-apiserver the Makefile provides (SHOP_KUBE_BIN).
 	KubeVersion = "v1.34.4"
 )
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,9 +18,19 @@ import (
 	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
 
-// newPostgresOutbox returns the outbox of a fresh, migrated test database
-// and a function that writes events to it, each in its own transaction.
-func newPostgresOutbox(t *testing.T) (*outbox.Postgres, func(e events.Envelope)) {
+// testOutbox is an outbox under test: insert adds an event, passTime makes
+// d go by for it.
+type testOutbox struct {
+	box      Outbox
+	insert   func(events.Envelope)
+	passTime func(d time.Duration)
+}
+
+// newPostgresOutbox returns the outbox of a fresh, migrated test database.
+// Its events are inserted each in its own transaction; time passes in its
+// rows (their next attempt moves into the past), since leases and retry
+// delays are compared with PostgreSQL's own clock.
+func newPostgresOutbox(t *testing.T) testOutbox {
 	t.Helper()
 	ctx := context.Background()
 	logger := slog.New(slog.DiscardHandler)
@@ -31,11 +42,17 @@ func newPostgresOutbox(t *testing.T) (*outbox.Postgres, func(e events.Envelope))
 	if err := outbox.Migrate(ctx, pool, logger); err != nil {
 		t.Fatal(err)
 	}
-	return outbox.NewPostgres(pool, logger), func(e events.Envelope) {
+	insert := func(e events.Envelope) {
 		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return outbox.Insert(ctx, tx, e) }); err != nil {
 			t.Fatal(err)
 		}
 	}
+	passTime := func(d time.Duration) {
+		if _, err := pool.Exec(ctx, `UPDATE outbox SET next_attempt_at = next_attempt_at - $1::interval WHERE sent_at IS NULL`, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return testOutbox{outbox.NewPostgres(pool, logger), insert, passTime}
 }
 
 // runRelays starts n relays from box to bus until the test ends.
@@ -50,7 +67,8 @@ func runRelays(t *testing.T, n int, box Outbox, bus Bus) {
 
 func TestRelaysOnOneOutboxPublishEachEventOnce(t *testing.T) {
 	t.Parallel()
-	box, insert := newPostgresOutbox(t)
+	o := newPostgresOutbox(t)
+	box, insert := o.box, o.insert
 	bus := NewMemory(testOptions())
 	t.Cleanup(func() { _ = bus.Close() })
 	seen := newReceived()
@@ -76,7 +94,8 @@ func TestRelaysOnOneOutboxPublishEachEventOnce(t *testing.T) {
 }
 
 func TestRelayKeepsAnEventTheBrokerCannotRouteAndSendsTheRest(t *testing.T) {
-	eachOutbox(t, func(t *testing.T, box Outbox, insert func(events.Envelope)) {
+	eachOutbox(t, func(t *testing.T, o testOutbox) {
+		box, insert := o.box, o.insert
 		bus := NewMemory(testOptions())
 		t.Cleanup(func() { _ = bus.Close() })
 		seen := newReceived()
@@ -96,24 +115,28 @@ func TestRelayKeepsAnEventTheBrokerCannotRouteAndSendsTheRest(t *testing.T) {
 	})
 }
 
-// eachOutbox runs fn on the PostgreSQL and the in-memory outbox.
-func eachOutbox(t *testing.T, fn func(t *testing.T, box Outbox, insert func(events.Envelope))) {
+// eachOutbox runs fn on the PostgreSQL and the in-memory outbox. The
+// in-memory one runs in a synctest bubble, where time.Sleep moves a fake
+// clock: waits for retries are exact and take no time.
+func eachOutbox(t *testing.T, fn func(t *testing.T, o testOutbox)) {
 	t.Run("memory", func(t *testing.T) {
 		t.Parallel()
-		box := &outbox.Memory{}
-		fn(t, box, func(e events.Envelope) { box.Add(context.Background(), e) })
+		synctest.Test(t, func(t *testing.T) {
+			box := &outbox.Memory{}
+			fn(t, testOutbox{box, func(e events.Envelope) { box.Add(context.Background(), e) }, time.Sleep})
+		})
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		box, insert := newPostgresOutbox(t)
-		fn(t, box, insert)
+		fn(t, newPostgresOutbox(t))
 	})
 }
 
 // Retries of events nobody takes must not hold back the events behind them:
 // a relay claims fresh events before due retries.
 func TestRelayClaimsFreshEventsBeforeRetries(t *testing.T) {
-	eachOutbox(t, func(t *testing.T, box Outbox, insert func(events.Envelope)) {
+	eachOutbox(t, func(t *testing.T, o testOutbox) {
+		box, insert := o.box, o.insert
 		ctx := context.Background()
 		for i := range 3 {
 			insert(newEvent(t, events.StockRejected, i))
@@ -130,7 +153,7 @@ func TestRelayClaimsFreshEventsBeforeRetries(t *testing.T) {
 		}
 		fresh := newEvent(t, events.OrderCreated, 9)
 		insert(fresh)
-		time.Sleep(300 * time.Millisecond) // the refused events' first retry is due after 100 ms
+		o.passTime(outbox.MaxRetryDelay)
 
 		var claimed []events.Envelope
 		accept := func(_ context.Context, list []events.Envelope) []error {

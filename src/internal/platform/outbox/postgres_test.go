@@ -93,21 +93,33 @@ func TestRelayPublishesOutsideAnyTransaction(t *testing.T) {
 	}
 }
 
+// passTime moves every unsent event's next attempt d into the past, as if
+// d had gone by: leases and retry delays are times PostgreSQL compares with
+// its own now(), which no test clock reaches, so time is moved in the rows
+// instead of waited for.
+func passTime(t testing.TB, pool *pgxpool.Pool, d time.Duration) {
+	t.Helper()
+	if _, err := pool.Exec(context.Background(),
+		`UPDATE outbox SET next_attempt_at = next_attempt_at - $1::interval WHERE sent_at IS NULL`, d); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A relay that dies after claiming leaves its events to others once the
 // lease ends; a failed publish is retried after its delay, and fresh events
 // go before due retries.
 func TestLeasesEndAndFreshEventsGoFirst(t *testing.T) {
 	box, pool := newTestOutbox(t)
-	box.lease = 300 * time.Millisecond
 	ctx := context.Background()
 	first := addEvents(t, pool, 2)
 	if list, err := box.claim(ctx, claimFresh, 10); err != nil || len(list) != 2 {
 		t.Fatalf("claimed %d, %v; want 2", len(list), err)
 	} // ... and the relay that claimed them dies here.
+	passTime(t, pool, Lease-time.Second)
 	if n, err := box.Relay(ctx, 10, publishAll); err != nil || n != 0 {
 		t.Fatalf("relayed %d leased events (%v), want none before the lease ends", n, err)
 	}
-	time.Sleep(400 * time.Millisecond)
+	passTime(t, pool, time.Second)
 	refused := errors.New("no queue bound")
 	n, err := box.Relay(ctx, 10, func(_ context.Context, list []events.Envelope) []error {
 		errs := make([]error, len(list))
@@ -119,7 +131,7 @@ func TestLeasesEndAndFreshEventsGoFirst(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("after the lease: relayed %d, %v; want the 2 again", n, err)
 	}
-	time.Sleep(150 * time.Millisecond) // the first retry delay is 100 ms
+	passTime(t, pool, MaxRetryDelay)
 	fresh := addEvents(t, pool, 1)
 	var order []string
 	for range 2 {

@@ -21,21 +21,19 @@ type Stats struct {
 	OldestAge time.Duration
 }
 
-// retryDelay is how long an event waits after its attempt-th failure. A
-// broker outage (platform.ErrUnavailable) is nobody's fault but the
-// broker's: the event is retried as soon as the relay sees the broker back.
+// retryDelay is how long an event waits after its attempt-th failure:
+// platform's backoff from 100 ms up to 30 s. A broker outage
+// (platform.ErrUnavailable) is nobody's fault but the broker's: the event is
+// retried as soon as the relay sees the broker back.
 func retryDelay(attempt int, err error) time.Duration {
 	if errors.Is(err, platform.ErrUnavailable) {
 		return 0
 	}
-	d := 100 * time.Millisecond
-	for i := 1; i < attempt && d < maxRetryDelay; i++ {
-		d *= 2
-	}
-	return min(d, maxRetryDelay)
+	return platform.BackoffDelay(100*time.Millisecond, MaxRetryDelay, attempt)
 }
 
-const maxRetryDelay = 30 * time.Second
+// MaxRetryDelay is the longest an event waits between two failed publishes.
+const MaxRetryDelay = 30 * time.Second
 
 // errorText keeps last_error readable and bounded.
 func errorText(err error) string {

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// rabbit is a RabbitMQ broker for one run: a vhost of its own on the
+// machine's shared broker (soak), or a private node on its own ports that
+// the drill may stop and start without disturbing anyone.
+type rabbit struct {
+	url   string
+	vhost string
+	// ctl runs rabbitmqctl against the broker; env is its environment.
+	ctl []string
+	env []string
+	// Set for a private node only.
+	dir    string
+	node   string
+	server string
+	proc   *process
+}
+
+func (r *rabbit) rabbitmqctl(ctx context.Context, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	all := append(append([]string{}, r.ctl...), args...)
+	cmd := exec.CommandContext(ctx, all[0], all[1:]...)
+	cmd.Env = r.env
+	cmd.Dir = r.dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("rabbitmqctl %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+// sharedRabbit makes a vhost on the machine's broker for the run, so its
+// exchange, queues and connections are apart from everyone else's.
+func sharedRabbit(ctx context.Context, vhost string) (*rabbit, error) {
+	r := &rabbit{vhost: vhost, ctl: []string{"rabbitmqctl", "-q"}, env: os.Environ(),
+		url: "amqp://guest:guest@127.0.0.1:5672/" + url.PathEscape(vhost)}
+	if _, err := r.rabbitmqctl(ctx, "add_vhost", vhost); err != nil {
+		return nil, err
+	}
+	if _, err := r.rabbitmqctl(ctx, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"); err != nil {
+		return nil, errors.Join(err, r.destroy(ctx))
+	}
+	return r, nil
+}
+
+// startPrivateRabbit starts a RabbitMQ node of the drill's own under dir:
+// its own node name, AMQP and distribution ports, database and cookie,
+// no plugins.
+func startPrivateRabbit(ctx context.Context, dir, name string) (*rabbit, error) {
+	server := "/usr/lib/rabbitmq/bin/rabbitmq-server"
+	ctl := "/usr/lib/rabbitmq/bin/rabbitmqctl"
+	if _, err := os.Stat(server); err != nil {
+		return nil, fmt.Errorf("a private RabbitMQ node needs %s (Debian package rabbitmq-server): %w", server, err)
+	}
+	rdir := filepath.Join(dir, "rabbitmq")
+	if err := os.MkdirAll(rdir, 0o700); err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	dist, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	files := map[string]string{
+		"rabbitmq.conf":   fmt.Sprintf("listeners.tcp.default = 127.0.0.1:%d\n", port),
+		"enabled_plugins": "[].\n",
+		"env.conf":        "",
+	}
+	for f, body := range files {
+		if err := os.WriteFile(filepath.Join(rdir, f), []byte(body), 0o600); err != nil {
+			return nil, err
+		}
+	}
+	node := name + "@localhost"
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + rdir, "LANG=C.UTF-8",
+		"RABBITMQ_NODENAME=" + node, "RABBITMQ_NODE_PORT=" + strconv.Itoa(port), "RABBITMQ_DIST_PORT=" + strconv.Itoa(dist),
+		"RABBITMQ_MNESIA_BASE=" + filepath.Join(rdir, "mnesia"), "RABBITMQ_LOG_BASE=" + filepath.Join(rdir, "log"),
+		"RABBITMQ_CONFIG_FILE=" + filepath.Join(rdir, "rabbitmq.conf"),
+		"RABBITMQ_ENABLED_PLUGINS_FILE=" + filepath.Join(rdir, "enabled_plugins"),
+		"RABBITMQ_CONF_ENV_FILE=" + filepath.Join(rdir, "env.conf"),
+		"ERL_EPMD_ADDRESS=127.0.0.1"}
+	r := &rabbit{url: fmt.Sprintf("amqp://guest:guest@127.0.0.1:%d/", port), vhost: "/",
+		ctl: []string{ctl, "-q", "-n", node}, env: env, dir: rdir, node: node, server: server}
+	return r, r.start(ctx)
+}
+
+// start runs the private node and waits until it accepts work.
+func (r *rabbit) start(ctx context.Context) error {
+	if r.server == "" {
+		return errors.New("refusing to start or stop the shared broker: the drill stops only its own")
+	}
+	logf, err := os.OpenFile(filepath.Join(r.dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(r.server)
+	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = r.env, r.dir, logf, logf
+	if err := cmd.Start(); err != nil {
+		_ = logf.Close()
+		return err
+	}
+	p := &process{cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		_ = logf.Close()
+		close(p.exited)
+	}()
+	r.proc = p
+	// The node registers with epmd a moment after it starts; until then
+	// await_startup fails at once, so it is asked again.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, err := r.rabbitmqctl(ctx, "await_startup", "--timeout", "30")
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-p.exited:
+			return fmt.Errorf("the private RabbitMQ node exited while starting (see %s): %w", filepath.Join(r.dir, "server.log"), err)
+		default:
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			_ = cmd.Process.Kill()
+			<-p.exited
+			return fmt.Errorf("the private RabbitMQ node did not start within 2 minutes: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// stop halts the private node and waits for its process to end.
+func (r *rabbit) stop(ctx context.Context) error {
+	if r.server == "" {
+		return errors.New("refusing to stop the shared broker: the drill stops only its own")
+	}
+	if _, err := r.rabbitmqctl(ctx, "stop"); err != nil {
+		return err
+	}
+	select {
+	case <-r.proc.exited:
+		return nil
+	case <-time.After(time.Minute):
+		_ = r.proc.cmd.Process.Kill()
+		<-r.proc.exited
+		return errors.New("the private RabbitMQ node did not exit within a minute of stop")
+	}
+}
+
+// closeConnections closes the run's client connections (those in its
+// vhost), as a network blip or a broker failover would, and returns how
+// many there were.
+func (r *rabbit) closeConnections(ctx context.Context) (int, error) {
+	out, err := r.rabbitmqctl(ctx, "-s", "list_connections", "vhost")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for line := range strings.SplitSeq(out, "\n") {
+		if strings.TrimSpace(line) == r.vhost {
+			n++
+		}
+	}
+	if n > 0 {
+		_, err = r.rabbitmqctl(ctx, "close_all_connections", "--vhost", r.vhost, "--limit", "10000", "make drill closes the shop's connections")
+	}
+	return n, err
+}
+
+// destroy removes the run's vhost on the shared broker, or stops the
+// private node.
+func (r *rabbit) destroy(ctx context.Context) error {
+	if r.server != "" {
+		select {
+		case <-r.proc.exited:
+			return nil
+		default:
+			return r.stop(ctx)
+		}
+	}
+	_, err := r.rabbitmqctl(ctx, "delete_vhost", r.vhost)
+	return err
+}

@@ -1,0 +1,415 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shop-platform/shop/src/internal/shopper"
+)
+
+// serviceNames are the shop's four services in the order they start: each
+// one's dependencies come before it.
+var serviceNames = []string{"catalog", "search", "order", "frontend"}
+
+// stack is the shop as four processes (the per-service binaries, so each
+// can be signalled and measured on its own) on a PostgreSQL and a
+// RabbitMQ the soak or drill chose.
+type stack struct {
+	dir      string
+	bin      string
+	pg       *postgres
+	mq       *rabbit
+	procs    map[string]*process
+	ports    map[string]int
+	dbs      map[string]string
+	token    string
+	cookie   string
+	shutdown time.Duration
+	// extraEnv is added to every service's environment (-service-env).
+	extraEnv []string
+}
+
+// process is one running service.
+type process struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+	err    error
+}
+
+// freePort asks the kernel for a loopback port nobody uses.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = ln.Close() }()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// newStack picks ports and creates the run's databases; start launches
+// the services.
+func newStack(ctx context.Context, dir, bin, run string, pg *postgres, mq *rabbit) (*stack, error) {
+	for _, name := range serviceNames {
+		if _, err := os.Stat(filepath.Join(bin, name)); err != nil {
+			return nil, fmt.Errorf("service binary %s missing (make build, or -bin): %w", name, err)
+		}
+	}
+	st := &stack{dir: dir, bin: bin, pg: pg, mq: mq, procs: map[string]*process{}, ports: map[string]int{},
+		dbs:   map[string]string{"catalog": run + "_catalog", "order": run + "_orders"},
+		token: randomHex(16), cookie: randomHex(32), shutdown: 10 * time.Second}
+	for _, name := range serviceNames {
+		p, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		st.ports[name] = p
+	}
+	for _, db := range st.dbs {
+		if err := pg.exec(ctx, "postgres", "CREATE DATABASE "+pgx.Identifier{db}.Sanitize()); err != nil {
+			return nil, fmt.Errorf("creating database %s: %w", db, err)
+		}
+	}
+	return st, nil
+}
+
+func (st *stack) url(name string) string {
+	return "http://127.0.0.1:" + strconv.Itoa(st.ports[name])
+}
+
+// env is what the service is started with: nothing inherited but PATH
+// and HOME, so a developer's DATABASE_URL cannot leak in.
+func (st *stack) env(name string) []string {
+	e := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
+		"HOST=127.0.0.1", "PORT=" + strconv.Itoa(st.ports[name]), "LOG_LEVEL=warn",
+		"SHUTDOWN_TIMEOUT=" + st.shutdown.String(), "ADMIN_TOKEN=" + st.token,
+		"CATALOG_URL=" + st.url("catalog"), "AMQP_URL=" + st.mq.url}
+	switch name {
+	case "catalog", "order":
+		e = append(e, "DATABASE_URL="+st.pg.url(st.dbs[name]))
+	case "frontend":
+		// One cookie secret for every start, so carts and CSRF tokens
+		// survive a restart as they do across replicas; checkout's rate
+		// limit is per address and every shopper here is 127.0.0.1.
+		e = append(e, "SEARCH_URL="+st.url("search"), "ORDER_URL="+st.url("order"),
+			"COOKIE_SECRET="+st.cookie, "CHECKOUT_RATE_LIMIT=1000000")
+	}
+	return append(e, st.extraEnv...)
+}
+
+// start launches the service and waits until its /ready answers 200.
+func (st *stack) start(ctx context.Context, name string) error {
+	logf, err := os.OpenFile(filepath.Join(st.dir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(filepath.Join(st.bin, name))
+	cmd.Env = st.env(name)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		_ = logf.Close()
+		return fmt.Errorf("starting %s: %w", name, err)
+	}
+	p := &process{cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		_ = logf.Close()
+		close(p.exited)
+	}()
+	st.procs[name] = p
+	return waitReady(ctx, st.url(name)+"/ready", p.exited, 90*time.Second)
+}
+
+func waitReady(ctx context.Context, u string, exited <-chan struct{}, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if resp, err := client.Do(req); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("%s: the process exited before it was ready", u)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not ready within %s", u, limit)
+		}
+	}
+}
+
+// terminate sends SIGTERM and waits for the service to drain and exit.
+func (st *stack) terminate(name string) error {
+	p := st.procs[name]
+	if p == nil {
+		return nil
+	}
+	select {
+	case <-p.exited:
+		return nil
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(st.shutdown + 10*time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		return fmt.Errorf("%s did not exit within %s of SIGTERM", name, st.shutdown+10*time.Second)
+	}
+	var ee *exec.ExitError
+	if p.err != nil && !errors.As(p.err, &ee) {
+		return p.err
+	}
+	if p.err != nil {
+		return fmt.Errorf("%s exited after SIGTERM with %w (see %s.log)", name, p.err, name)
+	}
+	return nil
+}
+
+func (st *stack) signal(name string, sig syscall.Signal) error {
+	return st.procs[name].cmd.Process.Signal(sig)
+}
+
+// rss is the service's resident memory in bytes, from /proc.
+func (st *stack) rss(name string) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", st.procs[name].cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = f.Close() }()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb * 1024, err
+		}
+	}
+	return 0, errors.New("no VmRSS in /proc status")
+}
+
+// stop ends every service (storefront first) and drops the run's
+// databases.
+func (st *stack) stop(ctx context.Context) error {
+	var errs []error
+	for i := len(serviceNames) - 1; i >= 0; i-- {
+		if err := st.terminate(serviceNames[i]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, db := range st.dbs {
+		if err := st.pg.exec(ctx, "postgres", "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)"); err != nil {
+			errs = append(errs, fmt.Errorf("dropping database %s: %w", db, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// postgres is a PostgreSQL server: the machine's shared one, or a private
+// cluster the drill made (which it may restart without disturbing anyone).
+type postgres struct {
+	host string
+	port int
+	// dataDir and the commands are set for a private cluster only.
+	dataDir string
+	pgCtl   string
+	asUser  []string
+}
+
+func (p *postgres) url(db string) string {
+	return fmt.Sprintf("postgres://postgres@%s:%d/%s?sslmode=disable", p.host, p.port, db)
+}
+
+func (p *postgres) exec(ctx context.Context, db, sql string, args ...any) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, p.url(db))
+	if err != nil {
+		return err
+	}
+	defer func() { _ = conn.Close(context.Background()) }()
+	_, err = conn.Exec(ctx, sql, args...)
+	return err
+}
+
+// postgresBin finds a PostgreSQL server program: on PATH, else in
+// Debian's versioned directory.
+func postgresBin(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
+	if len(matches) == 0 {
+		return "", fmt.Errorf("%s not found on PATH or in /usr/lib/postgresql/*/bin", name)
+	}
+	return matches[len(matches)-1], nil
+}
+
+// runAs is the command prefix that runs a server as an unprivileged user:
+// PostgreSQL refuses to run as root.
+func runAs() ([]string, string, error) {
+	if os.Geteuid() != 0 {
+		return nil, "", nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, "", fmt.Errorf("running as root, and no postgres user to run a private PostgreSQL as: %w", err)
+	}
+	return []string{"runuser", "-u", "postgres", "--"}, u.Uid + ":" + u.Gid, nil
+}
+
+// startPrivatePostgres initialises and starts a throw-away cluster under
+// dir on a free port (fsync off: it lives for one drill).
+func startPrivatePostgres(ctx context.Context, dir string) (*postgres, error) {
+	initdb, err := postgresBin("initdb")
+	if err != nil {
+		return nil, err
+	}
+	pgCtl, err := postgresBin("pg_ctl")
+	if err != nil {
+		return nil, err
+	}
+	prefix, owner, err := runAs()
+	if err != nil {
+		return nil, err
+	}
+	pgDir := filepath.Join(dir, "postgres")
+	if err := os.MkdirAll(pgDir, 0o700); err != nil {
+		return nil, err
+	}
+	if owner != "" {
+		uid, gid, _ := strings.Cut(owner, ":")
+		u, _ := strconv.Atoi(uid)
+		g, _ := strconv.Atoi(gid)
+		if err := os.Chown(pgDir, u, g); err != nil {
+			return nil, err
+		}
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	p := &postgres{host: "127.0.0.1", port: port, dataDir: filepath.Join(pgDir, "data"), pgCtl: pgCtl, asUser: prefix}
+	if out, err := p.cmd(ctx, initdb, "-D", p.dataDir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("initdb: %w\n%s", err, out)
+	}
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", port, pgDir)
+	if out, err := p.cmd(ctx, pgCtl, "-D", p.dataDir, "-o", opts, "-l", filepath.Join(pgDir, "log"), "-w", "start").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("pg_ctl start: %w\n%s", err, out)
+	}
+	return p, nil
+}
+
+func (p *postgres) cmd(ctx context.Context, name string, args ...string) *exec.Cmd {
+	all := append(append(append([]string{}, p.asUser...), name), args...)
+	return exec.CommandContext(ctx, all[0], all[1:]...)
+}
+
+// restart is a fast restart of the private cluster: every connection is
+// cut, as when the server fails over.
+func (p *postgres) restart(ctx context.Context) error {
+	if p.dataDir == "" {
+		return errors.New("refusing to restart the shared PostgreSQL: the drill restarts only its own")
+	}
+	if out, err := p.cmd(ctx, p.pgCtl, "-D", p.dataDir, "-m", "fast", "-w", "restart", "-l", filepath.Join(filepath.Dir(p.dataDir), "log")).CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_ctl restart: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// destroy stops a private cluster; its files go with the run directory.
+func (p *postgres) destroy(ctx context.Context) error {
+	if p.dataDir == "" {
+		return nil
+	}
+	if out, err := p.cmd(ctx, p.pgCtl, "-D", p.dataDir, "-m", "immediate", "-w", "stop").CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_ctl stop: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// stackFlags are the flags the soak and the drill share: the shoppers'
+// options (loadgen's flags) with the command's own defaults, where the
+// service binaries are, and extra environment for every service.
+type stackFlags struct {
+	o          shopper.Options
+	mix        *string
+	bin        *string
+	progress   time.Duration
+	serviceEnv envFlag
+}
+
+func newStackFlags(fs *flag.FlagSet, defaults map[string]string) *stackFlags {
+	f := &stackFlags{}
+	f.mix = f.o.Flags(fs)
+	fs.DurationVar(&f.progress, "progress", 10*time.Second, "how often the progress line is printed; 0 turns it off")
+	f.bin = fs.String("bin", "bin", "directory with the catalog, search, order and frontend binaries")
+	fs.Var(&f.serviceEnv, "service-env", "KEY=VALUE added to every service's environment (repeatable), e.g. SEARCH_CACHE_SIZE=256")
+	for k, v := range defaults {
+		_ = fs.Set(k, v)
+	}
+	return f
+}
+
+// parse parses args and checks the shoppers' options; their target is
+// the stack's storefront, set by startStack.
+func (f *stackFlags) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	f.o.Storefront = "http://127.0.0.1:1" // replaced by the stack's storefront
+	return f.o.Check(*f.mix)
+}
+
+// startStack creates the run's databases, starts the four services and
+// points the shoppers at the storefront. The caller stops the stack; a
+// stack that fails to start is stopped here.
+func (f *stackFlags) startStack(ctx context.Context, dir, run string, pg *postgres, mq *rabbit) (*stack, error) {
+	st, err := newStack(ctx, dir, *f.bin, run, pg, mq)
+	if err != nil {
+		return nil, err
+	}
+	st.extraEnv = f.serviceEnv
+	for _, name := range serviceNames {
+		if err := st.start(ctx, name); err != nil {
+			_ = st.stop(context.WithoutCancel(ctx))
+			return nil, err
+		}
+	}
+	f.o.Storefront = st.url("frontend")
+	return st, nil
+}
+
+// envFlag collects repeated -service-env KEY=VALUE flags.
+type envFlag []string
+
+func (e *envFlag) String() string { return strings.Join(*e, " ") }
+
+func (e *envFlag) Set(v string) error {
+	k, _, ok := strings.Cut(v, "=")
+	if !ok || k == "" || strings.ToUpper(k) != k {
+		return fmt.Errorf("%q is not KEY=VALUE", v)
+	}
+	*e = append(*e, v)
+	return nil
+}
