@@ -69,7 +69,7 @@ func Profiles() ([]Profile, error) {
 	}
 	for _, pattern := range []string{
 		filepath.Join(dir, "ci", "*-values.yaml"),
-		filepath.Join(RepoRoot(), "src", "internal", "charttest", "testdata", "*-values.yaml"),
+		filepath.Join(RepoRoot(), "src", "tools", "charttest", "testdata", "*-values.yaml"),
 	} {
 		files, err := filepath.Glob(pattern)
 		if err != nil {
