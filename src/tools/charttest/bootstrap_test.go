@@ -349,3 +349,19 @@ search:
 		}
 	}
 }
+
+// TestBootstrapScriptsPassShellcheck lints the scripts the bundled stores'
+// sidecars run.
+func TestBootstrapScriptsPassShellcheck(t *testing.T) {
+	requireTool(t, "shellcheck")
+	dir := filepath.Join(ChartDir(), "files", "bootstrap")
+	scripts, err := filepath.Glob(filepath.Join(dir, "*.sh"))
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no scripts in %s: %v", dir, err)
+	}
+	cmd := exec.Command("shellcheck", append([]string{"-x"}, scripts...)...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+}

@@ -254,4 +254,9 @@ func TestExternalStoresKeepTheirUsers(t *testing.T) {
 	if r.Find("ConfigMap", "shop-postgresql-bootstrap") != nil || r.Find("ConfigMap", "shop-rabbitmq-bootstrap") != nil {
 		t.Error("the chart renders a bootstrap for stores it does not bundle")
 	}
+	for _, line := range []string{"postgresql: external, orders-db.example.internal", "rabbitmq: external, mq.example.internal", "elasticsearch: external, https://search.example.internal:9243"} {
+		if !strings.Contains(r.Notes, line) {
+			t.Errorf("NOTES.txt does not say %q:\n%s", line, r.Notes)
+		}
+	}
 }
