@@ -61,8 +61,16 @@ func TestEachServiceHasItsOwnIdentity(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := renders[name]
 			superuser, _, _ := unstructured.NestedString(r.Values, "global", "postgresql", "username")
-			roles := bootstrapConf(t, r, "shop-postgresql-bootstrap", "shop-roles.conf")
-			users := bootstrapConf(t, r, "shop-rabbitmq-bootstrap", "shop-users.conf")
+			conf := func(configMap, key string) []string {
+				cm := r.Find("ConfigMap", configMap)
+				if cm == nil {
+					t.Errorf("no ConfigMap %s: nothing gives the services identities of their own", configMap)
+					return nil
+				}
+				return bootstrapConf(t, r, configMap, key)
+			}
+			roles := conf("shop-postgresql-bootstrap", "shop-roles.conf")
+			users := conf("shop-rabbitmq-bootstrap", "shop-users.conf")
 			seenPG, seenMQ := map[string]string{}, map[string]string{}
 			for _, svc := range Services {
 				c, _ := container(t, r.Find("Deployment", ReleaseName+"-"+svc))
@@ -72,8 +80,11 @@ func TestEachServiceHasItsOwnIdentity(t *testing.T) {
 						t.Fatal(err)
 					}
 					role, db := u.User.Username(), strings.TrimPrefix(u.Path, "/")
-					if role == superuser || seenPG[role] != "" {
-						t.Errorf("%s connects to PostgreSQL as %q, the superuser's or %s's role", svc, role, seenPG[role])
+					switch {
+					case role == superuser:
+						t.Errorf("%s connects to PostgreSQL as the superuser %q", svc, role)
+					case seenPG[role] != "":
+						t.Errorf("%s connects to PostgreSQL as %q, %s's role", svc, role, seenPG[role])
 					}
 					seenPG[role] = svc
 					if !slices.Contains(roles, "role "+role+" "+db) {
@@ -89,8 +100,11 @@ func TestEachServiceHasItsOwnIdentity(t *testing.T) {
 						t.Fatal(err)
 					}
 					user := u.User.Username()
-					if seenMQ[user] != "" || user == "shop" {
-						t.Errorf("%s connects to RabbitMQ as %q, the administrator's or %s's user", svc, user, seenMQ[user])
+					switch {
+					case user == "shop":
+						t.Errorf("%s connects to RabbitMQ as the administrator %q", svc, user)
+					case seenMQ[user] != "":
+						t.Errorf("%s connects to RabbitMQ as %q, %s's user", svc, user, seenMQ[user])
 					}
 					seenMQ[user] = svc
 					line := ""
