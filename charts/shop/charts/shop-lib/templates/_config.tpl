@@ -154,7 +154,9 @@ it uses its in-process bus (its values have no rabbitmq, or neither
 global.rabbitmq.enabled nor global.rabbitmq.host is set). Keys: url (no
 password), username, secret, key, bundled, and the permissions of its own
 user: configure, write and read (regular expressions over the names of the
-exchange, its dead-letter exchange and the queues of rabbitmq.queuePrefix).
+exchange, its dead-letter exchange and the queues of rabbitmq.queuePrefix:
+write on the dead-letter exchange, which declaring a queue that dead-letters
+to it needs, and on the exchange only when the service publishes).
 Each service has its own user: with the bundled broker, named after the
 service (rabbitmq.username overrides it), its password in
 global.rabbitmq.existingSecret under the user's name, created by the
@@ -176,8 +178,9 @@ Takes the service's context.
 {{- $url := printf "%s://%s@%s:%d/%s" $scheme ($user | urlquery) $host (int ($mq.port | default 5672)) (($mq.vhost | default "/") | urlquery) }}
 {{- $exchange := "shop\\.events" }}
 {{- $queues := printf "%s.*" (regexQuoteMeta $own.queuePrefix) }}
-{{- $write := ternary (printf "^(%s|%s)$" $exchange $queues) (printf "^(%s)$" $queues) ($own.publishes | default false) }}
 {{- $exchanges := printf "%s|%s\\.dlx" $exchange $exchange }}
+{{- /* A queue declared with a dead-letter exchange needs write on it. */ -}}
+{{- $write := ternary (printf "^(%s|%s)$" $exchanges $queues) (printf "^(%s\\.dlx|%s)$" $exchange $queues) ($own.publishes | default false) }}
 {{- toYaml (dict "url" $url "username" $user "secret" ($own.existingSecret | default $secret) "key" $key "bundled" $bundled "vhost" ($mq.vhost | default "/") "configure" (printf "^(%s|%s)$" $exchanges $queues) "write" $write "read" (printf "^(%s|%s)$" $exchanges $queues)) }}
 {{- end }}
 {{- end }}
