@@ -123,11 +123,14 @@ test-workflows: $(ACTIONLINT) ## Lint the GitHub Actions workflows (actionlint, 
 	fi
 	$(ACTIONLINT) -no-color
 	@# actionlint knows the inputs and outputs of popular actions by major
-	@# version only (actions/checkout@v4), so the exact pins are checked a
-	@# second time as major versions.
+	@# version only (actions/checkout@v4), so the commit pins are checked a
+	@# second time as the major version of their comment
+	@# (`uses: actions/checkout@<sha> # v4.2.2` as actions/checkout@v4).
 	@for f in .github/workflows/*.yml; do \
-		sed -E 's/(uses: [^ @]+@v[0-9]+)(\.[0-9]+)+/\1/' "$$f" | $(ACTIONLINT) -no-color -stdin-filename "$$f" - || exit 1; \
+		sed -E 's/(uses: [^ @]+@)[0-9a-f]{40} # (v[0-9]+)(\.[0-9]+)*$$/\1\2/' "$$f" | $(ACTIONLINT) -no-color -stdin-filename "$$f" - || exit 1; \
 	done
+	@# Every remote action is pinned by commit SHA with its version (src/tools/charttest).
+	cd $(CHARTTEST) && $(GO) test -tags charttest -count=1 -run '^(TestWorkflowActionsPinnedBySHA|TestUsesViolationCatchesTags)$$' .
 
 # Every shell script that remains (scripts/, .ci/run) is checked by
 # shellcheck, as the workflows' run: blocks are (.ci/run installs it;

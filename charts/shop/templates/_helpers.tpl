@@ -1,49 +1,19 @@
-{{/* The umbrella chart's names and labels, in the style of the prometheus-community charts. */}}
-
-{{- define "shop.name" -}}
-{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
+{{/*
+The umbrella chart's names and labels: the library chart's helpers
+(shop-lib.fullname, selectorLabels, labels) on the
+umbrella's own context, which has no image and no component.
+*/}}
 {{/* <release>-shop, or just <release> when it already contains the name, or fullnameOverride. */}}
 {{- define "shop.fullname" -}}
-{{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
-{{- end }}
-{{- end }}
-
-{{- define "shop.chart" -}}
-{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- include "shop-lib.fullname" . }}
 {{- end }}
 
 {{- define "shop.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "shop.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+{{- include "shop-lib.selectorLabels" . }}
 {{- end }}
 
 {{- define "shop.labels" -}}
-helm.sh/chart: {{ include "shop.chart" . }}
-{{ include "shop.podLabels" . }}
-{{- end }}
-
-{{/*
-shop.podLabels are the labels of pod templates: shop.labels without
-helm.sh/chart, which would restart every pod on each chart version bump.
-*/}}
-{{- define "shop.podLabels" -}}
-{{ include "shop.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/part-of: shop
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-{{- with .Values.commonLabels }}
-{{ toYaml . }}
-{{- end }}
+{{- include "shop-lib.labels" . }}
 {{- end }}
 
 {{/*
@@ -55,13 +25,15 @@ with the service chart's own helper and values. Takes a dict: root, name.
 {{- end }}
 
 {{/*
-shop.serviceContextYAML is a service chart's context (Chart, Release, Values)
-as the umbrella sees it, as YAML; the library templates accept it in place of
-the service chart's own root context. Takes a dict: root, name.
+shop.serviceContextYAML is a service chart's context (Chart, Release, Values
+with the shared defaults merged in) as the umbrella sees it, as YAML; the
+library templates accept it in place of the service chart's own root
+context. Takes a dict: root, name.
 */}}
 {{- define "shop.serviceContextYAML" -}}
 {{- $root := .root }}
-{{- toYaml (dict "Chart" (dict "Name" .name "Version" $root.Chart.Version "AppVersion" $root.Chart.AppVersion) "Release" $root.Release "Values" (index $root.Values .name)) }}
+{{- $values := include "shop-lib.values" (dict "Values" (index $root.Values .name)) | fromYaml }}
+{{- toYaml (dict "Chart" (dict "Name" .name "Version" $root.Chart.Version "AppVersion" $root.Chart.AppVersion) "Release" $root.Release "Values" $values) }}
 {{- end }}
 
 {{/* The base URL of a service inside the cluster. Takes a dict: root, name. */}}
@@ -121,5 +93,63 @@ Takes the root context.
 {{- $labels = merge $labels (.Values.monitoring.selectorLabels | default dict) }}
 {{- with $labels }}
 {{- toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+shop.storeBundled is "true" when the chart of a data store (postgresql,
+rabbitmq, elasticsearch: the dependency aliases) is installed: its condition
+in Chart.yaml, <store>.enabled when a values file still sets that toggle of
+earlier releases, else global.<store>.enabled. Takes a dict: root, store.
+*/}}
+{{- define "shop.storeBundled" -}}
+{{- $legacy := index .root.Values .store | default dict }}
+{{- if hasKey $legacy "enabled" }}
+{{- $legacy.enabled }}
+{{- else }}
+{{- (index .root.Values.global .store).enabled | default false }}
+{{- end }}
+{{- end }}
+
+{{/*
+shop.storeInUse is "true" when the services use a data store, bundled
+(global.<store>.enabled) or external (global.<store>.host, or url for
+Elasticsearch); otherwise they use their embedded ones. Takes a dict: root,
+store.
+*/}}
+{{- define "shop.storeInUse" -}}
+{{- $g := index .root.Values.global .store }}
+{{- if or $g.enabled $g.host $g.url }}true{{ else }}false{{ end }}
+{{- end }}
+
+{{/*
+shop.identities lists, as a JSON list, the identity each enabled service has
+in a data store it uses (postgresql or rabbitmq): the library's
+shop-lib.<store> of its context, with its name under `service`. Takes a
+dict: root, store.
+*/}}
+{{- define "shop.identities" -}}
+{{- $out := list }}
+{{- range $name := include "shop.enabledServices" .root | fromYamlArray }}
+{{- $ctx := include "shop.serviceContextYAML" (dict "root" $.root "name" $name) | fromYaml }}
+{{- with include (printf "shop-lib.%s" $.store) $ctx | fromYaml }}
+{{- $out = append $out (set . "service" $name) }}
+{{- end }}
+{{- end }}
+{{- toJson $out }}
+{{- end }}
+
+{{/*
+shop.storeVolume is the name of the Secret or ConfigMap behind a volume of a
+bundled data store's pod (its chart's extraVolumes, which Helm does not
+template: the umbrella reads the names there). Takes a dict: root, store,
+volume.
+*/}}
+{{- define "shop.storeVolume" -}}
+{{- range (index .root.Values .store).extraVolumes }}
+{{- if eq .name $.volume }}
+{{- with .secret }}{{ .secretName }}{{ end }}
+{{- with .configMap }}{{ .name }}{{ end }}
+{{- end }}
 {{- end }}
 {{- end }}

@@ -10,6 +10,7 @@
 package charttest
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -39,8 +40,31 @@ const (
 	KubeVersion = "v1.34.4"
 )
 
-// Services are the service charts, nested in the umbrella chart.
-var Services = []string{"catalog", "search", "order", "frontend"}
+// Services are the service charts, found as the umbrella's shop.services
+// helper finds them: the dependencies of its Chart.yaml nested in it (no
+// repository) that can be turned off (a condition). A fifth service is one
+// more directory and entry there, and its config struct in ServiceEnvs.
+var Services = serviceCharts(filepath.Join(ChartDir(), "Chart.yaml"))
+
+// serviceCharts reads the service charts from a Chart.yaml; the harness
+// cannot run without them, so an unreadable file panics.
+func serviceCharts(chartYAML string) []string {
+	b, err := os.ReadFile(chartYAML)
+	if err != nil {
+		panic(err)
+	}
+	var meta chart.Metadata
+	if err := yaml.Unmarshal(b, &meta); err != nil {
+		panic(fmt.Errorf("%s: %w", chartYAML, err))
+	}
+	var names []string
+	for _, d := range meta.Dependencies {
+		if d.Repository == "" && d.Condition != "" {
+			names = append(names, cmp.Or(d.Alias, d.Name))
+		}
+	}
+	return names
+}
 
 // RepoRoot is the repository root, found from this file's location.
 func RepoRoot() string {

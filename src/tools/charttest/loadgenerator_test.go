@@ -5,6 +5,7 @@ package charttest
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -41,7 +42,7 @@ func TestLoadGeneratorUnderNetworkPolicies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := r.Find("Deployment", ReleaseName+"-loadgenerator")
+			d := r.Find("Deployment", ReleaseName+"-loadgen")
 			if d == nil {
 				t.Fatal("no load generator Deployment")
 			}
@@ -56,5 +57,41 @@ func TestLoadGeneratorUnderNetworkPolicies(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoadGeneratorRunsUntilStopped holds the load generator to a workload
+// that shops until its pod is stopped: the library chart renders it like
+// the services (hardened, probed, its own ServiceAccount), with
+// `-duration=0` (the loadgen binary's "until SIGTERM") and a grace period
+// long enough for the shoppers to follow their last orders (-order-timeout,
+// 60s by default) before the report is printed.
+func TestLoadGeneratorRunsUntilStopped(t *testing.T) {
+	r, err := Render(ChartDir(), []string{writeValues(t, "loadgenerator:\n  enabled: true\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := r.Find("Deployment", ReleaseName+"-loadgen")
+	if d == nil {
+		t.Fatal("no load generator Deployment")
+	}
+	c, spec := container(t, d)
+	if !slices.Contains(c.Args, "-duration=0") {
+		t.Errorf("the load generator's arguments %v do not run it until it is stopped (-duration=0)", c.Args)
+	}
+	if spec.TerminationGracePeriodSeconds == nil || *spec.TerminationGracePeriodSeconds < 75 {
+		t.Errorf("grace period %v: the shoppers cannot follow their last orders (60s) and report before the kill", spec.TerminationGracePeriodSeconds)
+	}
+	if src := r.Sources[slices.Index(r.Objects, d)]; src != "shop/templates/loadgenerator.yaml" {
+		t.Errorf("rendered by %s", src)
+	}
+	if v, _ := WorkloadViolations(d); len(v) > 0 {
+		t.Errorf("the load generator breaks the hardening rules: %v", v)
+	}
+	if spec.ServiceAccountName != ReleaseName+"-loadgen" || r.Find("ServiceAccount", ReleaseName+"-loadgen") == nil {
+		t.Errorf("the load generator runs as %q, want a ServiceAccount of its own", spec.ServiceAccountName)
+	}
+	if d.GetLabels()["app.kubernetes.io/component"] != "loadgenerator" {
+		t.Errorf("labels %v: its NetworkPolicy selects app.kubernetes.io/component: loadgenerator", d.GetLabels())
 	}
 }

@@ -136,12 +136,12 @@ func portList(t *testing.T, s string) []int64 {
 func TestMeshRefusesElasticsearchOutsideElasticsLayout(t *testing.T) {
 	const bundled = "istio:\n  enabled: true\nglobal:\n  elasticsearch:\n    enabled: true\nelasticsearch:\n  enabled: true\n"
 	const tlsOff = "  http:\n    tls:\n      selfSignedCertificate:\n        disabled: true\n"
-	const plainURL = "    url: http://shop-elasticsearch-es-http:9200\n"
-	withURL := strings.Replace(bundled, "    enabled: true\nelasticsearch:", "    enabled: true\n"+plainURL+"elasticsearch:", 1)
+	const plain = "    tls: false\n"
+	withPlain := strings.Replace(bundled, "    enabled: true\nelasticsearch:", "    enabled: true\n"+plain+"elasticsearch:", 1)
 	requireRefused(t, []refusal{
 		{"ambient", strings.Replace(bundled, "  enabled: true\nglobal:", "  enabled: true\n  mode: ambient\nglobal:", 1), "ambient"},
-		{"ECK's HTTP certificate", withURL, "selfSignedCertificate"},
-		{"https to the cluster", bundled + tlsOff, "global.elasticsearch.url: http://shop-elasticsearch-es-http:9200"},
-		{"transport through the sidecars", withURL + tlsOff, "excludeInboundPorts"},
+		{"ECK's HTTP certificate", withPlain, "selfSignedCertificate"},
+		{"https to the cluster", bundled + tlsOff, "global.elasticsearch.tls: false"},
+		{"transport through the sidecars", withPlain + tlsOff, "excludeInboundPorts"},
 	})
 }

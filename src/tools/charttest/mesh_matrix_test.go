@@ -69,10 +69,34 @@ func matrixPeers(t *testing.T, r *Rendered) map[string]peer {
 		return list[0]
 	}
 	trust, _, _ := unstructured.NestedString(r.Values, "istio", "trustDomain")
+	// The ingress and Prometheus are the pods the profile names: their
+	// namespaces and labels in networkPolicy (the gateway's labels default
+	// to istio.gateway.selector).
+	// A chart without these values stands them in the namespaces where
+	// Istio's gateway chart and kube-prometheus-stack are usually installed.
+	ingressNS, found, _ := unstructured.NestedString(r.Values, "networkPolicy", "ingressNamespace")
+	if !found {
+		ingressNS = "istio-ingress"
+	}
+	ingressLabels, _, _ := unstructured.NestedStringMap(r.Values, "networkPolicy", "ingressPodLabels")
+	if len(ingressLabels) == 0 {
+		ingressLabels, _, _ = unstructured.NestedStringMap(r.Values, "istio", "gateway", "selector")
+	}
+	monitoringNS, found, _ := unstructured.NestedString(r.Values, "networkPolicy", "monitoringNamespace")
+	switch {
+	case !found:
+		monitoringNS = "monitoring"
+	case monitoringNS == "":
+		monitoringNS = Namespace
+	}
+	prometheusLabels, _, _ := unstructured.NestedStringMap(r.Values, "networkPolicy", "prometheusPodLabels")
+	if len(prometheusLabels) == 0 {
+		prometheusLabels = map[string]string{"app.kubernetes.io/name": "prometheus"}
+	}
 	peers := map[string]peer{
 		"admin":      {"shop-admin", map[string]string{}, first("istio", "authorization", "adminPrincipals")},
-		"prometheus": {"monitoring", map[string]string{"app.kubernetes.io/name": "prometheus"}, first("istio", "authorization", "prometheusPrincipals")},
-		"gateway":    {"istio-ingress", map[string]string{"istio": "ingressgateway"}, first("istio", "gateway", "principals")},
+		"prometheus": {monitoringNS, prometheusLabels, first("istio", "authorization", "prometheusPrincipals")},
+		"gateway":    {ingressNS, ingressLabels, first("istio", "gateway", "principals")},
 		"none":       {Namespace, map[string]string{}, ""},
 	}
 	for _, svc := range Services {

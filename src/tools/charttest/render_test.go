@@ -55,24 +55,32 @@ func TestRefusesValuesThatCannotWork(t *testing.T) {
 		{"two exposures", "ingress:\n  enabled: true\nistio:\n  enabled: true\n", "exposed one way at a time"},
 		{"ingress and httproute", "ingress:\n  enabled: true\nhttpRoute:\n  enabled: true\n", "exposed one way at a time"},
 		{"external postgresql without host", "postgresql:\n  enabled: false\n", "global.postgresql.host"},
-		{"bundled postgresql unused", "global:\n  postgresql:\n    enabled: false\n", "postgresql.enabled bundles"},
-		{"postgresql secret mismatch", "global:\n  postgresql:\n    existingSecret: my-pg\n", "postgresql.auth.existingSecret must name"},
-		{"rabbitmq secret mismatch", "global:\n  rabbitmq:\n    existingSecret: my-mq\n", "rabbitmq.auth.existingSecret must name"},
-		{"external elasticsearch without url", "global:\n  elasticsearch:\n    enabled: true\n", "global.elasticsearch.url"},
+		{"bundled postgresql unused", "postgresql:\n  enabled: true\nglobal:\n  postgresql:\n    enabled: false\n", "postgresql.enabled bundles"},
+		{"bundled and external postgresql", "global:\n  postgresql:\n    host: db.example.internal\n", "set global.postgresql.enabled: false"},
+		{"bundled and external elasticsearch", "global:\n  elasticsearch:\n    enabled: true\n    url: https://es.example.internal:9200\n", "set global.elasticsearch.enabled: false"},
+		{"external elasticsearch without url", "elasticsearch:\n  enabled: false\nglobal:\n  elasticsearch:\n    enabled: true\n", "global.elasticsearch.url"},
+		{"postgresql secret not mounted", "global:\n  postgresql:\n    existingSecret: my-pg\n", "postgresql.extraVolumes must mount"},
+		{"rabbitmq secret not mounted", "global:\n  rabbitmq:\n    existingSecret: my-mq\n", "rabbitmq.extraVolumes must mount"},
+		{"postgresql renamed", "postgresql:\n  fullnameOverride: db\n", "postgresql.nameOverride and fullnameOverride are not supported"},
+		{"rabbitmq renamed", "rabbitmq:\n  nameOverride: mq\n", "rabbitmq.nameOverride and fullnameOverride are not supported"},
+		{"roles sidecar dropped", "postgresql:\n  initContainers: []\n", "no shop-roles sidecar"},
+		{"users sidecar dropped", "rabbitmq:\n  customScripts:\n    initContainers: []\n", "no shop-users sidecar"},
+		{"service role is the superuser", "order:\n  database:\n    username: shop\n", "the bundled PostgreSQL's superuser"},
+		{"service user is the administrator", "search:\n  rabbitmq:\n    username: shop\n", "the bundled RabbitMQ's administrator"},
+		{"service secret beside the bundled server", "order:\n  database:\n    existingSecret: orders-db\n", "leave it empty"},
+		{"access without the identity", "access:\n  search:\n    uses: [rabbitmq, elasticsearch, postgresql]\n", "search does not use postgresql"},
+		{"identity without the access", "access:\n  order:\n    uses: [postgresql]\n", "order uses rabbitmq"},
 		{"unknown umbrella key", "replicas: 3\n", "replicas"},
 		{"unknown service key", "catalog:\n  replicas: 3\n", "replicas"},
 		{"wrong type", "order:\n  replicaCount: two\n", "replicaCount"},
+		{"wrong type for every service", "global:\n  serviceDefaults:\n    replicaCount: two\n", "replicaCount"},
+		{"per-service key for every service", "global:\n  serviceDefaults:\n    port: 8080\n", "port"},
 		{"short cookie key name", "frontend:\n  cookie:\n    key: \"\"\n", "key"},
 		{"root user", "search:\n  securityContext:\n    runAsNonRoot: false\n", "runAsNonRoot"},
+		{"root user for every service", "global:\n  serviceDefaults:\n    securityContext:\n      runAsNonRoot: false\n", "runAsNonRoot"},
 		{"bad log level", "catalog:\n  logLevel: verbose\n", "logLevel"},
 		{"HPA minimum above maximum", "catalog:\n  autoscaling:\n    enabled: true\n    minReplicas: 5\n    maxReplicas: 3\n", "minReplicas 5 is above autoscaling.maxReplicas 3"},
-		{"database no init script creates", "order:\n  database:\n    name: shop_orders\n", "CREATE DATABASE shop_orders;"},
-		{"postgresql user mismatch", "global:\n  postgresql:\n    username: app\n", "set both to the same user"},
-		{"postgresql password key mismatch", "global:\n  postgresql:\n    passwordKey: pw\n", "postgresql.auth.secretKeys.adminPasswordKey"},
-		{"rabbitmq user mismatch", "rabbitmq:\n  auth:\n    username: app\n", "global.rabbitmq.username"},
-		{"rabbitmq vhost", "global:\n  rabbitmq:\n    vhost: shop\n", "only the virtual host /"},
-		{"elasticsearch user", "global:\n  elasticsearch:\n    enabled: true\n    username: search\nelasticsearch:\n  enabled: true\n", "only the user elastic"},
-		{"elasticsearch secret", "global:\n  elasticsearch:\n    enabled: true\n    existingSecret: es\nelasticsearch:\n  enabled: true\n", "shop-elasticsearch-es-elastic-user"},
+		{"rabbitmq password key mismatch", "rabbitmq:\n  auth:\n    existingPasswordKey: pw\n", "rabbitmq.auth.existingPasswordKey"},
 		{"PDB over one replica", "order:\n  podDisruptionBudget:\n    enabled: true\n", "block every node drain"},
 	}
 	requireRefused(t, cases)
@@ -186,7 +194,7 @@ func TestGeneratedSecrets(t *testing.T) {
 			}
 		}
 	}
-	for _, tmpl := range []string{"shop/templates/secrets.yaml", "shop/charts/frontend/templates/secret.yaml"} {
+	for _, tmpl := range []string{"shop/templates/secrets.yaml", "shop/charts/frontend/templates/service.yaml"} {
 		if _, ok := first.Manifests[tmpl]; !ok {
 			t.Errorf("%s rendered nothing", tmpl)
 		}
@@ -195,8 +203,10 @@ func TestGeneratedSecrets(t *testing.T) {
   postgresql: {existingSecret: pg}
   rabbitmq: {existingSecret: mq}
   adminToken: {existingSecret: admin}
-postgresql: {auth: {existingSecret: pg}}
-rabbitmq: {auth: {existingSecret: mq}}
+postgresql:
+  extraVolumes: [{name: shop-secrets, secret: {secretName: pg}}]
+rabbitmq:
+  extraVolumes: [{name: shop-secrets, secret: {secretName: mq}}, {name: shop-bootstrap, configMap: {name: mq-bootstrap}}]
 frontend: {cookie: {existingSecret: cookie}}
 `)})
 	if err != nil {

@@ -119,10 +119,11 @@ func ValuesTable() (string, error) {
 	var b strings.Builder
 	charts := []struct{ title, file, prefix string }{
 		{"Umbrella chart (`charts/shop/values.yaml`)", filepath.Join(ChartDir(), "values.yaml"), ""},
+		{"Shared defaults of every service (`charts/shop/charts/shop-lib/values.yaml`: set under `<service>.` for one service, under `global.serviceDefaults.` for all)", filepath.Join(ChartDir(), "charts", "shop-lib", "values.yaml"), ""},
 	}
 	for _, s := range Services {
 		charts = append(charts, struct{ title, file, prefix string }{
-			fmt.Sprintf("Service chart %s (`charts/shop/charts/%s/values.yaml`, set under `%s.` in the umbrella's values)", s, s, s),
+			fmt.Sprintf("Service chart %s (`charts/shop/charts/%s/values.yaml`, set under `%s.` in the umbrella's values): what differs from the shared defaults", s, s, s),
 			filepath.Join(ChartDir(), "charts", s, "values.yaml"), s,
 		})
 	}

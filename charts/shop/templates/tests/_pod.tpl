@@ -81,7 +81,7 @@ the saga crosses services over RabbitMQ, so only when the services share a
 broker and catalog and order are installed. Takes the root context.
 */}}
 {{- define "shop.tests.orderTest" -}}
-{{- if and .Values.global.rabbitmq.enabled .Values.catalog.enabled .Values.order.enabled }}true{{ end }}
+{{- if and (eq (include "shop.storeInUse" (dict "root" . "store" "rabbitmq")) "true") .Values.catalog.enabled .Values.order.enabled }}true{{ end }}
 {{- end }}
 
 {{/*

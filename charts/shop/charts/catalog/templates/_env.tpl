@@ -1,7 +1,7 @@
 {{/* The catalog's own environment: see src/internal/catalog/config.go. */}}
 {{- define "catalog.env" -}}
 {{ include "shop-lib.tracingEnv" . }}
-{{ include "shop-lib.postgresqlEnv" (dict "ctx" . "database" .Values.database.name "maxConns" .Values.database.maxConns) }}
+{{ include "shop-lib.postgresqlEnv" . }}
 {{ include "shop-lib.rabbitmqEnv" . }}
 {{ include "shop-lib.adminTokenEnv" . }}
 - name: SEED_CATALOG

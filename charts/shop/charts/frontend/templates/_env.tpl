@@ -16,3 +16,10 @@
 {{- define "frontend.cookieSecretName" -}}
 {{- .Values.cookie.existingSecret | default (printf "%s-cookie" (include "shop-lib.fullname" .)) }}
 {{- end }}
+
+{{/* The Secret with the cookie signing key, generated unless cookie.existingSecret names one. */}}
+{{- define "frontend.cookieSecret" -}}
+{{- if not .Values.cookie.existingSecret }}
+{{- include "shop-lib.generatedSecret" (dict "ctx" . "name" (include "frontend.cookieSecretName" .) "labels" (include "shop-lib.labels" .) "keys" (dict .Values.cookie.key 48)) }}
+{{- end }}
+{{- end }}

@@ -1,7 +1,7 @@
 {{/* The order service's own environment: see src/internal/order/config.go. */}}
 {{- define "order.env" -}}
 {{ include "shop-lib.tracingEnv" . }}
-{{ include "shop-lib.postgresqlEnv" (dict "ctx" . "database" .Values.database.name "maxConns" .Values.database.maxConns) }}
+{{ include "shop-lib.postgresqlEnv" . }}
 {{ include "shop-lib.rabbitmqEnv" . }}
 - name: CATALOG_URL
   value: {{ include "shop-lib.serviceURL" (dict "ctx" . "name" "catalog" "port" 5001 "override" .Values.catalogURL) | quote }}

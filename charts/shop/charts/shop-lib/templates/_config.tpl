@@ -38,17 +38,17 @@ Takes a dict: ctx, name (the service chart's name), port, override.
 {{- end }}
 
 {{/*
-The Secret with the PostgreSQL password: global.postgresql.existingSecret, or
-the one the umbrella generates. Its name does not depend on the release, so
-the bundled PostgreSQL chart (whose values Helm does not template) can name it
-too. Takes the root context.
+The Secret with the PostgreSQL passwords: global.postgresql.existingSecret,
+or the one the umbrella generates. Its name does not depend on the release,
+so the bundled PostgreSQL chart's volumes (which Helm does not template) can
+name it too. Takes the root context.
 */}}
 {{- define "shop-lib.postgresqlSecretName" -}}
 {{- $pg := (include "shop-lib.globals" . | fromYaml).postgresql | default dict }}
 {{- $pg.existingSecret | default "shop-postgresql-auth" }}
 {{- end }}
 
-{{/* The Secret with the RabbitMQ password, named like the PostgreSQL one. Takes the root context. */}}
+{{/* The Secret with the RabbitMQ passwords, named like the PostgreSQL one. Takes the root context. */}}
 {{- define "shop-lib.rabbitmqSecretName" -}}
 {{- $mq := (include "shop-lib.globals" . | fromYaml).rabbitmq | default dict }}
 {{- $mq.existingSecret | default "shop-rabbitmq-auth" }}
@@ -61,36 +61,140 @@ too. Takes the root context.
 {{- end }}
 
 {{/*
-shop-lib.postgresqlEnv sets DATABASE_URL (no password in it), DATABASE_PASSWORD
-from the Secret and DATABASE_MAX_CONNS when global.postgresql.enabled; nothing
-otherwise, which selects the embedded store.
-Takes a dict: ctx, database, maxConns.
+shop-lib.postgresql is how a service reaches PostgreSQL, as YAML, or nothing
+when it keeps its data in its embedded store (its values have no database,
+or neither global.postgresql.enabled nor global.postgresql.host is set).
+Keys: host, port, database, username, secret and key (of its password),
+sslMode, caSecret, caKey, bundled.
+Each service has its own identity: with the bundled server, a role named
+after its database (database.username overrides it) whose password is in
+global.postgresql.existingSecret under the role's name, which the server's
+shop-roles sidecar creates; with an external server, global.postgresql.username
+unless database.username, existingSecret and passwordKey name its own role
+(README, "External backends"). Takes the service's context.
+*/}}
+{{- define "shop-lib.postgresql" -}}
+{{- $pg := (include "shop-lib.globals" . | fromYaml).postgresql | default dict }}
+{{- $db := .Values.database | default dict }}
+{{- if and $db.name (or $pg.enabled $pg.host) }}
+{{- $bundled := not $pg.host }}
+{{- $secret := include "shop-lib.postgresqlSecretName" . }}
+{{- $user := $db.username | default (ternary $db.name $pg.username $bundled) }}
+{{- $shared := and (not $bundled) (eq $user $pg.username) }}
+{{- $key := $db.passwordKey | default (ternary ($pg.passwordKey | default "password") $user $shared) }}
+{{- $host := $pg.host | default (include "shop-lib.peerFullname" (dict "ctx" . "name" "postgresql")) }}
+{{- toYaml (dict "host" $host "port" (int ($pg.port | default 5432)) "database" $db.name "username" $user "secret" ($db.existingSecret | default $secret) "key" $key "sslMode" ($pg.sslMode | default "disable") "caSecret" ($pg.caSecret | default (ternary $secret "" $bundled)) "caKey" ($pg.caKey | default "ca.crt") "bundled" $bundled) }}
+{{- end }}
+{{- end }}
+
+{{/* Where a service's pods find the CA of PostgreSQL's certificate (sslrootcert). */}}
+{{- define "shop-lib.postgresqlCADir" -}}
+/etc/shop/postgresql-ca
+{{- end }}
+
+{{/*
+shop-lib.postgresqlVerifies tells ("true") whether a service checks the
+server's certificate against the CA of caSecret, mounted (sslMode verify-ca or
+verify-full with a caSecret; without one, against the system's trust store).
+Takes the shop-lib.postgresql dict.
+*/}}
+{{- define "shop-lib.postgresqlVerifies" -}}
+{{- if and (has .sslMode (list "verify-ca" "verify-full")) .caSecret }}true{{ else }}false{{ end }}
+{{- end }}
+
+{{/*
+shop-lib.postgresqlEnv sets DATABASE_URL (no password in it: the service's
+own role, its database, sslmode and, when the certificate is verified, the
+mounted CA as sslrootcert), DATABASE_PASSWORD from the Secret and
+DATABASE_MAX_CONNS; nothing when the service uses its embedded store.
+Takes the service's context.
 */}}
 {{- define "shop-lib.postgresqlEnv" -}}
-{{- $pg := (include "shop-lib.globals" .ctx | fromYaml).postgresql | default dict }}
-{{- if $pg.enabled }}
-{{- $host := $pg.host | default (include "shop-lib.peerFullname" (dict "ctx" .ctx "name" "postgresql")) }}
+{{- with include "shop-lib.postgresql" . | fromYaml }}
+{{- $query := printf "sslmode=%s" .sslMode }}
+{{- if eq (include "shop-lib.postgresqlVerifies" .) "true" }}
+{{- $query = printf "%s&sslrootcert=%s/%s" $query (include "shop-lib.postgresqlCADir" $) (.caKey | urlquery) }}
+{{- end }}
 - name: DATABASE_URL
-  value: {{ printf "postgres://%s@%s:%d/%s?sslmode=%s" ($pg.username | urlquery) $host (int ($pg.port | default 5432)) .database ($pg.sslMode | default "disable") | quote }}
-{{ include "shop-lib.secretEnv" (dict "name" "DATABASE_PASSWORD" "secret" (include "shop-lib.postgresqlSecretName" .ctx) "key" ($pg.passwordKey | default "password")) }}
+  value: {{ printf "postgres://%s@%s:%d/%s?%s" (.username | urlquery) .host (int .port) (.database | urlquery) $query | quote }}
+{{ include "shop-lib.secretEnv" (dict "name" "DATABASE_PASSWORD" "secret" .secret "key" .key) }}
 - name: DATABASE_MAX_CONNS
-  value: {{ .maxConns | quote }}
+  value: {{ $.Values.database.maxConns | quote }}
+{{- end }}
+{{- end }}
+
+{{/* shop-lib.postgresqlVolumes is the volume of the PostgreSQL CA when the service verifies the server's certificate. Takes the service's context. */}}
+{{- define "shop-lib.postgresqlVolumes" -}}
+{{- with include "shop-lib.postgresql" . | fromYaml }}
+{{- if eq (include "shop-lib.postgresqlVerifies" .) "true" }}
+- name: postgresql-ca
+  secret:
+    secretName: {{ .caSecret }}
+    items:
+      - key: {{ .caKey }}
+        path: {{ .caKey }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* shop-lib.postgresqlVolumeMounts mounts that volume read-only. Takes the service's context. */}}
+{{- define "shop-lib.postgresqlVolumeMounts" -}}
+{{- with include "shop-lib.postgresql" . | fromYaml }}
+{{- if eq (include "shop-lib.postgresqlVerifies" .) "true" }}
+- name: postgresql-ca
+  mountPath: {{ include "shop-lib.postgresqlCADir" $ }}
+  readOnly: true
+{{- end }}
 {{- end }}
 {{- end }}
 
 {{/*
-shop-lib.rabbitmqEnv sets AMQP_URL (no password in it) and AMQP_PASSWORD from
-the Secret when global.rabbitmq.enabled; nothing otherwise, which selects the
-in-process event bus. Takes the root context.
+shop-lib.rabbitmq is how a service reaches RabbitMQ, as YAML, or nothing when
+it uses its in-process bus (its values have no rabbitmq, or neither
+global.rabbitmq.enabled nor global.rabbitmq.host is set). Keys: url (no
+password), username, secret, key, bundled, and the permissions of its own
+user: configure, write and read (regular expressions over the names of the
+exchange, its dead-letter exchange and the queues of rabbitmq.queuePrefix:
+write on the dead-letter exchange, which declaring a queue that dead-letters
+to it needs, and on the exchange only when the service publishes).
+Each service has its own user: with the bundled broker, named after the
+service (rabbitmq.username overrides it), its password in
+global.rabbitmq.existingSecret under the user's name, created by the
+broker's shop-users sidecar; with an external broker, global.rabbitmq.username
+unless rabbitmq.username, existingSecret and passwordKey name its own.
+Takes the service's context.
 */}}
-{{- define "shop-lib.rabbitmqEnv" -}}
+{{- define "shop-lib.rabbitmq" -}}
 {{- $mq := (include "shop-lib.globals" . | fromYaml).rabbitmq | default dict }}
-{{- if $mq.enabled }}
+{{- $own := .Values.rabbitmq | default dict }}
+{{- if and $own.queuePrefix (or $mq.enabled $mq.host) }}
+{{- $bundled := not $mq.host }}
+{{- $secret := include "shop-lib.rabbitmqSecretName" . }}
+{{- $user := $own.username | default (ternary .Chart.Name $mq.username $bundled) }}
+{{- $shared := and (not $bundled) (eq $user $mq.username) }}
+{{- $key := $own.passwordKey | default (ternary ($mq.passwordKey | default "password") $user $shared) }}
 {{- $host := $mq.host | default (include "shop-lib.peerFullname" (dict "ctx" . "name" "rabbitmq")) }}
 {{- $scheme := ternary "amqps" "amqp" ($mq.tls | default false) }}
+{{- $url := printf "%s://%s@%s:%d/%s" $scheme ($user | urlquery) $host (int ($mq.port | default 5672)) (($mq.vhost | default "/") | urlquery) }}
+{{- $exchange := "shop\\.events" }}
+{{- $queues := printf "%s.*" (regexQuoteMeta $own.queuePrefix) }}
+{{- $exchanges := printf "%s|%s\\.dlx" $exchange $exchange }}
+{{- /* A queue declared with a dead-letter exchange needs write on it. */ -}}
+{{- $write := ternary (printf "^(%s|%s)$" $exchanges $queues) (printf "^(%s\\.dlx|%s)$" $exchange $queues) ($own.publishes | default false) }}
+{{- toYaml (dict "url" $url "username" $user "secret" ($own.existingSecret | default $secret) "key" $key "bundled" $bundled "vhost" ($mq.vhost | default "/") "configure" (printf "^(%s|%s)$" $exchanges $queues) "write" $write "read" (printf "^(%s|%s)$" $exchanges $queues)) }}
+{{- end }}
+{{- end }}
+
+{{/*
+shop-lib.rabbitmqEnv sets AMQP_URL (no password in it: the service's own
+user) and AMQP_PASSWORD from the Secret; nothing when the service uses its
+in-process bus. Takes the service's context.
+*/}}
+{{- define "shop-lib.rabbitmqEnv" -}}
+{{- with include "shop-lib.rabbitmq" . | fromYaml }}
 - name: AMQP_URL
-  value: {{ printf "%s://%s@%s:%d/%s" $scheme ($mq.username | urlquery) $host (int ($mq.port | default 5672)) (($mq.vhost | default "/") | urlquery) | quote }}
-{{ include "shop-lib.secretEnv" (dict "name" "AMQP_PASSWORD" "secret" (include "shop-lib.rabbitmqSecretName" .) "key" ($mq.passwordKey | default "password")) }}
+  value: {{ .url | quote }}
+{{ include "shop-lib.secretEnv" (dict "name" "AMQP_PASSWORD" "secret" .secret "key" .key) }}
 {{- end }}
 {{- end }}
 

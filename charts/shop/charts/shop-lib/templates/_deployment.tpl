@@ -1,10 +1,14 @@
 {{/*
 shop-lib.deployment renders a service's Deployment.
 Takes a dict:
-  ctx           the service chart's root context
+  ctx           the service chart's root context, with the merged values (shop-lib.context)
   env           YAML list (text) of the service's own environment variables
   volumes       YAML list (text) of extra volumes, optional
   volumeMounts  YAML list (text) of extra volume mounts, optional
+  args          list of the container's arguments, optional
+  platformEnv   false for a workload that is no Shop service (the load
+                generator): of the variables every service reads
+                (platform.Base), only LOG_DIR is set; default true
 Every pod gets the hardening of the design contract: non-root, read-only root
 filesystem with emptyDirs for /tmp and the logs_and_metrics directory (LOG_DIR),
 no privilege escalation, all capabilities dropped, seccomp RuntimeDefault,
@@ -15,7 +19,13 @@ SIGTERM (SHUTDOWN_DELAY, then SHUTDOWN_TIMEOUT) inside the grace period.
 {{- $env := .env | default "" }}
 {{- $volumes := .volumes | default "" }}
 {{- $volumeMounts := .volumeMounts | default "" }}
+{{- $args := .args | default list }}
+{{- $platformEnv := ternary true .platformEnv (not (hasKey . "platformEnv")) }}
 {{- with .ctx }}
+{{- $annotations := .Values.podAnnotations | default dict }}
+{{- if .Values.prometheusAnnotations }}
+{{- $annotations = merge (dict "prometheus.io/scrape" "true" "prometheus.io/port" (toString .Values.port) "prometheus.io/path" "/metrics") $annotations }}
+{{- end }}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -40,7 +50,7 @@ spec:
         {{- with .Values.podLabels }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
-      {{- with .Values.podAnnotations }}
+      {{- with $annotations }}
       annotations:
         {{- toYaml . | nindent 8 }}
       {{- end }}
@@ -64,12 +74,16 @@ spec:
         - name: {{ .Chart.Name }}
           image: {{ include "shop-lib.image" . | quote }}
           imagePullPolicy: {{ .Values.image.pullPolicy }}
+          {{- with $args }}
+          args:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
           ports:
             - name: http
               containerPort: {{ .Values.port }}
               protocol: TCP
           env:
-            {{- include "shop-lib.env" (dict "ctx" . "env" $env) | nindent 12 }}
+            {{- include "shop-lib.env" (dict "ctx" . "env" $env "platformEnv" $platformEnv) | nindent 12 }}
           {{- with .Values.startupProbe }}
           startupProbe:
             {{- toYaml . | nindent 12 }}
@@ -136,11 +150,16 @@ topologySpreadConstraints:
 shop-lib.env is the container's environment: the variables the chart sets,
 then extraEnv merged by name, the user's entry replacing the chart's (a
 duplicate name would make server-side apply fail and client-side apply keep
-the chart's value). Takes a dict: ctx, env (YAML list text).
+the chart's value). Takes a dict: ctx, env (YAML list text), platformEnv
+(bool: the variables of platform.Base, or only LOG_DIR).
 */}}
 {{- define "shop-lib.env" -}}
 {{- $v := .ctx.Values }}
-{{- $base := list (dict "name" "PORT" "value" (toString $v.port)) (dict "name" "LOG_LEVEL" "value" (toString $v.logLevel)) (dict "name" "LOG_DIR" "value" (toString $v.logsAndMetrics.mountPath)) (dict "name" "SHUTDOWN_DELAY" "value" (printf "%ds" (int $v.shutdown.delaySeconds))) (dict "name" "SHUTDOWN_TIMEOUT" "value" (printf "%ds" (int $v.shutdown.timeoutSeconds))) }}
+{{- $logDir := dict "name" "LOG_DIR" "value" (toString $v.logsAndMetrics.mountPath) }}
+{{- $base := list $logDir }}
+{{- if .platformEnv }}
+{{- $base = list (dict "name" "PORT" "value" (toString $v.port)) (dict "name" "LOG_LEVEL" "value" (toString $v.logLevel)) $logDir (dict "name" "SHUTDOWN_DELAY" "value" (printf "%ds" (int $v.shutdown.delaySeconds))) (dict "name" "SHUTDOWN_TIMEOUT" "value" (printf "%ds" (int $v.shutdown.timeoutSeconds))) }}
+{{- end }}
 {{- $base = concat $base (.env | default "" | trim | fromYamlArray) }}
 {{- $extra := $v.extraEnv | default list }}
 {{- $names := list }}

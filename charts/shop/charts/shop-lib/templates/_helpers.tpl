@@ -1,6 +1,7 @@
 {{/*
-Names and labels, in the style of the prometheus-community charts. Every
-template takes the chart's root context (.) unless it says otherwise.
+Names and labels, in the style of the prometheus-community charts, for the
+service charts and the umbrella chart alike. Every template takes the
+chart's root context (.) unless it says otherwise.
 */}}
 
 {{/* The chart's short name: the chart name, or nameOverride. */}}
@@ -50,7 +51,9 @@ chart upgrade that changes nothing in them.
 {{- define "shop-lib.podLabels" -}}
 {{ include "shop-lib.selectorLabels" . }}
 app.kubernetes.io/version: {{ include "shop-lib.imageTag" . | trunc 63 | trimSuffix "-" | quote }}
-app.kubernetes.io/component: {{ .Values.component | default "service" }}
+{{- with .Values.component }}
+app.kubernetes.io/component: {{ . }}
+{{- end }}
 app.kubernetes.io/part-of: {{ .Values.partOf | default "shop" }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- with .Values.commonLabels }}
@@ -67,9 +70,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
-{{/* The image tag: image.tag, or the chart's appVersion. */}}
+{{/* The image tag: image.tag, or the chart's appVersion (the umbrella's own objects have no image). */}}
 {{- define "shop-lib.imageTag" -}}
-{{- .Values.image.tag | default .Chart.AppVersion }}
+{{- (.Values.image | default dict).tag | default .Chart.AppVersion }}
 {{- end }}
 
 {{/*
@@ -79,7 +82,7 @@ digest when one is pinned, else the tag.
 {{- define "shop-lib.image" -}}
 {{- $registry := .Values.image.registry }}
 {{- with .Values.global }}{{- with .imageRegistry }}{{- $registry = . }}{{- end }}{{- end }}
-{{- $repo := .Values.image.repository }}
+{{- $repo := required (printf "%s: image.repository is not set" .Chart.Name) .Values.image.repository }}
 {{- if $registry }}{{- $repo = printf "%s/%s" $registry $repo }}{{- end }}
 {{- if .Values.image.digest }}
 {{- printf "%s@%s" $repo .Values.image.digest }}

@@ -9,6 +9,10 @@ Takes a dict:
   name    the Secret's name
   labels  the labels (YAML text)
   keys    a dict of key -> length of the random alphanumeric value
+  once    a dict of key -> value made by the caller (a certificate), kept
+          like the random ones once the Secret has it; optional
+  fixed   a dict of key -> value always set, whatever the live Secret holds
+          (a user name); optional
 */}}
 {{- define "shop-lib.generatedSecret" -}}
 {{- $ctx := .ctx }}
@@ -32,6 +36,12 @@ data:
   {{- else }}
   {{ $key }}: {{ randAlphaNum (int $length) | b64enc }}
   {{- end }}
+  {{- end }}
+  {{- range $key, $value := .once | default dict }}
+  {{ $key }}: {{ (hasKey $data $key) | ternary (index $data $key) ($value | b64enc) }}
+  {{- end }}
+  {{- range $key, $value := .fixed | default dict }}
+  {{ $key }}: {{ $value | b64enc }}
   {{- end }}
 {{- end }}
 
