@@ -66,11 +66,11 @@ func (h handlers) put(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var in ProductInput
-	if err := platform.DecodeJSON(c, &in); err != nil {
+	if err := platform.RequireJSON(c); err != nil {
 		return err
 	}
-	if err := in.Validate(); err != nil {
+	in, err := ParseProductInput(c.Body())
+	if err != nil {
 		return err
 	}
 	p, created, err := h.store.Upsert(c.UserContext(), id, in)

@@ -64,6 +64,13 @@ type backendURLs struct{ catalog, search, order string }
 // environment variables override the defaults.
 func startFrontend(t testing.TB, b backendURLs, extra map[string]string) string {
 	t.Helper()
+	_, url := startFrontendApp(t, b, extra)
+	return url
+}
+
+// startFrontendApp is startFrontend that also returns the app it serves.
+func startFrontendApp(t testing.TB, b backendURLs, extra map[string]string) (*fiber.App, string) {
+	t.Helper()
 	environ := map[string]string{
 		"CATALOG_URL": b.catalog, "SEARCH_URL": b.search, "ORDER_URL": b.order,
 		"COOKIE_SECRET": "0123456789abcdef0123456789abcdef", "BACKEND_CACHE_TTL": "0s",
@@ -79,7 +86,7 @@ func startFrontend(t testing.TB, b backendURLs, extra map[string]string) string 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serve(t, app)
+	return app, serve(t, app)
 }
 
 // shopper is a cookie-keeping HTTP client that does not follow redirects,

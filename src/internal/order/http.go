@@ -37,7 +37,7 @@ type CreateAnswer struct {
 }
 
 func (h handlers) create(c *fiber.Ctx) error {
-	key, err := parseIdempotencyKey(utils.CopyString(c.Get(idempotencyHdr)))
+	key, err := parseIdempotencyKey(c.Get(idempotencyHdr), c.Request().Header.Peek(idempotencyHdr) != nil)
 	if err != nil {
 		return err
 	}

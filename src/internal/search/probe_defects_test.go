@@ -1,0 +1,29 @@
+package search
+
+import (
+	"testing"
+
+	"github.com/shop-platform/shop/src/internal/platform/apitest"
+	"github.com/shop-platform/shop/src/internal/platform/testenv"
+)
+
+// Regression tests of the defects the outside probe found in every
+// service (issue 20), on the search service's own server.
+
+func TestProbeDefect2MalformedRequestsGetAFixedJSONError(t *testing.T) {
+	apitest.CheckMalformedRequests(t, testenv.Serve(t, newTestService(t, nil).App), apitest.JSONError)
+}
+
+func TestProbeDefect4UnknownMethodsGetTheJSONErrorShape(t *testing.T) {
+	apitest.CheckUnknownMethods(t, testenv.Serve(t, newTestService(t, nil).App), apitest.JSONError)
+}
+
+func TestProbeDefect9RequestIDIsEchoedOnlyWhenShortAndSafe(t *testing.T) {
+	apitest.CheckRequestIDs(t, testenv.Serve(t, newTestService(t, nil).App))
+}
+
+// Issue 18: one path per resource.
+func TestRoutingIsStrictAndCaseSensitive(t *testing.T) {
+	app := newTestService(t, nil).App
+	apitest.CheckOnePathPerResource(t, app, testenv.Serve(t, app), apitest.JSONError)
+}
