@@ -18,6 +18,7 @@ func Routes(app *fiber.App, store Store, adminToken platform.Secret) {
 	admin := platform.RequireBearer(adminToken)
 	app.Put("/catalog/:id", admin, h.put)
 	app.Delete("/catalog/:id", admin, h.delete)
+	platform.ServeOpenAPI(app, openAPI)
 }
 
 type handlers struct{ store Store }

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/apitest"
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
 	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
@@ -35,7 +36,9 @@ func newTestApp(t *testing.T) *fiber.App {
 	if _, err := store.SeedIfEmpty(context.Background(), seed); err != nil {
 		t.Fatal(err)
 	}
-	return NewApp(cfg, store, slog.New(slog.DiscardHandler), platform.NewRegistry())
+	app := NewApp(cfg, store, slog.New(slog.DiscardHandler), platform.NewRegistry())
+	apitest.LoadContract(t, app).Enforce(t, app)
+	return app
 }
 
 type response struct {

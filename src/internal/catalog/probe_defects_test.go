@@ -110,3 +110,10 @@ func TestRoutingIsStrictAndCaseSensitive(t *testing.T) {
 		t.Fatalf("GET /catalog: %d %s", r.status, r.body)
 	}
 }
+
+// The OpenAPI document and the app agree on the routes: none served
+// undocumented, none documented unserved.
+func TestOpenAPIDocumentListsEveryRoute(t *testing.T) {
+	app := newTestApp(t)
+	apitest.LoadContract(t, app).CheckRoutes(t, app)
+}
