@@ -17,6 +17,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/frontend"
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/apitest"
 	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
 
@@ -41,7 +42,15 @@ func startCatalog(t testing.TB) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(svc.Close)
-	return serve(t, svc.App)
+	return serveAPI(t, svc.App)
+}
+
+// serveAPI serves one of the storefront's backends with every answer it
+// gives held to its OpenAPI document.
+func serveAPI(t testing.TB, app *fiber.App) string {
+	t.Helper()
+	apitest.LoadContract(t, app).Enforce(t, app)
+	return serve(t, app)
 }
 
 // deadURL is the address of a port nothing listens on: a backend that is

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/apitest"
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
 	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
@@ -53,6 +54,7 @@ func newTestApp(t *testing.T, catalogURL string) (testApp, *outbox.Memory) {
 	box := &outbox.Memory{}
 	app := platform.NewApp("order", base.Base, slog.New(slog.DiscardHandler), platform.NewRegistry(), nil)
 	Routes(app, placer{store: NewMemoryStore(box), prices: NewCatalogClient(catalogURL, time.Second), metrics: NewMetrics(platform.NewRegistry())})
+	apitest.LoadContract(t, app).Enforce(t, app)
 	return testApp{url: testenv.Serve(t, app), app: app}, box
 }
 

@@ -104,3 +104,9 @@ func TestRoutingIsStrictAndCaseSensitive(t *testing.T) {
 	app, _ := newTestApp(t, catalogServer(t, testProducts).URL)
 	apitest.CheckOnePathPerResource(t, app.app, app.url, apitest.JSONError)
 }
+
+// The OpenAPI document and the app agree on the routes.
+func TestOpenAPIDocumentListsEveryRoute(t *testing.T) {
+	app, _ := newTestApp(t, catalogServer(t, testProducts).URL)
+	apitest.LoadContract(t, app.app).CheckRoutes(t, app.app)
+}

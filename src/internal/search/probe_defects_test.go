@@ -27,3 +27,9 @@ func TestRoutingIsStrictAndCaseSensitive(t *testing.T) {
 	app := newTestService(t, nil).App
 	apitest.CheckOnePathPerResource(t, app, testenv.Serve(t, app), apitest.JSONError)
 }
+
+// The OpenAPI document and the app agree on the routes.
+func TestOpenAPIDocumentListsEveryRoute(t *testing.T) {
+	app := newTestService(t, nil).App
+	apitest.LoadContract(t, app).CheckRoutes(t, app)
+}
