@@ -24,7 +24,14 @@ const testToken = "test-admin-token"
 // newTestApp is the real catalog app over a seeded in-memory store.
 func newTestApp(t *testing.T) *fiber.App {
 	t.Helper()
-	cfg, err := platform.LoadConfig[Config](map[string]string{"ADMIN_TOKEN": testToken, "BODY_LIMIT": "4096"})
+	return newTestAppWith(t, map[string]string{"BODY_LIMIT": "4096"})
+}
+
+// newTestAppWith is newTestApp with other settings.
+func newTestAppWith(t *testing.T, environ map[string]string) *fiber.App {
+	t.Helper()
+	environ["ADMIN_TOKEN"] = testToken
+	cfg, err := platform.LoadConfig[Config](environ)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,3 +117,10 @@ func TestOpenAPIDocumentListsEveryRoute(t *testing.T) {
 	app := newTestApp(t)
 	apitest.LoadContract(t, app).CheckRoutes(t, app)
 }
+
+// Requests generated from the OpenAPI document: every one it refuses gets
+// a 4xx in the error shape, none it accepts a 5xx.
+func TestOpenAPIPropertiesHold(t *testing.T) {
+	app := newTestAppWith(t, map[string]string{})
+	apitest.LoadContract(t, app).CheckProperties(t, app, map[string]string{"Authorization": "Bearer " + testToken})
+}

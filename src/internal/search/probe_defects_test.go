@@ -33,3 +33,11 @@ func TestOpenAPIDocumentListsEveryRoute(t *testing.T) {
 	app := newTestService(t, nil).App
 	apitest.LoadContract(t, app).CheckRoutes(t, app)
 }
+
+// Requests generated from the OpenAPI document: every one it refuses gets
+// a 4xx in the error shape, none it accepts a 5xx.
+func TestOpenAPIPropertiesHold(t *testing.T) {
+	s := newTestService(t, nil)
+	s.waitLoaded(t)
+	apitest.LoadContract(t, s.App).CheckProperties(t, s.App, map[string]string{"Authorization": "Bearer " + testToken})
+}
