@@ -35,6 +35,14 @@ func newTestAppWith(t *testing.T, environ map[string]string) *fiber.App {
 	if err != nil {
 		t.Fatal(err)
 	}
+	app := NewApp(cfg, seededMemoryStore(t), slog.New(slog.DiscardHandler), platform.NewRegistry())
+	apitest.LoadContract(t, app).Enforce(t, app)
+	return app
+}
+
+// seededMemoryStore is an embedded store holding the sample catalog.
+func seededMemoryStore(t *testing.T) *MemoryStore {
+	t.Helper()
 	store := NewMemoryStore(&outbox.Memory{})
 	seed, err := SeedProducts()
 	if err != nil {
@@ -43,9 +51,7 @@ func newTestAppWith(t *testing.T, environ map[string]string) *fiber.App {
 	if _, err := store.SeedIfEmpty(context.Background(), seed); err != nil {
 		t.Fatal(err)
 	}
-	app := NewApp(cfg, store, slog.New(slog.DiscardHandler), platform.NewRegistry())
-	apitest.LoadContract(t, app).Enforce(t, app)
-	return app
+	return store
 }
 
 type response struct {
