@@ -124,3 +124,10 @@ func TestOpenAPIPropertiesHold(t *testing.T) {
 	app := newTestAppWith(t, map[string]string{})
 	apitest.LoadContract(t, app).CheckProperties(t, app, map[string]string{"Authorization": "Bearer " + testToken})
 }
+
+// docs/api/catalog.md is the reference of the OpenAPI document the service
+// serves: regenerate it with SHOP_UPDATE_API_DOCS=1.
+func TestAPIReferenceIsCurrent(t *testing.T) {
+	app := newTestApp(t)
+	apitest.LoadContract(t, app).CheckReference(t, "../../../docs/api/catalog.md", "src/internal/catalog/openapi.yaml")
+}

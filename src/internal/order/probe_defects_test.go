@@ -122,3 +122,10 @@ func TestOpenAPIPropertiesHold(t *testing.T) {
 	app, _ := newTestApp(t, catalogServer(t, products).URL)
 	apitest.LoadContract(t, app.app).CheckProperties(t, app.app, nil)
 }
+
+// docs/api/order.md is the reference of the OpenAPI document the service
+// serves: regenerate it with SHOP_UPDATE_API_DOCS=1.
+func TestAPIReferenceIsCurrent(t *testing.T) {
+	app, _ := newTestApp(t, catalogServer(t, testProducts).URL)
+	apitest.LoadContract(t, app.app).CheckReference(t, "../../../docs/api/order.md", "src/internal/order/openapi.yaml")
+}

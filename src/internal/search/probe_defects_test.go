@@ -41,3 +41,10 @@ func TestOpenAPIPropertiesHold(t *testing.T) {
 	s.waitLoaded(t)
 	apitest.LoadContract(t, s.App).CheckProperties(t, s.App, map[string]string{"Authorization": "Bearer " + testToken})
 }
+
+// docs/api/search.md is the reference of the OpenAPI document the service
+// serves: regenerate it with SHOP_UPDATE_API_DOCS=1.
+func TestAPIReferenceIsCurrent(t *testing.T) {
+	app := newTestService(t, nil).App
+	apitest.LoadContract(t, app).CheckReference(t, "../../../docs/api/search.md", "src/internal/search/openapi.yaml")
+}
