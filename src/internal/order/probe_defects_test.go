@@ -78,7 +78,7 @@ func TestProbeDefect9CustomerFieldsRefuseControlAndFormatCharacters(t *testing.T
 			t.Errorf("%s: %d %s, want a 400 naming %s", c.new, status, raw, c.field)
 		}
 	}
-	if status, raw, _ := post(t, app, strings.Replace(validBody, `"name":"Ann"`, `"name":"Zoë ‌می‌خواهم"`, 1), "application/json", nil); status != 202 {
+	if status, raw, _ := post(t, app, strings.Replace(validBody, `"name":"Ann"`, "\"name\":\"Zoë \u200cمی\u200cخواهم\"", 1), "application/json", nil); status != 202 {
 		t.Errorf("a name with accents and a zero-width non-joiner refused: %d %s", status, raw)
 	}
 }

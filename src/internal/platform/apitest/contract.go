@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,7 +43,7 @@ type Contract struct {
 // it against the OpenAPI 3.1 specification's schema.
 func LoadContract(t testing.TB, app *fiber.App) *Contract {
 	t.Helper()
-	resp, err := app.Test(httptest.NewRequest(http.MethodGet, "/openapi.json", nil), -1)
+	resp, err := app.Test(httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/openapi.json", nil), -1)
 	if err != nil {
 		t.Fatalf("GET /openapi.json: %v", err)
 	}

@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -184,7 +185,7 @@ func (c *Contract) exchange(t *testing.T, app *fiber.App, headers map[string]str
 		if len(r.query) > 0 {
 			target += "?" + r.query.Encode()
 		}
-		req := httptest.NewRequest(method, target, body)
+		req := httptest.NewRequestWithContext(context.Background(), method, target, body)
 		if r.body != nil {
 			req.Header.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		}
@@ -313,9 +314,7 @@ func candidates(s *base.Schema) []any {
 			out = append(out, "6f1c1f36-0d5e-4c43-9a57-2f0e8d1c7b1")
 		}
 	}
-	for _, e := range k.enum {
-		out = append(out, e)
-	}
+	out = append(out, k.enum...)
 	if len(k.enum) > 0 {
 		out = append(out, "not-one-of-them", strings.ToUpper(fmt.Sprint(k.enum[0])))
 	}
