@@ -31,7 +31,7 @@ var commonOpenAPI []byte
 // the service's code, which every test of the service catches, like a
 // regexp.MustCompile of a constant.
 func ServeOpenAPI(app *fiber.App, doc []byte) {
-	served, err := OpenAPIDocument(doc)
+	served, err := openAPIDocument(doc)
 	if err != nil {
 		panic(fmt.Sprintf("the embedded OpenAPI document: %v", err))
 	}
@@ -41,8 +41,8 @@ func ServeOpenAPI(app *fiber.App, doc []byte) {
 	})
 }
 
-// OpenAPIDocument is the JSON ServeOpenAPI serves for doc.
-func OpenAPIDocument(doc []byte) ([]byte, error) {
+// openAPIDocument is the JSON ServeOpenAPI serves for doc.
+func openAPIDocument(doc []byte) ([]byte, error) {
 	service, err := yamlObject(doc)
 	if err != nil {
 		return nil, fmt.Errorf("the service's document: %w", err)
