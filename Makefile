@@ -87,6 +87,7 @@ FUZZTIME ?= 5s
 test-fuzz: $(GOTESTSUM) ## Fuzz each target for FUZZTIME beyond its committed seed corpus.
 	$(call gotest,fuzz-platform) -run='^$$' -fuzz='^FuzzDecodeJSONBytes$$' -fuzztime=$(FUZZTIME) ./src/internal/platform
 	$(call gotest,fuzz-order) -run='^$$' -fuzz='^FuzzParseCreateRequest$$' -fuzztime=$(FUZZTIME) ./src/internal/order
+	$(call gotest,fuzz-catalog) -run='^$$' -fuzz='^FuzzParseProductInput$$' -fuzztime=$(FUZZTIME) ./src/internal/catalog
 	$(call gotest,fuzz-search) -run='^$$' -fuzz='^FuzzSearchText$$' -fuzztime=$(FUZZTIME) ./src/internal/search
 
 .PHONY: fmt

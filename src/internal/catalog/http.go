@@ -18,6 +18,7 @@ func Routes(app *fiber.App, store Store, adminToken platform.Secret) {
 	admin := platform.RequireBearer(adminToken)
 	app.Put("/catalog/:id", admin, h.put)
 	app.Delete("/catalog/:id", admin, h.delete)
+	platform.ServeOpenAPI(app, openAPI)
 }
 
 type handlers struct{ store Store }
@@ -66,11 +67,11 @@ func (h handlers) put(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var in ProductInput
-	if err := platform.DecodeJSON(c, &in); err != nil {
+	if err := platform.RequireJSON(c); err != nil {
 		return err
 	}
-	if err := in.Validate(); err != nil {
+	in, err := ParseProductInput(c.Body())
+	if err != nil {
 		return err
 	}
 	p, created, err := h.store.Upsert(c.UserContext(), id, in)

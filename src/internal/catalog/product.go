@@ -82,10 +82,52 @@ func ValidateID(id string) error {
 	return nil
 }
 
-// Validate checks every field and names the first that is wrong.
-func (in ProductInput) Validate() error {
-	bad := func(field, format string, args ...any) error {
-		return platform.NewError(http.StatusUnprocessableEntity, "invalid_"+field, "%s: %s", field, fmt.Sprintf(format, args...))
+// productBody is the wire form of ProductInput. The numbers are pointers
+// so that a missing or null price or stock is refused: read as 0, an
+// incomplete request would make a free product.
+type productBody struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Category    string `json:"category"`
+	PriceCents  *int64 `json:"price_cents"`
+	Currency    string `json:"currency"`
+	Image       string `json:"image"`
+	Stock       *int   `json:"stock"`
+}
+
+// ParseProductInput decodes and validates the body of PUT /catalog/{id}:
+// every failure is a 4xx naming the field.
+func ParseProductInput(body []byte) (ProductInput, error) {
+	var b productBody
+	if err := platform.DecodeJSONBytes(body, &b); err != nil {
+		return ProductInput{}, err
+	}
+	switch {
+	case b.PriceCents == nil:
+		return ProductInput{}, invalidField("price_cents", "is required (integer cents, 0 for a free product)")
+	case b.Stock == nil:
+		return ProductInput{}, invalidField("stock", "is required (0 for none in stock)")
+	}
+	in := ProductInput{Name: b.Name, Description: b.Description, Category: b.Category, PriceCents: *b.PriceCents,
+		Currency: b.Currency, Image: b.Image, Stock: *b.Stock}
+	return in, in.validate()
+}
+
+// invalidField is a 400 naming the field that is wrong.
+func invalidField(field, format string, args ...any) error {
+	return platform.NewError(http.StatusBadRequest, "invalid_"+field, "%s: %s", field, fmt.Sprintf(format, args...))
+}
+
+// validate checks every field and names the first that is wrong.
+func (in ProductInput) validate() error {
+	bad := invalidField
+	for _, f := range []struct {
+		name, value string
+		multiline   bool
+	}{{"name", in.Name, false}, {"category", in.Category, false}, {"description", in.Description, true}, {"image", in.Image, false}} {
+		if err := platform.CheckText(f.value, f.multiline); err != nil {
+			return bad(f.name, "%s", err)
+		}
 	}
 	switch {
 	case strings.TrimSpace(in.Name) == "":
@@ -101,11 +143,11 @@ func (in ProductInput) Validate() error {
 	case in.PriceCents < 0 || in.PriceCents > MaxPriceCents:
 		return bad("price_cents", "must be between 0 and %d, got %d", MaxPriceCents, in.PriceCents)
 	case !currencyPattern.MatchString(in.Currency):
-		return bad("currency", "must be a three-letter ISO 4217 code such as USD, got %q", in.Currency)
+		return bad("currency", "must be a three-letter ISO 4217 code such as USD, got %s", platform.Quote(in.Currency))
 	case utf8.RuneCountInString(in.Image) > MaxImageLen:
 		return bad("image", "must be at most %d characters", MaxImageLen)
 	case !safeImageURL(strings.TrimSpace(in.Image)):
-		return bad("image", "must be an https:// URL, a relative URL such as /static/x.svg, or empty, got %q", in.Image)
+		return bad("image", "must be an https:// URL, a relative URL such as /static/x.svg, or empty, got %s", platform.Quote(in.Image))
 	case in.Stock < 0 || in.Stock > MaxStock:
 		return bad("stock", "must be between 0 and %d, got %d", MaxStock, in.Stock)
 	}

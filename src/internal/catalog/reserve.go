@@ -87,6 +87,12 @@ func validOrder(o events.OrderCreatedData) error {
 	return nil
 }
 
+// reserveSubscription is the catalog's subscription: order.created events
+// on ReserveQueue, shared by its replicas.
+func reserveSubscription(store Store, reservations *prometheus.CounterVec) mq.Subscription {
+	return mq.Subscription{Queue: ReserveQueue, Types: []string{events.OrderCreated}, Handler: reserveHandler(store, reservations)}
+}
+
 // reserveHandler applies order.created events to store. A payload that
 // cannot be an order is dead-lettered at once: no retry can fix it.
 func reserveHandler(store Store, reservations *prometheus.CounterVec) mq.Handler {

@@ -10,7 +10,6 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
@@ -107,11 +106,9 @@ func seed(ctx context.Context, store Store, logger *slog.Logger) error {
 // Run does the catalog's background work on bus until ctx ends: it
 // reserves stock for the orders it receives and relays its outbox.
 func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
-	err := bus.Subscribe(ctx, mq.Subscription{
-		Queue: ReserveQueue, Types: []string{events.OrderCreated},
-		Handler: reserveHandler(s.Store, s.reserved), Metrics: s.metrics, Tracer: s.tracer,
-	})
-	if err != nil {
+	sub := reserveSubscription(s.Store, s.reserved)
+	sub.Metrics, sub.Tracer = s.metrics, s.tracer
+	if err := bus.Subscribe(ctx, sub); err != nil {
 		return fmt.Errorf("subscribing to orders: %w", err)
 	}
 	return mq.NewRelay(s.relayBox, bus, s.metrics, mq.RelayOptions{Logger: s.logger, Tracer: s.tracer}).Run(ctx)

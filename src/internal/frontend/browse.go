@@ -20,6 +20,10 @@ const (
 	searchPageSize = 12
 	maxListPage    = 1000
 	maxQueryLen    = 200
+	// searchWindow is how deep the search API pages (page × page_size at
+	// most 10,000, its documented limit): the storefront never links to,
+	// or asks for, a search page beyond it.
+	searchWindow = 10_000
 )
 
 // listingData is what the home and category pages show.
@@ -213,8 +217,11 @@ func (h *handlers) search(c *fiber.Ctx) error {
 				filters.Set(k, v)
 			}
 		}
+		// A page past the deepest one the search API serves is asked as
+		// that page: its total then says where the last page is, and the
+		// shopper is redirected there like on any listing.
 		n := pageParam(c)
-		q := pageQuery(n, searchPageSize)
+		q := pageQuery(min(n, searchWindow/searchPageSize), searchPageSize)
 		for k, v := range filters {
 			q[k] = v
 		}
@@ -222,11 +229,12 @@ func (h *handlers) search(c *fiber.Ctx) error {
 		if err != nil {
 			return view{}, err
 		}
-		if err := pastTheEnd("/search", filters, n, searchPageSize, res.Total); err != nil {
+		reachable := min(res.Total, searchWindow)
+		if err := pastTheEnd("/search", filters, n, searchPageSize, reachable); err != nil {
 			return view{}, err
 		}
 		d.Result = res
-		d.Pager = newPager("/search", filters, n, searchPageSize, res.Total)
+		d.Pager = newPager("/search", filters, n, searchPageSize, reachable)
 		d.Filters, d.CategoryLinks, d.PriceLinks = facetLinks(filters, res)
 		return view{Title: "Search: " + text, Data: d,
 			Description: fmt.Sprintf("%d products at Shop match “%s”.", res.Total, text)}, nil

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/shop-platform/shop/src/internal/platform/apitest"
 )
 
 // htmlPage asserts a shopper-facing error: the storefront's HTML error page
@@ -46,10 +48,16 @@ func browserRequest(t *testing.T, method, target string, body io.Reader) *http.R
 	return resp
 }
 
+// The server answers a 431 and closes before it has read the whole
+// request, so a client still writing may see its write fail first: the
+// request goes over a raw connection that reads the answer meanwhile.
 func TestTooLongAddressGetsTheHTMLErrorPage(t *testing.T) {
 	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, nil)
-	resp := browserRequest(t, http.MethodGet, site+"/search?q="+strings.Repeat("a", 9000), nil)
-	htmlPage(t, "a 9000-character search address", resp, http.StatusRequestHeaderFieldsTooLarge, "That address is too long")
+	got := apitest.Raw(t, site, "GET /search?q="+strings.Repeat("a", 9000)+" HTTP/1.1\r\nHost: shop\r\nAccept: text/html\r\n\r\n")
+	htmlErrorPage(t, "a 9000-character search address", got, http.StatusRequestHeaderFieldsTooLarge)
+	if !strings.Contains(got.Body, "That address is too long") {
+		t.Errorf("the 431 page does not say the address is too long:\n%s", got.Body)
+	}
 }
 
 func TestTooLargeFormGetsTheHTMLErrorPage(t *testing.T) {

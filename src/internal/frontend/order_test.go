@@ -29,7 +29,7 @@ func startSaga(t *testing.T) (catalogURL, orderURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	catalogURL = serve(t, catalogSvc.App)
+	catalogURL = serveAPI(t, catalogSvc.App)
 	orderCfg, err := platform.LoadConfig[order.Config](map[string]string{"CATALOG_URL": catalogURL})
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +38,7 @@ func startSaga(t *testing.T) (catalogURL, orderURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	orderURL = serve(t, orderSvc.App)
+	orderURL = serveAPI(t, orderSvc.App)
 	done := make(chan struct{}, 2)
 	for _, run := range []func(context.Context, mq.Bus) error{catalogSvc.Run, orderSvc.Run} {
 		go func() {

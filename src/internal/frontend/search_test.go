@@ -29,7 +29,7 @@ func startSearch(t *testing.T, catalogURL string) string {
 	bus := mq.NewMemory(mq.Options{Logger: quietLogger()})
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx, bus) }()
-	searchURL := serve(t, svc.App)
+	searchURL := serveAPI(t, svc.App)
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -8,14 +8,12 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +27,39 @@ import (
 // framing (clickjacking) and forms posting only back to us.
 const contentSecurityPolicy = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// securityHeaders go on every answer of the storefront: the values of
+// Fiber's helmet middleware (its defaults, with our CSP, framing,
+// referrer and permissions policies), written out because they must also
+// go on the error pages of requests the server could not read, which no
+// middleware sees.
+var securityHeaders = [][2]string{
+	{fiber.HeaderContentSecurityPolicy, contentSecurityPolicy},
+	{fiber.HeaderXContentTypeOptions, "nosniff"},
+	{fiber.HeaderXFrameOptions, "DENY"},
+	{fiber.HeaderReferrerPolicy, "strict-origin-when-cross-origin"},
+	{fiber.HeaderPermissionsPolicy, "camera=(), microphone=(), geolocation=(), payment=()"},
+	{fiber.HeaderXXSSProtection, "0"},
+	{"Cross-Origin-Embedder-Policy", "require-corp"},
+	{"Cross-Origin-Opener-Policy", "same-origin"},
+	{"Cross-Origin-Resource-Policy", "same-origin"},
+	{"Origin-Agent-Cluster", "?1"},
+	{"X-DNS-Prefetch-Control", "off"},
+	{"X-Download-Options", "noopen"},
+	{"X-Permitted-Cross-Domain-Policies", "none"},
+}
+
+func setSecurityHeaders(c *fiber.Ctx) {
+	for _, h := range securityHeaders {
+		c.Set(h[0], h[1])
+	}
+}
+
+// secure sets the security headers on every answer.
+func secure(c *fiber.Ctx) error {
+	setSecurityHeaders(c)
+	return c.Next()
+}
 
 // NewApp builds the storefront's HTTP app. The backends are reached at the
 // URLs in cfg; none needs to be up for the app to start.
@@ -69,16 +100,12 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	// breaker metric), so taking the storefront out of rotation for them
 	// would turn a partial outage into a full one.
 	app := platform.NewApp("frontend", cfg.Base, logger, reg, platform.Checks{"catalog": h.catalog.ping})
-	app.Use(markStart, helmet.New(helmet.Config{
-		ContentSecurityPolicy: contentSecurityPolicy,
-		ReferrerPolicy:        "strict-origin-when-cross-origin",
-		XFrameOptions:         "DENY",
-		PermissionPolicy:      "camera=(), microphone=(), geolocation=(), payment=()",
-	}), h.errorPages, recover.New())
-	// Requests fasthttp refuses before any handler runs (headers or URL
-	// beyond the read buffer, a body over BODY_LIMIT) would get the
-	// platform's JSON error; a browser gets the storefront's page instead.
-	app.Server().ErrorHandler = h.serverErrorPage(app)
+	app.Use(markStart, secure, h.errorPages, recover.New())
+	// Requests the server refuses before any handler runs (malformed HTTP,
+	// headers or URL beyond the read buffer, a body over BODY_LIMIT, an
+	// unknown method) would get the platform's JSON error; a browser gets
+	// the storefront's page instead.
+	app.Server().ErrorHandler = h.serverErrorPage(app, cfg.Base)
 	csrf := h.cookies.checkCSRF
 	static.routes(app)
 	app.Get("/", h.home)
@@ -128,25 +155,27 @@ func methodNotAllowedPages(app *fiber.App) {
 	}
 }
 
-// serverErrorPage renders the HTML error page for requests fasthttp could
-// not read, mapping its errors to statuses as Fiber's own handler does.
-func (h *handlers) serverErrorPage(app *fiber.App) func(*fasthttp.RequestCtx, error) {
+// serverErrorPage renders the HTML error page for requests the server
+// could not read or route (the platform's ReadError says which status),
+// with the security headers every page has.
+func (h *handlers) serverErrorPage(app *fiber.App, base platform.Base) func(*fasthttp.RequestCtx, error) {
 	return func(fctx *fasthttp.RequestCtx, err error) {
 		c := app.AcquireCtx(fctx)
 		defer app.ReleaseCtx(c)
-		var netErr net.Error
-		pe := &pageError{status: http.StatusBadRequest, title: "That did not work",
+		setSecurityHeaders(c)
+		status := base.ReadError(err).Status
+		pe := &pageError{status: status, title: "That did not work",
 			message: "Your browser sent a request we could not read. Go back and try again."}
-		switch {
-		case errors.As(err, new(*fasthttp.ErrSmallBuffer)):
-			pe = &pageError{status: http.StatusRequestHeaderFieldsTooLarge, title: "That address is too long",
-				message: "The web address (or the cookies sent with it) is longer than we accept. Try a shorter search, or start again from the home page."}
-		case errors.Is(err, fasthttp.ErrBodyTooLarge):
-			pe = &pageError{status: http.StatusRequestEntityTooLarge, title: "That form is too large",
-				message: "What you sent is larger than we accept. Please shorten it and try again."}
-		case errors.As(err, &netErr) && netErr.Timeout():
-			pe = &pageError{status: http.StatusRequestTimeout, title: "That took too long",
-				message: "Your browser took too long to send the request. Please try again."}
+		switch status {
+		case http.StatusRequestHeaderFieldsTooLarge:
+			pe.title, pe.message = "That address is too long",
+				"The web address (or the cookies sent with it) is longer than we accept. Try a shorter search, or start again from the home page."
+		case http.StatusRequestEntityTooLarge:
+			pe.title, pe.message = "That form is too large", "What you sent is larger than we accept. Please shorten it and try again."
+		case http.StatusRequestTimeout:
+			pe.title, pe.message = "That took too long", "Your browser took too long to send the request. Please try again."
+		case http.StatusNotImplemented, http.StatusHTTPVersionNotSupported:
+			pe.message = "This page cannot be used that way. Go back and try again from the shop."
 		}
 		if rerr := h.renderErrorPage(c, pe); rerr != nil {
 			h.logger.Error("rendering an error page for an unreadable request", "status", pe.status, "error", rerr)
@@ -221,11 +250,15 @@ func (h *handlers) errorPages(c *fiber.Ctx) error {
 	return nil
 }
 
-// renderErrorPage writes the friendly page for pe.
+// renderErrorPage writes the friendly page for pe. It has no form, so it
+// neither needs nor issues a CSRF token: a request the server could not
+// read has no readable cookies, and a fresh token would replace the
+// shopper's valid one, expiring every form they have open.
 func (h *handlers) renderErrorPage(c *fiber.Ctx, pe *pageError) error {
 	c.Response().Header.Del(fiber.HeaderLocation)
 	data := errorData{Status: pe.status, Title: pe.title, Message: pe.message}
-	return h.renderView(c, pe.status, "error", view{Title: pe.title, Description: pe.message, Data: data})
+	return h.renderer.render(c, pe.status, "error", view{Title: pe.title, Description: pe.message, Data: data,
+		CartCount: h.cookies.cart(c).Count(), Query: c.Query("q")})
 }
 
 // errorData is what the error page shows.

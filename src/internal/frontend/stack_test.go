@@ -17,6 +17,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/frontend"
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/apitest"
 	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
 
@@ -41,7 +42,15 @@ func startCatalog(t testing.TB) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(svc.Close)
-	return serve(t, svc.App)
+	return serveAPI(t, svc.App)
+}
+
+// serveAPI serves one of the storefront's backends with every answer it
+// gives held to its OpenAPI document.
+func serveAPI(t testing.TB, app *fiber.App) string {
+	t.Helper()
+	apitest.LoadContract(t, app).Enforce(t, app)
+	return serve(t, app)
 }
 
 // deadURL is the address of a port nothing listens on: a backend that is
@@ -64,6 +73,13 @@ type backendURLs struct{ catalog, search, order string }
 // environment variables override the defaults.
 func startFrontend(t testing.TB, b backendURLs, extra map[string]string) string {
 	t.Helper()
+	_, url := startFrontendApp(t, b, extra)
+	return url
+}
+
+// startFrontendApp is startFrontend that also returns the app it serves.
+func startFrontendApp(t testing.TB, b backendURLs, extra map[string]string) (*fiber.App, string) {
+	t.Helper()
 	environ := map[string]string{
 		"CATALOG_URL": b.catalog, "SEARCH_URL": b.search, "ORDER_URL": b.order,
 		"COOKIE_SECRET": "0123456789abcdef0123456789abcdef", "BACKEND_CACHE_TTL": "0s",
@@ -79,7 +95,7 @@ func startFrontend(t testing.TB, b backendURLs, extra map[string]string) string 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serve(t, app)
+	return app, serve(t, app)
 }
 
 // shopper is a cookie-keeping HTTP client that does not follow redirects,

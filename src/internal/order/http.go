@@ -17,6 +17,7 @@ func Routes(app *fiber.App, p placer) {
 	app.Get("/", h.info)
 	app.Post("/create-order", h.create)
 	app.Get("/orders/:id", h.get)
+	platform.ServeOpenAPI(app, openAPI)
 }
 
 type handlers struct{ placer placer }
@@ -25,7 +26,7 @@ func (h handlers) info(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{
 		"service": "order",
 		"endpoints": []string{
-			"POST /create-order", "GET /orders/{id}", platform.HealthPath, platform.ReadyPath, platform.MetricsPath,
+			"POST /create-order", "GET /orders/{id}", platform.HealthPath, platform.ReadyPath, platform.MetricsPath, platform.OpenAPIPath,
 		},
 	})
 }
@@ -37,7 +38,7 @@ type CreateAnswer struct {
 }
 
 func (h handlers) create(c *fiber.Ctx) error {
-	key, err := parseIdempotencyKey(utils.CopyString(c.Get(idempotencyHdr)))
+	key, err := parseIdempotencyKey(c.Get(idempotencyHdr), c.Request().Header.Peek(idempotencyHdr) != nil)
 	if err != nil {
 		return err
 	}

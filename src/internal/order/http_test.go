@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/apitest"
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
 	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
@@ -38,7 +41,10 @@ var testProducts = map[string]Product{
 
 // testApp is the order API served on a real listener (body limits are
 // enforced by the server, not by fiber's in-memory test harness).
-type testApp struct{ url string }
+type testApp struct {
+	url string
+	app *fiber.App
+}
 
 func newTestApp(t *testing.T, catalogURL string) (testApp, *outbox.Memory) {
 	base, err := platform.LoadConfig[Config](map[string]string{"BODY_LIMIT": "4096"})
@@ -48,7 +54,8 @@ func newTestApp(t *testing.T, catalogURL string) (testApp, *outbox.Memory) {
 	box := &outbox.Memory{}
 	app := platform.NewApp("order", base.Base, slog.New(slog.DiscardHandler), platform.NewRegistry(), nil)
 	Routes(app, placer{store: NewMemoryStore(box), prices: NewCatalogClient(catalogURL, time.Second), metrics: NewMetrics(platform.NewRegistry())})
-	return testApp{url: testenv.Serve(t, app)}, box
+	apitest.LoadContract(t, app).Enforce(t, app)
+	return testApp{url: testenv.Serve(t, app), app: app}, box
 }
 
 func (a testApp) get(t *testing.T, path string) *http.Response {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/shop-platform/shop/src/internal/events"
@@ -59,15 +60,22 @@ func ParseCreateRequest(body []byte) (CreateRequest, error) {
 	return r, r.validate()
 }
 
+// normalize trims the spaces around each field. Only space characters
+// (Unicode's Zs) are trimmed: a control character such as U+0085, which
+// strings.TrimSpace would also drop, stays for validate to refuse.
 func (r *CreateRequest) normalize() {
 	c := &r.Customer
 	for _, s := range []*string{&c.Email, &c.Name, &c.Address.Line1, &c.Address.Line2, &c.Address.City, &c.Address.PostalCode, &c.Address.Country} {
-		*s = strings.TrimSpace(*s)
+		*s = trimSpaces(*s)
 	}
 	c.Address.Country = strings.ToUpper(c.Address.Country)
 	for i := range r.Items {
-		r.Items[i].ProductID = strings.TrimSpace(r.Items[i].ProductID)
+		r.Items[i].ProductID = trimSpaces(r.Items[i].ProductID)
 	}
+}
+
+func trimSpaces(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return unicode.Is(unicode.Zs, r) })
 }
 
 func (r CreateRequest) validate() error {
@@ -101,6 +109,9 @@ func validateEmail(email string) error {
 	if email == "" {
 		return invalid(field, "is required")
 	}
+	if err := platform.CheckText(email, false); err != nil {
+		return invalid(field, "%s", err)
+	}
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || len(email) > maxEmailLen || !strings.Contains(email[strings.LastIndex(email, "@"):], ".") {
 		return invalid(field, "must be a plain email address like name@example.com")
@@ -109,15 +120,14 @@ func validateEmail(email string) error {
 }
 
 func validateText(field, value string, required bool, max int) error {
+	if err := platform.CheckText(value, false); err != nil {
+		return invalid(field, "%s", err)
+	}
 	switch {
 	case required && value == "":
 		return invalid(field, "is required")
-	case !utf8.ValidString(value):
-		return invalid(field, "must be valid UTF-8")
 	case utf8.RuneCountInString(value) > max:
 		return invalid(field, "must be at most %d characters", max)
-	case strings.ContainsFunc(value, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return invalid(field, "must not contain control characters")
 	}
 	return nil
 }
@@ -157,12 +167,16 @@ func (r CreateRequest) fingerprint() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// parseIdempotencyKey reads the optional Idempotency-Key header.
-func parseIdempotencyKey(h string) (string, error) {
-	if h == "" {
+// parseIdempotencyKey reads the optional Idempotency-Key header: absent,
+// or 1 to MaxIdemKeyLen visible ASCII characters. A header that is present
+// but empty or only whitespace (which the HTTP parser trims to nothing) is
+// refused, not taken for no key: the client meant to make its request
+// idempotent, and two orders would be placed.
+func parseIdempotencyKey(h string, present bool) (string, error) {
+	if !present {
 		return "", nil
 	}
-	if len(h) > MaxIdemKeyLen || strings.ContainsFunc(h, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+	if h == "" || len(h) > MaxIdemKeyLen || strings.ContainsFunc(h, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
 		return "", platform.NewError(http.StatusBadRequest, "invalid_header",
 			"%s: must be 1-%d visible ASCII characters", idempotencyHdr, MaxIdemKeyLen)
 	}

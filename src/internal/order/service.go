@@ -94,14 +94,18 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 // Run does the order service's background work on bus until ctx ends: it
 // settles orders on the catalog's stock outcomes and relays its outbox.
 func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
-	err := bus.Subscribe(ctx, mq.Subscription{
-		Queue: SettleQueue, Types: []string{events.StockReserved, events.StockRejected},
-		Handler: settleHandler(s.Store, s.orders), Metrics: s.events, Tracer: s.tracer,
-	})
-	if err != nil {
+	sub := settleSubscription(s.Store, s.orders)
+	sub.Metrics, sub.Tracer = s.events, s.tracer
+	if err := bus.Subscribe(ctx, sub); err != nil {
 		return fmt.Errorf("subscribing to stock outcomes: %w", err)
 	}
 	return mq.NewRelay(s.relayBox, bus, s.events, mq.RelayOptions{Logger: s.logger, Tracer: s.tracer}).Run(ctx)
+}
+
+// settleSubscription is the order service's subscription: the stock
+// outcomes on SettleQueue, shared by its replicas.
+func settleSubscription(store Store, m *Metrics) mq.Subscription {
+	return mq.Subscription{Queue: SettleQueue, Types: []string{events.StockReserved, events.StockRejected}, Handler: settleHandler(store, m)}
 }
 
 // settleHandler moves orders to confirmed or rejected.

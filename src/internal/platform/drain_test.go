@@ -52,8 +52,12 @@ func TestListenAndServeDrainsTheKubernetesWay(t *testing.T) {
 	if since := time.Since(start); since > delay/2 {
 		t.Fatalf("/ready took %s to fail after SIGTERM", since)
 	}
-	if code, body := status(url + "/READY/"); code != http.StatusServiceUnavailable || !strings.Contains(body, "draining") {
-		t.Fatalf("/READY/ while draining = %d %q, want 503 draining", code, body)
+	if code, body := status(url + "/ready"); code != http.StatusServiceUnavailable || !strings.Contains(body, "draining") {
+		t.Fatalf("/ready while draining = %d %q, want 503 draining", code, body)
+	}
+	// Routing is strict: no other spelling of /ready exists, draining or not.
+	if code, _ := status(url + "/READY/"); code != http.StatusNotFound {
+		t.Fatalf("/READY/ while draining = %d, want 404", code)
 	}
 	resp, err := http.Get(url + "/work")
 	if err != nil {

@@ -1,7 +1,6 @@
 package platform
 
 import (
-	"bytes"
 	"context"
 	"sync"
 	"sync/atomic"
@@ -77,7 +76,7 @@ func gateReady(app *fiber.App) *atomic.Bool {
 			return
 		}
 		c.SetConnectionClose()
-		if isReadyPath(c.Path()) {
+		if string(c.Path()) == ReadyPath {
 			c.SetStatusCode(fiber.StatusServiceUnavailable)
 			c.SetContentType(fiber.MIMEApplicationJSON)
 			c.SetBodyString(drainingBody)
@@ -86,13 +85,4 @@ func gateReady(app *fiber.App) *atomic.Bool {
 		next(c)
 	}
 	return draining
-}
-
-// isReadyPath matches the paths Fiber routes to /ready: case-insensitive,
-// with or without a trailing slash (Fiber's default routing).
-func isReadyPath(path []byte) bool {
-	if len(path) > 1 {
-		path = bytes.TrimSuffix(path, []byte("/"))
-	}
-	return bytes.EqualFold(path, []byte(ReadyPath))
 }

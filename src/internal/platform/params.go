@@ -1,6 +1,22 @@
 package platform
 
-import "strconv"
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// maxQuoted is how much of a client's value an error message repeats.
+const maxQuoted = 64
+
+// Quote is a client's value as an error message repeats it: quoted, and
+// cut at 64 characters, so a message names the value without carrying
+// kilobytes of it back.
+func Quote(s string) string {
+	if utf8.RuneCountInString(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(string([]rune(s)[:maxQuoted])) + "…"
+}
 
 // IntParam reads an optional integer query parameter within [lo, hi]; get
 // returns "" for an absent one. A bad value is a 400 naming the parameter.
@@ -11,7 +27,7 @@ func IntParam(get func(string) string, name string, def, lo, hi int) (int, error
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < lo || n > hi {
-		return 0, BadRequest("invalid_"+name, "%s must be an integer from %d to %d, got %q", name, lo, hi, raw)
+		return 0, BadRequest("invalid_"+name, "%s must be an integer from %d to %d, got %s", name, lo, hi, Quote(raw))
 	}
 	return n, nil
 }
@@ -24,7 +40,7 @@ func BoolParam(get func(string) string, name string) (bool, error) {
 	case "true", "1":
 		return true, nil
 	default:
-		return false, BadRequest("invalid_"+name, "%s must be true or false, got %q", name, v)
+		return false, BadRequest("invalid_"+name, "%s must be true or false, got %s", name, Quote(v))
 	}
 }
 

@@ -17,7 +17,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
-	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
@@ -48,8 +47,11 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 		WriteTimeout:          base.WriteTimeout,
 		IdleTimeout:           base.IdleTimeout,
 		DisableStartupMessage: true,
-		StrictRouting:         true,
-		CaseSensitive:         true,
+		// One path per resource: /metrics is /metrics, never /METRICS or
+		// /metrics/, so a policy that names a path (an Istio
+		// AuthorizationPolicy, an Ingress) means exactly what it says.
+		StrictRouting: true,
+		CaseSensitive: true,
 		// goccy/go-json encodes the same JSON as encoding/json in a fraction
 		// of the time; listings spend most of their CPU there.
 		JSONEncoder: gojson.Marshal,
@@ -62,21 +64,29 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 		// costs about 11 small allocations per listing request (some
 		// 300 ns, next to tens of microseconds per request), and fixes
 		// every handler at once instead of each one remembering to copy.
-		Immutable: true,
-		// Errors raised before the middleware chain runs (body too large,
-		// malformed HTTP) still get the JSON error shape.
+		Immutable:    true,
 		ErrorHandler: func(c *fiber.Ctx, err error) error { return writeError(c, logger, err) },
 	})
+	// Requests the server cannot read (malformed HTTP, a body over the
+	// limit, headers beyond the read buffer, a client too slow) and
+	// methods Fiber does not know get the JSON error shape too, with a
+	// fixed message: fasthttp's own messages carry the raw request,
+	// Authorization header included.
+	app.Server().ErrorHandler = func(fctx *fasthttp.RequestCtx, err error) {
+		c := app.AcquireCtx(fctx)
+		defer app.ReleaseCtx(c)
+		_ = writeError(c, logger, base.ReadError(err))
+	}
+	refuseUnknownMethods(app)
 
 	prom := fiberprometheus.NewWithRegistry(reg, service, "http", "", nil)
 	prom.SetSkipPaths([]string{HealthPath, ReadyPath, MetricsPath})
 
-	app.Use(requestid.New())
+	app.Use(requestContext(base.RequestTimeout))
 	// Answers are compressed (brotli or gzip) when the client accepts it:
 	// product listings and pages shrink several-fold. The fastest level,
 	// since every answer is compressed afresh.
 	app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
-	app.Use(requestContext(base.RequestTimeout))
 	if base.Tracer != nil {
 		app.Use(serverSpans(base.Tracer.Tracer(service)))
 	}
@@ -101,15 +111,70 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 	return app
 }
 
-// requestContext gives each request a context with the request id and a
-// deadline: Fiber v2 never cancels its request contexts by itself.
+// requestContext gives each request an id and a context with that id and a
+// deadline: Fiber v2 never cancels its request contexts by itself. The id
+// is the caller's X-Request-Id when it is a safe one (see
+// ValidRequestID), so one request is followed across the services and the
+// mesh; otherwise a fresh one. It is echoed in the response either way.
 func requestContext(timeout time.Duration) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, _ := c.Locals("requestid").(string)
-		ctx, cancel := context.WithTimeout(WithRequestID(context.Background(), utils.CopyString(id)), timeout)
+		id := c.Get(fiber.HeaderXRequestID)
+		if !ValidRequestID(id) {
+			id = utils.UUID()
+		}
+		c.Set(fiber.HeaderXRequestID, id)
+		ctx, cancel := context.WithTimeout(WithRequestID(context.Background(), id), timeout)
 		defer cancel()
 		c.SetUserContext(ctx)
 		return c.Next()
+	}
+}
+
+// MaxRequestIDLen is the longest X-Request-Id a service takes from a caller.
+const MaxRequestIDLen = 128
+
+// ValidRequestID reports whether a caller's X-Request-Id is kept: 1 to
+// MaxRequestIDLen characters of A-Z, a-z, 0-9 and ".", "_", ":", "-", which
+// covers UUIDs, Envoy's ids and trace ids. Anything else (markup, control
+// characters, a 2,000-character value) would be echoed into responses and
+// written into every log line of the request, so it is replaced.
+func ValidRequestID(id string) bool {
+	if id == "" || len(id) > MaxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch b := id[i]; {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', b == '.', b == '_', b == ':', b == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// refuseUnknownMethods answers a request whose method Fiber does not route
+// (FOO, a lower-case get, the PRI of an HTTP/2 preface) through the
+// server's error handler, so it gets the service's error shape; Fiber
+// itself would answer a plain-text 400 before any middleware runs. It sits
+// at the fasthttp level, in front of Fiber's router, and looks the error
+// handler up per request, so a service may replace it after NewApp.
+func refuseUnknownMethods(app *fiber.App) {
+	srv := app.Server()
+	next := srv.Handler
+	methods := app.Config().RequestMethods
+	srv.Handler = func(fctx *fasthttp.RequestCtx) {
+		method := fctx.Method()
+		for _, m := range methods {
+			if string(method) == m {
+				next(fctx)
+				return
+			}
+		}
+		err := ErrUnknownMethod
+		if string(method) == "PRI" && string(fctx.Request.Header.Protocol()) == "HTTP/2.0" {
+			err = ErrHTTP2Preface
+		}
+		srv.ErrorHandler(fctx, err)
 	}
 }
 

@@ -19,6 +19,7 @@ func Routes(app *fiber.App, backend Backend, ix *Indexer, m *metrics, adminToken
 	admin := platform.RequireBearer(adminToken)
 	app.Post("/search/reindex", admin, h.startReindex)
 	app.Get("/search/reindex", admin, h.reindexStatus)
+	platform.ServeOpenAPI(app, openAPI)
 }
 
 type handlers struct {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/apitest"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 )
 
@@ -41,6 +42,7 @@ func newTestService(t *testing.T, environ map[string]string) testService {
 	if err != nil {
 		t.Fatal(err)
 	}
+	apitest.LoadContract(t, svc.App).Enforce(t, svc.App)
 	bus := mq.NewMemory(mq.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
