@@ -2,34 +2,47 @@ package mq
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill"
+	wmamqp "github.com/ThreeDotsLabs/watermill-amqp/v3/pkg/amqp"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/prometheus/client_golang/prometheus"
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
 )
 
-// Rabbit is the RabbitMQ bus. It keeps one connection, redialled with
-// backoff whenever it is lost, and re-declares the exchange and every
-// subscription's queues on each new connection. Publishing uses a channel
-// in confirm mode with the mandatory flag: Publish returns only once the
-// broker has taken responsibility for the event, and ErrUnroutable when no
-// queue is bound to it.
+// Rabbit is the RabbitMQ bus on Watermill's AMQP Pub/Sub (prototype).
+// Watermill keeps the connection up once it has one, publishes with
+// confirms from a pool of channels, and runs one consumer per Subscribe
+// call. Kept here: the first connection in the background (Watermill's
+// NewConnection fails while the broker is down), the topology (a queue bound
+// to several types, its dead-letter queue, quorum or per-replica), handler
+// concurrency (Watermill's consumer waits for each ack before the next
+// delivery, so Prefetch consumers per subscription), dead-lettering by
+// publishing to the dead-letter exchange (Watermill nacks all with requeue
+// or all without), attempts, and the mapping of errors to ErrUnavailable.
 type Rabbit struct {
 	url  string
 	opts Options
+	log  watermill.LoggerAdapter
 
 	mu        sync.Mutex
-	conn      *amqp.Connection
-	pub       *publisher
-	connected chan struct{} // closed while conn is up; replaced when it is lost
+	conn      *wmamqp.ConnectionWrapper
+	pub, dead *wmamqp.Publisher
+	subs      []*wmamqp.Subscriber
+	up        []prometheus.Gauge // each subscription's shop_consumer_up
+	connected chan struct{} // closed once conn is up
 	closed    bool
 
-	ctx     context.Context // cancelled by Close: stop consuming and redialling
+	ctx     context.Context // cancelled by Close: stop consuming
 	cancel  context.CancelFunc
 	hctx    context.Context // handlers' context, cancelled after the grace
 	hcancel context.CancelFunc
@@ -45,99 +58,79 @@ func NewRabbit(cfg Config, opts Options) (*Rabbit, error) {
 		return nil, err
 	}
 	b := &Rabbit{url: u, opts: opts.withDefaults(), connected: make(chan struct{})}
+	b.log = watermill.NewSlogLogger(b.opts.Logger)
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.hctx, b.hcancel = context.WithCancel(context.Background())
-	b.workers.Go(b.supervise)
+	b.workers.Go(b.connect)
 	return b, nil
 }
 
-// WaitConnected blocks until the bus is connected or ctx ends.
-func (b *Rabbit) WaitConnected(ctx context.Context) error {
-	_, err := b.waitConn(ctx)
-	return err
-}
-
-// waitConn returns the live connection, waiting for one.
-func (b *Rabbit) waitConn(ctx context.Context) (*amqp.Connection, error) {
-	for {
-		b.mu.Lock()
-		conn, ready, closed := b.conn, b.connected, b.closed
-		b.mu.Unlock()
-		if closed {
-			return nil, ErrClosed
-		}
-		if conn != nil && !conn.IsClosed() {
-			return conn, nil
-		}
-		select {
-		case <-ready:
-		case <-b.ctx.Done():
-			return nil, ErrClosed
-		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for the broker: %w", ctx.Err())
-		}
-	}
-}
-
-// supervise keeps a connection up until Close.
-func (b *Rabbit) supervise() {
+// connect dials until the first connection; Watermill redials after that.
+func (b *Rabbit) connect() {
 	backoff := b.opts.backoff()
 	for attempt := 1; b.ctx.Err() == nil; attempt++ {
-		conn, pub, err := b.dial()
+		conn, err := wmamqp.NewConnection(wmamqp.ConnectionConfig{
+			AmqpURI: b.url,
+			AmqpConfig: &amqp.Config{
+				Heartbeat:  10 * time.Second,
+				Properties: amqp.Table{"connection_name": b.opts.ConnectionName},
+				Dial:       amqp.DefaultDial(5 * time.Second),
+			},
+			Reconnect: &wmamqp.ReconnectConfig{
+				BackoffInitialInterval: b.opts.RetryDelay, BackoffMultiplier: 2,
+				BackoffRandomizationFactor: 0.5, BackoffMaxInterval: b.opts.MaxRetryDelay,
+			},
+		}, b.log)
 		if err != nil {
 			b.opts.Logger.Warn("cannot reach the message broker; retrying", "attempt", attempt, "error", err)
 			platform.Pause(b.ctx, backoff)
 			continue
 		}
-		attempt, backoff = 0, b.opts.backoff()
-		lost := conn.NotifyClose(make(chan *amqp.Error, 1))
+		pub, err := wmamqp.NewPublisherWithConnection(b.config(b.opts.Exchange, "topic", true), b.log, conn)
+		var dead *wmamqp.Publisher
+		if err == nil {
+			dead, err = wmamqp.NewPublisherWithConnection(b.config(b.deadLetterExchange(), "direct", false), b.log, conn)
+		}
+		if err != nil {
+			_ = conn.Close()
+			b.opts.Logger.Warn("cannot prepare publishing; retrying", "error", err)
+			platform.Pause(b.ctx, backoff)
+			continue
+		}
 		b.mu.Lock()
-		b.conn, b.pub = conn, pub
+		b.conn, b.pub, b.dead = conn, pub, dead
 		close(b.connected)
 		b.mu.Unlock()
 		b.opts.Logger.Info("connected to the message broker", "exchange", b.opts.Exchange)
-
-		select {
-		case <-b.ctx.Done():
-			return
-		case err := <-lost:
-			b.opts.Logger.Warn("lost the message broker connection; reconnecting", "error", err)
-		case <-pub.done:
-			b.opts.Logger.Warn("publishing channel closed; reconnecting")
-			_ = conn.Close()
-		}
-		b.mu.Lock()
-		b.conn, b.pub = nil, nil
-		b.connected = make(chan struct{})
-		b.mu.Unlock()
+		return
 	}
 }
 
-// dial connects, declares the exchanges and opens the publishing channel.
-func (b *Rabbit) dial() (*amqp.Connection, *publisher, error) {
-	conn, err := amqp.DialConfig(b.url, amqp.Config{
-		Heartbeat:  10 * time.Second,
-		Properties: amqp.Table{"connection_name": b.opts.ConnectionName},
-		Dial:       amqp.DefaultDial(5 * time.Second),
-	})
-	if err != nil {
-		return nil, nil, err
+// config is the Watermill configuration publishing to exchange (with
+// confirms, mandatory when the shop's events go there) and consuming
+// through the shop's topology.
+func (b *Rabbit) config(exchange, kind string, mandatory bool) wmamqp.Config {
+	return wmamqp.Config{
+		Marshaler: eventMarshaler{},
+		Exchange:  wmamqp.ExchangeConfig{GenerateName: wmamqp.GenerateExchangeNameConstant(exchange), Type: kind, Durable: true},
+		Publish: wmamqp.PublishConfig{
+			GenerateRoutingKey: func(topic string) string { return topic },
+			Mandatory:          mandatory, ConfirmDelivery: true, ChannelPoolSize: b.opts.Prefetch,
+		},
+		TopologyBuilder: &wmamqp.DefaultTopologyBuilder{},
 	}
-	ch, err := conn.Channel()
-	if err == nil {
-		err = ch.ExchangeDeclare(b.opts.Exchange, amqp.ExchangeTopic, true, false, false, false, nil)
+}
+
+// WaitConnected blocks until the bus is connected or ctx ends.
+func (b *Rabbit) WaitConnected(ctx context.Context) error {
+	select {
+	case <-b.connected:
+		return nil
+	case <-b.ctx.Done():
+		return ErrClosed
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for the broker: %w", ctx.Err())
 	}
-	if err == nil {
-		err = ch.ExchangeDeclare(b.deadLetterExchange(), amqp.ExchangeDirect, true, false, false, false, nil)
-	}
-	if err == nil {
-		err = ch.Confirm(false)
-	}
-	if err != nil {
-		_ = conn.Close()
-		return nil, nil, fmt.Errorf("preparing the broker: %w", err)
-	}
-	return conn, newPublisher(ch, b.opts.Exchange), nil
 }
 
 func (b *Rabbit) deadLetterExchange() string { return b.opts.Exchange + ".dlx" }
@@ -145,55 +138,189 @@ func (b *Rabbit) deadLetterExchange() string { return b.opts.Exchange + ".dlx" }
 // Publish implements Bus.
 func (b *Rabbit) Publish(ctx context.Context, e events.Envelope) error {
 	b.mu.Lock()
-	pub, closed := b.pub, b.closed
+	conn, pub, closed := b.conn, b.pub, b.closed
 	b.mu.Unlock()
 	if closed {
 		return ErrClosed
 	}
-	if pub == nil {
+	if pub == nil || !conn.IsConnected() {
 		return fmt.Errorf("publishing %s %s: %w", e.Type, e.ID, errNotConnected)
 	}
-	return pub.publish(ctx, e)
+	body, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encoding event %s: %w", e.ID, err)
+	}
+	msg := message.NewMessage(e.ID, body)
+	msg.Metadata.Set(typeKey, e.Type)
+	msg.SetContext(ctx)
+	// Watermill waits for the confirm without a deadline: wait here.
+	done := make(chan error, 1)
+	go func() { done <- pub.Publish(e.Type, msg) }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for the broker to confirm %s: %w", e.ID, ctx.Err())
+	}
+	if err != nil && !conn.IsConnected() {
+		return fmt.Errorf("publishing %s %s: %w: %w", e.Type, e.ID, errNotConnected, err)
+	}
+	if err != nil {
+		return fmt.Errorf("publishing %s %s: %w", e.Type, e.ID, err)
+	}
+	return nil
 }
 
 // Subscribe implements Bus. When connected it declares the queues before
 // returning, so events published afterwards reach them; otherwise it
-// declares them as soon as the connection is up.
+// subscribes as soon as the connection is up.
 func (b *Rabbit) Subscribe(ctx context.Context, sub Subscription) error {
 	if err := sub.validate(); err != nil {
 		return err
 	}
 	sub.Metrics = orDiscard(sub.Metrics)
+	sub.Queue = b.opts.QueuePrefix + sub.Queue
+	queue := sub.Queue
+	if sub.PerReplica {
+		queue += "." + randomSuffix()
+	}
+	sub.Metrics.initQueue(sub.Queue, false)
 	b.mu.Lock()
 	conn, closed := b.conn, b.closed
 	b.mu.Unlock()
 	if closed {
 		return ErrClosed
 	}
-	c := newConsumer(b, sub)
-	// Down until its first channel consumes, so a consumer that never
-	// connects shows as down rather than as no series at all.
-	c.sub.Metrics.initQueue(c.sub.Queue, false)
-	var first *consumerChannel
-	if conn != nil && !conn.IsClosed() {
-		cc, err := c.open(conn)
-		if err != nil {
-			return err
-		}
-		first = cc
+	if conn != nil {
+		return b.consume(conn, sub, queue)
 	}
-	b.workers.Go(func() { c.run(first) })
+	b.workers.Go(func() {
+		if b.WaitConnected(b.ctx) == nil {
+			b.mu.Lock()
+			conn := b.conn
+			b.mu.Unlock()
+			if err := b.consume(conn, sub, queue); err != nil {
+				b.opts.Logger.Error("cannot consume", "queue", queue, "error", err)
+			}
+		}
+	})
 	return nil
+}
+
+// consume starts Prefetch Watermill consumers of queue.
+func (b *Rabbit) consume(conn *wmamqp.ConnectionWrapper, sub Subscription, queue string) error {
+	cfg := b.config(b.opts.Exchange, "topic", true)
+	cfg.TopologyBuilder = topology{sub: sub, queue: queue, dlx: b.deadLetterExchange(), opts: b.opts}
+	cfg.Queue = wmamqp.QueueConfig{GenerateName: wmamqp.GenerateQueueNameConstant(queue)}
+	cfg.QueueBind = wmamqp.QueueBindConfig{GenerateRoutingKey: func(string) string { return "" }} // bound by topology
+	cfg.Consume = wmamqp.ConsumeConfig{Qos: wmamqp.QosConfig{PrefetchCount: 1}}
+	s, err := wmamqp.NewSubscriberWithConnection(cfg, b.log, conn)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.subs = append(b.subs, s)
+	b.mu.Unlock()
+	attempts := &attemptCounter{counts: map[string]int{}}
+	for range b.opts.Prefetch {
+		out, err := s.Subscribe(b.ctx, queue)
+		if err != nil {
+			return fmt.Errorf("consuming %s: %w", queue, err)
+		}
+		b.workers.Go(func() {
+			for {
+				select {
+				case msg, ok := <-out:
+					if !ok {
+						return
+					}
+					b.deliver(sub, msg, attempts)
+				case <-b.ctx.Done():
+					return
+				}
+			}
+		})
+	}
+	up := sub.Metrics.up.WithLabelValues(sub.Queue)
+	up.Set(1)
+	b.mu.Lock()
+	b.up = append(b.up, up)
+	b.mu.Unlock()
+	return nil
+}
+
+func (b *Rabbit) deliver(sub Subscription, msg *message.Message, attempts *attemptCounter) {
+	var e events.Envelope
+	err := json.Unmarshal(msg.Payload, &e)
+	if err == nil && (e.ID == "" || e.Type == "") {
+		err = errors.New("it lacks an id or a type")
+	}
+	if err != nil {
+		b.opts.Logger.Error("undecodable message; dead-lettering it", "queue", sub.Queue, "message_id", msg.UUID, "error", err)
+		sub.Metrics.deadLettered.WithLabelValues(sub.Queue).Inc()
+		b.deadLetter(sub, msg)
+		return
+	}
+	attempt := attempts.next(msg, sub.PerReplica)
+	switch b.opts.handle(b.hctx, sub, e, attempt) {
+	case ack:
+		attempts.forget(msg)
+		msg.Ack()
+	case deadLetter:
+		attempts.forget(msg)
+		b.deadLetter(sub, msg)
+	case redeliver:
+		platform.Sleep(b.hctx, b.opts.delay(attempt))
+		msg.Nack()
+	}
+}
+
+// deadLetter publishes msg to the queue's dead-letter queue, then acks it;
+// if that publish fails, the message is redelivered instead.
+func (b *Rabbit) deadLetter(sub Subscription, msg *message.Message) {
+	b.mu.Lock()
+	dead := b.dead
+	b.mu.Unlock()
+	if err := dead.Publish(sub.Queue, msg.Copy()); err != nil {
+		b.opts.Logger.Warn("cannot dead-letter; redelivering", "queue", sub.Queue, "error", err)
+		msg.Nack()
+		return
+	}
+	msg.Ack()
+}
+
+// attemptCounter numbers deliveries from 1: the quorum queue's delivery
+// count, or a count of its own on a per-replica queue.
+type attemptCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (a *attemptCounter) next(msg *message.Message, perReplica bool) int {
+	if n, err := strconv.Atoi(msg.Metadata.Get(deliveryCountKey)); err == nil {
+		return n + 1
+	}
+	if !perReplica {
+		return 1
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.counts[msg.UUID]++
+	return a.counts[msg.UUID]
+}
+
+func (a *attemptCounter) forget(msg *message.Message) {
+	a.mu.Lock()
+	delete(a.counts, msg.UUID)
+	a.mu.Unlock()
 }
 
 // DeadLetters lists the events waiting in queue's dead-letter queue,
 // leaving them there.
 func (b *Rabbit) DeadLetters(ctx context.Context, queue string) ([]events.Envelope, error) {
-	conn, err := b.waitConn(ctx)
-	if err != nil {
+	if err := b.WaitConnected(ctx); err != nil {
 		return nil, err
 	}
-	ch, err := conn.Channel()
+	ch, err := b.conn.Connection().Channel()
 	if err != nil {
 		return nil, fmt.Errorf("opening channel: %w", err)
 	}
@@ -208,9 +335,9 @@ func (b *Rabbit) DeadLetters(ctx context.Context, queue string) ([]events.Envelo
 		if !ok {
 			return list, nil
 		}
-		e, err := decodeDelivery(d)
-		if err != nil {
-			return nil, err
+		var e events.Envelope
+		if err := json.Unmarshal(d.Body, &e); err != nil {
+			return nil, fmt.Errorf("decoding dead letter %s: %w", d.MessageId, err)
 		}
 		list = append(list, e)
 	}
@@ -219,7 +346,8 @@ func (b *Rabbit) DeadLetters(ctx context.Context, queue string) ([]events.Envelo
 func deadLetterQueue(queue string) string { return queue + ".dlq" }
 
 // Close implements Bus: consumers stop taking deliveries, handlers in flight
-// get ShutdownGrace to finish and ack, then the connection closes.
+// get ShutdownGrace to finish and ack, then Watermill's subscribers (which
+// nack what nobody took), publishers and connection close.
 func (b *Rabbit) Close() error {
 	b.mu.Lock()
 	if b.closed {
@@ -231,12 +359,16 @@ func (b *Rabbit) Close() error {
 	b.cancel()
 	waitOrCancel(&b.workers, b.opts.ShutdownGrace, b.hcancel)
 	b.mu.Lock()
-	conn := b.conn
-	b.mu.Unlock()
-	if conn != nil {
-		if err := conn.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) {
-			return fmt.Errorf("closing broker connection: %w", err)
-		}
+	defer b.mu.Unlock()
+	for _, g := range b.up {
+		g.Set(0)
 	}
-	return nil
+	var errs []error
+	for _, s := range b.subs {
+		errs = append(errs, s.Close())
+	}
+	if b.conn != nil {
+		errs = append(errs, b.pub.Close(), b.dead.Close(), b.conn.Close())
+	}
+	return errors.Join(errs...)
 }
