@@ -36,10 +36,11 @@ type Rabbit struct {
 
 	mu        sync.Mutex
 	conn      *wmamqp.ConnectionWrapper
-	pub, dead *wmamqp.Publisher
+	pub       *publisher
+	dead      *wmamqp.Publisher
 	subs      []*wmamqp.Subscriber
 	up        []prometheus.Gauge // each subscription's shop_consumer_up
-	connected chan struct{} // closed once conn is up
+	connected chan struct{}      // closed once conn is up
 	closed    bool
 
 	ctx     context.Context // cancelled by Close: stop consuming
@@ -86,11 +87,7 @@ func (b *Rabbit) connect() {
 			platform.Pause(b.ctx, backoff)
 			continue
 		}
-		pub, err := wmamqp.NewPublisherWithConnection(b.config(b.opts.Exchange, "topic", true), b.log, conn)
-		var dead *wmamqp.Publisher
-		if err == nil {
-			dead, err = wmamqp.NewPublisherWithConnection(b.config(b.deadLetterExchange(), "direct", false), b.log, conn)
-		}
+		dead, err := wmamqp.NewPublisherWithConnection(b.config(b.deadLetterExchange(), "direct"), b.log, conn)
 		if err != nil {
 			_ = conn.Close()
 			b.opts.Logger.Warn("cannot prepare publishing; retrying", "error", err)
@@ -98,7 +95,7 @@ func (b *Rabbit) connect() {
 			continue
 		}
 		b.mu.Lock()
-		b.conn, b.pub, b.dead = conn, pub, dead
+		b.conn, b.dead = conn, dead
 		close(b.connected)
 		b.mu.Unlock()
 		b.opts.Logger.Info("connected to the message broker", "exchange", b.opts.Exchange)
@@ -106,16 +103,15 @@ func (b *Rabbit) connect() {
 	}
 }
 
-// config is the Watermill configuration publishing to exchange (with
-// confirms, mandatory when the shop's events go there) and consuming
-// through the shop's topology.
-func (b *Rabbit) config(exchange, kind string, mandatory bool) wmamqp.Config {
+// config is the Watermill configuration publishing to exchange with
+// confirms and consuming through the shop's topology.
+func (b *Rabbit) config(exchange, kind string) wmamqp.Config {
 	return wmamqp.Config{
 		Marshaler: eventMarshaler{},
 		Exchange:  wmamqp.ExchangeConfig{GenerateName: wmamqp.GenerateExchangeNameConstant(exchange), Type: kind, Durable: true},
 		Publish: wmamqp.PublishConfig{
 			GenerateRoutingKey: func(topic string) string { return topic },
-			Mandatory:          mandatory, ConfirmDelivery: true, ChannelPoolSize: b.opts.Prefetch,
+			ConfirmDelivery:    true, ChannelPoolSize: b.opts.Prefetch,
 		},
 		TopologyBuilder: &wmamqp.DefaultTopologyBuilder{},
 	}
@@ -135,39 +131,42 @@ func (b *Rabbit) WaitConnected(ctx context.Context) error {
 
 func (b *Rabbit) deadLetterExchange() string { return b.opts.Exchange + ".dlx" }
 
-// Publish implements Bus.
+// Publish implements Bus, with the shop's own confirm-and-return tracker
+// on a channel of Watermill's connection: watermill-amqp's publisher never
+// hears a basic.return, so it would report an unroutable event as sent.
 func (b *Rabbit) Publish(ctx context.Context, e events.Envelope) error {
-	b.mu.Lock()
-	conn, pub, closed := b.conn, b.pub, b.closed
-	b.mu.Unlock()
-	if closed {
-		return ErrClosed
-	}
-	if pub == nil || !conn.IsConnected() {
-		return fmt.Errorf("publishing %s %s: %w", e.Type, e.ID, errNotConnected)
-	}
-	body, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("encoding event %s: %w", e.ID, err)
-	}
-	msg := message.NewMessage(e.ID, body)
-	msg.Metadata.Set(typeKey, e.Type)
-	msg.SetContext(ctx)
-	// Watermill waits for the confirm without a deadline: wait here.
-	done := make(chan error, 1)
-	go func() { done <- pub.Publish(e.Type, msg) }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		return fmt.Errorf("waiting for the broker to confirm %s: %w", e.ID, ctx.Err())
-	}
-	if err != nil && !conn.IsConnected() {
-		return fmt.Errorf("publishing %s %s: %w: %w", e.Type, e.ID, errNotConnected, err)
-	}
+	pub, err := b.publisher()
 	if err != nil {
 		return fmt.Errorf("publishing %s %s: %w", e.Type, e.ID, err)
 	}
-	return nil
+	return pub.publish(ctx, e)
+}
+
+// publisher returns the publishing channel, opening one on the current
+// connection when there is none or Watermill has redialled.
+func (b *Rabbit) publisher() (*publisher, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.closed:
+		return nil, ErrClosed
+	case b.conn == nil || !b.conn.IsConnected():
+		return nil, errNotConnected
+	case b.pub != nil && !b.pub.isClosed():
+		return b.pub, nil
+	}
+	ch, err := b.conn.Connection().Channel()
+	if err == nil {
+		err = ch.ExchangeDeclare(b.opts.Exchange, amqp.ExchangeTopic, true, false, false, false, nil)
+	}
+	if err == nil {
+		err = ch.Confirm(false)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errNotConnected, err)
+	}
+	b.pub = newPublisher(ch, b.opts.Exchange)
+	return b.pub, nil
 }
 
 // Subscribe implements Bus. When connected it declares the queues before
@@ -208,7 +207,7 @@ func (b *Rabbit) Subscribe(ctx context.Context, sub Subscription) error {
 
 // consume starts Prefetch Watermill consumers of queue.
 func (b *Rabbit) consume(conn *wmamqp.ConnectionWrapper, sub Subscription, queue string) error {
-	cfg := b.config(b.opts.Exchange, "topic", true)
+	cfg := b.config(b.opts.Exchange, "topic")
 	cfg.TopologyBuilder = topology{sub: sub, queue: queue, dlx: b.deadLetterExchange(), opts: b.opts}
 	cfg.Queue = wmamqp.QueueConfig{GenerateName: wmamqp.GenerateQueueNameConstant(queue)}
 	cfg.QueueBind = wmamqp.QueueBindConfig{GenerateRoutingKey: func(string) string { return "" }} // bound by topology
@@ -368,7 +367,7 @@ func (b *Rabbit) Close() error {
 		errs = append(errs, s.Close())
 	}
 	if b.conn != nil {
-		errs = append(errs, b.pub.Close(), b.dead.Close(), b.conn.Close())
+		errs = append(errs, b.dead.Close(), b.conn.Close())
 	}
 	return errors.Join(errs...)
 }
