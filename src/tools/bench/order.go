@@ -235,8 +235,8 @@ func pgbenchScript(ctx context.Context, dbURL string) (string, error) {
 	defer func() { _ = conn.Close(ctx) }()
 	var customer, items, envelope, eventType, currency string
 	var total int64
-	err = conn.QueryRow(ctx, `SELECT o.customer::text, o.items::text, o.total_cents, o.currency, e.payload::text, e.payload->>'type'
-		FROM orders o JOIN watermill_outbox e ON e.payload->'data'->>'order_id' = o.id::text LIMIT 1`).
+	err = conn.QueryRow(ctx, `SELECT o.customer::text, o.items::text, o.total_cents, o.currency, e.envelope::text, e.type
+		FROM orders o JOIN outbox e ON e.envelope->'data'->>'order_id' = o.id::text LIMIT 1`).
 		Scan(&customer, &items, &total, &currency, &envelope, &eventType)
 	if err != nil {
 		return "", fmt.Errorf("reading a stored order to copy: %w", err)
@@ -249,7 +249,7 @@ func pgbenchScript(ctx context.Context, dbURL string) (string, error) {
 	}
 	script := fmt.Sprintf(`BEGIN;
 INSERT INTO orders (id, status, reason, customer, items, total_cents, currency, idempotency_key, request_hash, created_at, updated_at) VALUES (gen_random_uuid(), 'pending', '', %s::jsonb, %s::jsonb, %d, '%s', NULL, NULL, now(), now());
-INSERT INTO watermill_outbox (uuid, payload, metadata) VALUES (gen_random_uuid()::text, /* %s */ %s::jsonb, '{}'::json);
+INSERT INTO outbox (id, type, envelope, created_at) VALUES (gen_random_uuid(), '%s', %s::jsonb, now());
 END;
 `, lits[0], lits[1], total, currency, eventType, lits[2])
 	dir, err := os.MkdirTemp("", "shop-bench-order-")

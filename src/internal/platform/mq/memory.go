@@ -4,67 +4,61 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
-
-	"github.com/ThreeDotsLabs/watermill"
-	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 
 	"github.com/shop-platform/shop/src/internal/events"
 )
 
-// Memory is the in-process bus of the embedded default, on Watermill's
-// GoChannel Pub/Sub (prototype). GoChannel fans every message of a topic out
-// to every subscriber and drops a message nobody subscribed to, so the queue
-// semantics are kept here: a GoChannel topic per queue, the bindings of event
-// types to queues (and ErrUnroutable when none matches), competing workers on
-// one subscription, delayed redelivery and a dead-letter list per queue.
+// Memory is the in-process bus of the embedded default. It keeps RabbitMQ's
+// semantics so services cannot tell the difference: a queue per consumer
+// bound to event types, competing subscribers on a shared queue, at-least-once
+// delivery with delayed redelivery, a dead-letter list per queue after
+// MaxAttempts, and ErrUnroutable when no queue is bound. Nothing survives
+// the process, like the in-memory stores it serves.
 type Memory struct {
-	opts   Options
-	pubsub *gochannel.GoChannel
+	opts Options
 
-	mu       sync.Mutex
-	bindings map[string]map[string]bool // queue -> event types
-	outputs  map[string]<-chan *message.Message
-	dead     map[string][]events.Envelope
-	closed   bool
+	mu     sync.Mutex
+	queues map[string]*memQueue
+	dead   map[string][]events.Envelope
+	closed bool
 
-	stop     context.Context // cancelled by Close: subscriptions end
-	cancel   context.CancelFunc
+	stop     chan struct{} // closed by Close: workers take no more deliveries
 	hctx     context.Context
 	hcancel  context.CancelFunc
 	inflight sync.WaitGroup
 }
 
-// attemptKey is the metadata holding a delivery's attempt number.
-const attemptKey = "attempt"
+// memQueue is one queue: its bindings and the deliveries waiting in it.
+type memQueue struct {
+	deadName string
+	types    map[string]bool
+	mu       sync.Mutex
+	ready    []memDelivery
+	wake     chan struct{}
+}
+
+type memDelivery struct {
+	event   events.Envelope
+	attempt int
+}
 
 // NewMemory returns an in-process bus.
 func NewMemory(opts Options) *Memory {
-	b := &Memory{
-		opts:     opts.withDefaults(),
-		pubsub:   gochannel.NewGoChannel(gochannel.Config{}, watermill.NopLogger{}),
-		bindings: map[string]map[string]bool{}, outputs: map[string]<-chan *message.Message{},
-		dead: map[string][]events.Envelope{},
+	hctx, hcancel := context.WithCancel(context.Background())
+	return &Memory{
+		opts: opts.withDefaults(), queues: map[string]*memQueue{}, dead: map[string][]events.Envelope{},
+		stop: make(chan struct{}), hctx: hctx, hcancel: hcancel,
 	}
-	b.stop, b.cancel = context.WithCancel(context.Background())
-	b.hctx, b.hcancel = context.WithCancel(context.Background())
-	return b
 }
 
-// Publish implements Bus: e is sent to the topic of every queue bound to its type.
+// Publish implements Bus: e is queued on every queue bound to its type.
 func (b *Memory) Publish(ctx context.Context, e events.Envelope) error {
 	if err := ctx.Err(); err != nil {
 		return err
-	}
-	body, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("encoding event %s: %w", e.ID, err)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -72,13 +66,9 @@ func (b *Memory) Publish(ctx context.Context, e events.Envelope) error {
 		return ErrClosed
 	}
 	routed := false
-	for queue, types := range b.bindings {
-		if types[e.Type] {
-			msg := message.NewMessage(e.ID, body)
-			msg.Metadata.Set(attemptKey, "1")
-			if err := b.pubsub.Publish(queue, msg); err != nil {
-				return fmt.Errorf("publishing %s %s: %w", e.Type, e.ID, err)
-			}
+	for _, q := range b.queues {
+		if q.types[e.Type] {
+			q.push(memDelivery{event: copyEnvelope(e), attempt: 1})
 			routed = true
 		}
 	}
@@ -88,7 +78,13 @@ func (b *Memory) Publish(ctx context.Context, e events.Envelope) error {
 	return nil
 }
 
-// Subscribe implements Bus: Prefetch workers take messages from the queue's topic.
+// copyEnvelope keeps each queue's event apart from the publisher's buffer.
+func copyEnvelope(e events.Envelope) events.Envelope {
+	e.Data = slices.Clone(e.Data)
+	return e
+}
+
+// Subscribe implements Bus: Prefetch workers take deliveries from the queue.
 func (b *Memory) Subscribe(_ context.Context, sub Subscription) error {
 	if err := sub.validate(); err != nil {
 		return err
@@ -103,58 +99,92 @@ func (b *Memory) Subscribe(_ context.Context, sub Subscription) error {
 	if sub.PerReplica {
 		name = sub.Queue + "." + randomSuffix()
 	}
-	out, ok := b.outputs[name]
+	q, ok := b.queues[name]
 	if !ok {
-		var err error
-		if out, err = b.pubsub.Subscribe(b.stop, name); err != nil {
-			return fmt.Errorf("subscribing %s: %w", name, err)
-		}
-		b.outputs[name], b.bindings[name] = out, map[string]bool{}
+		q = &memQueue{deadName: sub.Queue, types: map[string]bool{}, wake: make(chan struct{}, 1)}
+		b.queues[name] = q
 	}
 	for _, t := range sub.Types {
-		b.bindings[name][t] = true
+		q.types[t] = true
 	}
 	for range b.opts.Prefetch {
-		b.inflight.Go(func() { b.work(name, out, sub) })
+		b.inflight.Go(func() { b.work(q, sub) })
 	}
+	// The in-process bus cannot lose its broker: its consumers are up.
 	sub.Metrics.initQueue(sub.Queue, true)
 	return nil
 }
 
-// work handles the queue's messages until its subscription ends. It acks
-// each message as it takes it, so GoChannel, which holds a subscriber's next
-// message until the previous one is acked, hands the next to another worker.
-func (b *Memory) work(queue string, out <-chan *message.Message, sub Subscription) {
-	for msg := range out {
-		msg.Ack()
-		var e events.Envelope
-		if err := json.Unmarshal(msg.Payload, &e); err != nil {
-			continue // the bus encoded it: cannot happen
+func (b *Memory) work(q *memQueue, sub Subscription) {
+	for {
+		d, ok := q.pop(b.stop)
+		if !ok {
+			return
 		}
-		attempt, _ := strconv.Atoi(msg.Metadata.Get(attemptKey))
-		switch b.opts.handle(b.hctx, sub, e, attempt) {
+		switch b.opts.handle(b.hctx, sub, d.event, d.attempt) {
 		case redeliver:
-			again := msg.Copy()
-			again.Metadata.Set(attemptKey, strconv.Itoa(attempt+1))
-			time.AfterFunc(b.opts.delay(attempt), func() { _ = b.pubsub.Publish(queue, again) })
+			d.attempt++
+			time.AfterFunc(b.opts.delay(d.attempt-1), func() { q.push(d) })
 		case deadLetter:
 			b.mu.Lock()
-			b.dead[sub.Queue] = append(b.dead[sub.Queue], e)
+			b.dead[q.deadName] = append(b.dead[q.deadName], d.event)
 			b.mu.Unlock()
 		case ack:
 		}
 	}
 }
 
-// DeadLetters lists the events dead-lettered from queue.
+func (q *memQueue) push(d memDelivery) {
+	q.mu.Lock()
+	q.ready = append(q.ready, d)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pop takes the oldest delivery, waiting for one until stop closes.
+func (q *memQueue) pop(stop <-chan struct{}) (memDelivery, bool) {
+	for {
+		select {
+		case <-stop:
+			return memDelivery{}, false
+		default:
+		}
+		q.mu.Lock()
+		if len(q.ready) > 0 {
+			d := q.ready[0]
+			q.ready = q.ready[1:]
+			more := len(q.ready) > 0
+			q.mu.Unlock()
+			if more {
+				select {
+				case q.wake <- struct{}{}:
+				default:
+				}
+			}
+			return d, true
+		}
+		q.mu.Unlock()
+		select {
+		case <-q.wake:
+		case <-stop:
+			return memDelivery{}, false
+		}
+	}
+}
+
+// DeadLetters lists the events dead-lettered from queue (for per-replica
+// subscriptions, from any queue with that prefix).
 func (b *Memory) DeadLetters(_ context.Context, queue string) ([]events.Envelope, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return slices.Clone(b.dead[queue]), nil
 }
 
-// Close implements Bus: subscriptions end, handlers in flight get
-// ShutdownGrace to finish before their context is cancelled.
+// Close implements Bus: workers stop taking deliveries, handlers in flight
+// get ShutdownGrace to finish before their context is cancelled.
 func (b *Memory) Close() error {
 	b.mu.Lock()
 	if b.closed {
@@ -162,10 +192,10 @@ func (b *Memory) Close() error {
 		return nil
 	}
 	b.closed = true
+	close(b.stop)
 	b.mu.Unlock()
-	b.cancel()
 	waitOrCancel(&b.inflight, b.opts.ShutdownGrace, b.hcancel)
-	return b.pubsub.Close()
+	return nil
 }
 
 // waitOrCancel waits for wg; after grace it cancels the handlers' context

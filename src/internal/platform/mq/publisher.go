@@ -141,12 +141,6 @@ func (p *publisher) fail() {
 	close(p.done)
 }
 
-func (p *publisher) isClosed() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.closed
-}
-
 func (p *publisher) publish(ctx context.Context, e events.Envelope) error {
 	body, err := json.Marshal(e)
 	if err != nil {

@@ -11,9 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/ThreeDotsLabs/watermill"
-	wsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -24,42 +21,30 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Migrate creates the outbox tables in the service's database: ours
-// (processed_events) and watermill-sql's queue table.
+// Migrate creates the outbox table in the service's database.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
-	if err := pg.Migrate(ctx, pool, migrations, "outbox_schema_migrations", logger); err != nil {
-		return err
-	}
-	queries, err := queueSchema.SchemaInitializingQueries(wsql.SchemaInitializingQueriesParams{Topic: topic})
-	for _, q := range queries {
-		if err == nil {
-			_, err = pool.Exec(ctx, q.Query, q.Args...)
-		}
-	}
-	return pg.Wrap("creating watermill_outbox", err)
+	return pg.Migrate(ctx, pool, migrations, "outbox_schema_migrations", logger)
 }
 
-// Insert writes e to the outbox inside tx with watermill-sql's publisher,
-// with the trace context of ctx (the request or event that made the
-// change) in the envelope, which the relay publishes.
+// Insert writes e to the outbox inside tx, with the trace context of ctx
+// (the request or event that made the change): in the envelope, which the
+// relay publishes, and in columns of their own, so an operator can find
+// the events of a trace with SQL.
 func Insert(ctx context.Context, tx pgx.Tx, e events.Envelope) error {
 	e = e.WithTrace(ctx)
 	raw, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encoding event %s: %w", e.ID, err)
 	}
-	pub, err := wsql.NewPublisher(wsql.TxFromPgx(tx), wsql.PublisherConfig{SchemaAdapter: queueSchema}, watermill.NopLogger{})
-	if err == nil {
-		msg := message.NewMessage(e.ID, raw)
-		msg.SetContext(ctx)
-		err = pub.Publish(topic, msg)
-	}
+	_, err = tx.Exec(ctx, `INSERT INTO outbox (id, type, envelope, created_at, traceparent, tracestate)
+		VALUES ($1, $2, $3, $4, NULLIF($5, ''), NULLIF($6, ''))`,
+		e.ID, e.Type, raw, e.Time, e.TraceParent, e.TraceState)
 	return pg.Wrap("writing outbox", err)
 }
 
 // Pending lists up to limit unsent events, oldest first.
 func Pending(ctx context.Context, pool *pgxpool.Pool, limit int) ([]events.Envelope, error) {
-	rows, err := pool.Query(ctx, `SELECT payload FROM watermill_outbox WHERE NOT acked ORDER BY "offset" LIMIT $1`, limit)
+	rows, err := pool.Query(ctx, `SELECT envelope FROM outbox WHERE sent_at IS NULL ORDER BY created_at, id LIMIT $1`, limit)
 	if err != nil {
 		return nil, pg.Wrap("reading outbox", err)
 	}
