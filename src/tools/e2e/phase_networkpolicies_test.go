@@ -96,6 +96,10 @@ func testNetworkPolicies(t *testing.T, s *suite) {
 			t.Logf("SKIPPED %s -> %s: the caller lives in another namespace this phase does not create", r.caller, r.service)
 			continue
 		}
+		if addr[r.service] == "" {
+			t.Logf("SKIPPED %s -> %s: this release runs no %s (the e2e profile leaves that store off)", r.caller, r.service, r.service)
+			continue
+		}
 		got := s.dial(t, r.caller, addr[r.service], r.l4 == "allow")
 		checked++
 		if got != r.l4 {
