@@ -3,13 +3,14 @@
 package frontend
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -196,36 +197,55 @@ type handlers struct {
 	logger   *slog.Logger
 }
 
-// sharedContent is the rendered content of a page that is the same for
-// every shopper (listings, search results), by URL.
+// sharedContent is a rendered page that is the same for every shopper
+// with as many items in their cart (listings, search results, a product),
+// by URL. Its CSRF token, if it has a form, is csrfSlot.
 type sharedContent struct {
-	title, description string
-	content            template.HTML
+	body []byte
 }
 
-// sharedPage answers a page whose content depends only on its URL: from
-// the cache when it was rendered within BACKEND_CACHE_TTL, else by calling
-// build (which fills the view's Title, Description and Data) and
-// rendering. The layout (cart count, CSRF token) is always rendered per
-// shopper.
+// csrfSlot stands for the shopper's CSRF token in a rendered page until
+// the page is sent: a page is rendered once for every shopper, and the
+// token (and its cookie) is issued only to those shown a page with a form.
+// Letters and digits only, so html/template writes it unchanged.
+var csrfSlot = []byte("csrfslot0d7b1e4a9c2f")
+
+// sharedPage answers a page whose content depends only on its URL and the
+// cart's item count (the layout's badge): from the cache when it was
+// rendered within BACKEND_CACHE_TTL, else by calling build (which fills
+// the view's Title, Description and Data) and rendering. Executing the
+// templates is most of a page's cost; a cached page costs a copy, plus a
+// token in its form when it has one.
 func (h *handlers) sharedPage(c *fiber.Ctx, page string, build func() (view, error)) error {
-	key := page + " " + c.OriginalURL()
+	count := h.cookies.cart(c).Count()
+	key := page + " " + strconv.Itoa(count) + " " + c.OriginalURL()
 	s, ok, gen := h.shared.Get(key)
-	if ok {
-		return h.renderView(c, http.StatusOK, page, view{Title: s.title, Description: s.description, Content: s.content})
+	if !ok {
+		v, err := build()
+		if err != nil {
+			return err
+		}
+		v.Query, v.CartCount, v.CSRF = c.Query("q"), count, string(csrfSlot)
+		body, err := h.renderer.page(page, v)
+		if err != nil {
+			return err
+		}
+		s = sharedContent{body: body}
+		h.shared.Add(gen, key, s)
 	}
-	v, err := build()
-	if err != nil {
-		return err
+	h.renderer.write(c, http.StatusOK, page, h.withCSRF(c, s.body))
+	return nil
+}
+
+// withCSRF puts the shopper's CSRF token in place of csrfSlot in body,
+// issuing the token (a signed cookie) when the shopper has none; a body
+// without a form is returned as it is, and issues nothing. body is not
+// changed: it may be a cached page.
+func (h *handlers) withCSRF(c *fiber.Ctx, body []byte) []byte {
+	if !bytes.Contains(body, csrfSlot) {
+		return body
 	}
-	v.Query = c.Query("q")
-	content, err := h.renderer.content(page, v)
-	if err != nil {
-		return err
-	}
-	h.shared.Add(gen, key, sharedContent{title: v.Title, description: v.Description, content: content})
-	v.Content = content
-	return h.renderView(c, http.StatusOK, page, v)
+	return bytes.ReplaceAll(body, csrfSlot, []byte(h.cookies.csrfToken(c)))
 }
 
 // errorPages turns every error of the routes below it into a friendly HTML
@@ -267,11 +287,18 @@ type errorData struct {
 	Title, Message string
 }
 
+// renderView renders a page for this shopper alone: the CSRF token goes
+// in only if the page has a form (see withCSRF).
 func (h *handlers) renderView(c *fiber.Ctx, status int, page string, v view) error {
-	v.CSRF = h.cookies.csrfToken(c)
+	v.CSRF = string(csrfSlot)
 	v.CartCount = h.cookies.cart(c).Count()
 	if v.Query == "" {
 		v.Query = c.Query("q")
 	}
-	return h.renderer.render(c, status, page, v)
+	body, err := h.renderer.page(page, v)
+	if err != nil {
+		return err
+	}
+	h.renderer.write(c, status, page, h.withCSRF(c, body))
+	return nil
 }
