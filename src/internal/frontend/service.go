@@ -50,9 +50,19 @@ var securityHeaders = [][2]string{
 	{"X-Permitted-Cross-Domain-Policies", "none"},
 }
 
+// securityHeaderBytes are securityHeaders as fasthttp sets them without
+// normalizing each name again on every answer.
+var securityHeaderBytes = func() [][2][]byte {
+	out := make([][2][]byte, len(securityHeaders))
+	for i, h := range securityHeaders {
+		out[i] = [2][]byte{[]byte(h[0]), []byte(h[1])}
+	}
+	return out
+}()
+
 func setSecurityHeaders(c *fiber.Ctx) {
-	for _, h := range securityHeaders {
-		c.Set(h[0], h[1])
+	for _, h := range securityHeaderBytes {
+		c.Response().Header.SetCanonical(h[0], h[1])
 	}
 }
 
@@ -199,9 +209,14 @@ type handlers struct {
 
 // sharedContent is a rendered page that is the same for every shopper
 // with as many items in their cart (listings, search results, a product),
-// by URL. Its CSRF token, if it has a form, is csrfSlot.
-type sharedContent struct {
-	body []byte
+// by URL.
+type sharedContent = formPage
+
+// formPage is a rendered page and where its forms' CSRF token goes
+// (offsets of csrfSlot in body, found once when it is rendered).
+type formPage struct {
+	body  []byte
+	slots []int
 }
 
 // csrfSlot stands for the shopper's CSRF token in a rendered page until
@@ -210,11 +225,23 @@ type sharedContent struct {
 // Letters and digits only, so html/template writes it unchanged.
 var csrfSlot = []byte("csrfslot0d7b1e4a9c2f")
 
+func newFormPage(body []byte) formPage {
+	p := formPage{body: body}
+	for i := 0; ; {
+		j := bytes.Index(body[i:], csrfSlot)
+		if j < 0 {
+			return p
+		}
+		p.slots = append(p.slots, i+j)
+		i += j + len(csrfSlot)
+	}
+}
+
 // sharedPage answers a page whose content depends only on its URL and the
 // cart's item count (the layout's badge): from the cache when it was
 // rendered within BACKEND_CACHE_TTL, else by calling build (which fills
 // the view's Title, Description and Data) and rendering. Executing the
-// templates is most of a page's cost; a cached page costs a copy, plus a
+// templates is most of a page's cost; a cached page costs a lookup, plus a
 // token in its form when it has one.
 func (h *handlers) sharedPage(c *fiber.Ctx, page string, build func() (view, error)) error {
 	count := h.cookies.cart(c).Count()
@@ -230,22 +257,29 @@ func (h *handlers) sharedPage(c *fiber.Ctx, page string, build func() (view, err
 		if err != nil {
 			return err
 		}
-		s = sharedContent{body: body}
+		s = newFormPage(body)
 		h.shared.Add(gen, key, s)
 	}
-	h.renderer.write(c, http.StatusOK, page, h.withCSRF(c, s.body))
+	h.renderer.write(c, http.StatusOK, page, h.withCSRF(c, s))
 	return nil
 }
 
-// withCSRF puts the shopper's CSRF token in place of csrfSlot in body,
-// issuing the token (a signed cookie) when the shopper has none; a body
-// without a form is returned as it is, and issues nothing. body is not
+// withCSRF returns p's body with the shopper's CSRF token in its slots,
+// issuing the token (a signed cookie) when the shopper has none; a page
+// without a form is returned as it is, and issues nothing. p is not
 // changed: it may be a cached page.
-func (h *handlers) withCSRF(c *fiber.Ctx, body []byte) []byte {
-	if !bytes.Contains(body, csrfSlot) {
-		return body
+func (h *handlers) withCSRF(c *fiber.Ctx, p formPage) []byte {
+	if len(p.slots) == 0 {
+		return p.body
 	}
-	return bytes.ReplaceAll(body, csrfSlot, []byte(h.cookies.csrfToken(c)))
+	token := h.cookies.csrfToken(c)
+	out := make([]byte, 0, len(p.body)+len(p.slots)*(len(token)-len(csrfSlot)))
+	prev := 0
+	for _, i := range p.slots {
+		out = append(append(out, p.body[prev:i]...), token...)
+		prev = i + len(csrfSlot)
+	}
+	return append(out, p.body[prev:]...)
 }
 
 // errorPages turns every error of the routes below it into a friendly HTML
@@ -299,6 +333,6 @@ func (h *handlers) renderView(c *fiber.Ctx, status int, page string, v view) err
 	if err != nil {
 		return err
 	}
-	h.renderer.write(c, status, page, h.withCSRF(c, body))
+	h.renderer.write(c, status, page, h.withCSRF(c, newFormPage(body)))
 	return nil
 }
