@@ -123,8 +123,8 @@ func requestContext(timeout time.Duration) fiber.Handler {
 			id = utils.UUID()
 		}
 		c.Set(fiber.HeaderXRequestID, id)
-		ctx, cancel := context.WithTimeout(WithRequestID(context.Background(), id), timeout)
-		defer cancel()
+		ctx := newRequestCtx(context.Background(), id, timeout)
+		defer ctx.end()
 		c.SetUserContext(ctx)
 		return c.Next()
 	}
