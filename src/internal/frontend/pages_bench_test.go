@@ -24,6 +24,7 @@ func BenchmarkPages(b *testing.B) {
 		b.Run(page.name, func(b *testing.B) {
 			var ctx fasthttp.RequestCtx
 			get := func() {
+				ctx.ResetUserValues()
 				ctx.Request.Reset()
 				ctx.Response.Reset()
 				ctx.Request.Header.SetMethod(fasthttp.MethodGet)

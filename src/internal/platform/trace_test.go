@@ -203,6 +203,7 @@ func BenchmarkRequestTracing(b *testing.B) {
 			var ctx fasthttp.RequestCtx
 			b.ReportAllocs()
 			for b.Loop() {
+				ctx.ResetUserValues()
 				ctx.Request.Reset()
 				ctx.Response.Reset()
 				ctx.Request.Header.SetMethod("GET")

@@ -1,0 +1,41 @@
+package catalog
+
+import (
+	"bytes"
+	"testing"
+
+	gojson "github.com/goccy/go-json"
+)
+
+// The catalog's answers are the bytes json.Marshal writes, whether a
+// product's encoding comes from the encoder's cache or not, and a product
+// written again (a new revision) is encoded afresh.
+func TestEncoderWritesWhatJSONMarshalWrites(t *testing.T) {
+	store := memStoreOf(t, 30)
+	page, err := store.List(t.Context(), Query{Page: 1, PageSize: 20, Sort: "name", MaxPrice: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Items[0].Name = `<Lamp> & "shade"`
+	enc := newEncoder()
+	for round := range 2 {
+		got, err := enc.page(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := gojson.Marshal(page)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("round %d:\n got %s\nwant %s", round, got, want)
+		}
+	}
+	changed := page.Items[1]
+	changed.Stock, changed.Revision = changed.Stock+1, changed.Revision+1000
+	got, _ := enc.product(changed)
+	if want, _ := gojson.Marshal(changed); !bytes.Equal(got, want) {
+		t.Fatalf("after a write: got %s, want %s", got, want)
+	}
+	empty, _ := enc.page(Page{Page: 3, PageSize: 20, Total: 40, Items: []Product{}})
+	if want, _ := gojson.Marshal(Page{Page: 3, PageSize: 20, Total: 40, Items: []Product{}}); !bytes.Equal(empty, want) {
+		t.Fatalf("empty page: got %s, want %s", empty, want)
+	}
+}
