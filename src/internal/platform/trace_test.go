@@ -82,7 +82,7 @@ func TestAppMakesServerSpansThatContinueTheCaller(t *testing.T) {
 
 // A sampler setting the SDK would silently replace is refused at start.
 // The HTTP latency histogram carries the request's trace id as an exemplar
-// (fiberprometheus reads it from the server span in the request context),
+// (the metrics middleware reads it from the server span in the request context),
 // in the OpenMetrics format Prometheus scrapes exemplars from.
 func TestLatencyHistogramCarriesTheTraceID(t *testing.T) {
 	base, err := LoadConfig[Base](map[string]string{})

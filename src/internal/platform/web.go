@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ansrivas/fiberprometheus/v2"
 	gojson "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
@@ -79,8 +78,7 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 	}
 	refuseUnknownMethods(app)
 
-	prom := fiberprometheus.NewWithRegistry(reg, service, "http", "", nil)
-	prom.SetSkipPaths([]string{HealthPath, ReadyPath, MetricsPath})
+	metrics := newHTTPMetrics(reg, service, HealthPath, ReadyPath, MetricsPath)
 
 	app.Use(requestContext(base.RequestTimeout))
 	// Answers are compressed (brotli or gzip) when the client accepts it:
@@ -90,7 +88,7 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 	if base.Tracer != nil {
 		app.Use(serverSpans(base.Tracer.Tracer(service)))
 	}
-	app.Use(prom.Middleware)
+	app.Use(metrics.handler)
 	// Errors are turned into responses here, inside the metrics middleware,
 	// so the recorded status is the one the client got.
 	app.Use(func(c *fiber.Ctx) error {
@@ -107,7 +105,7 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
 	app.Get(ReadyPath, ready.handler(base.ReadyTimeout))
-	prom.RegisterAt(app, MetricsPath)
+	app.Get(MetricsPath, metricsHandler(reg))
 	return app
 }
 
