@@ -186,7 +186,10 @@ func serverSpans(tracer trace.Tracer) fiber.Handler {
 			return c.Next()
 		}
 		ctx := propagation.TraceContext{}.Extract(c.UserContext(), fasthttpCarrier{&c.Request().Header})
-		ctx, span := tracer.Start(ctx, "HTTP", trace.WithSpanKind(trace.SpanKindServer))
+		// The method is known at the start, for the sampler: make run's
+		// traces every write (tracing.rateLimited).
+		ctx, span := tracer.Start(ctx, "HTTP", trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(semconv.HTTPRequestMethodKey.String(c.Method())))
 		defer span.End()
 		c.SetUserContext(ctx)
 		err := c.Next()
@@ -199,7 +202,6 @@ func serverSpans(tracer trace.Tracer) fiber.Handler {
 		method, route, status := c.Method(), c.Route().Path, c.Response().StatusCode()
 		span.SetName(method + " " + route)
 		span.SetAttributes(
-			semconv.HTTPRequestMethodKey.String(method),
 			semconv.URLPath(c.Path()),
 			semconv.HTTPRoute(route),
 			semconv.HTTPResponseStatusCode(status),

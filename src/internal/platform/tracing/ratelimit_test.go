@@ -4,7 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
 
 // The in-memory recorder's sampler keeps the first requests of each
@@ -31,5 +33,21 @@ func TestRateLimitedSamplerKeepsAFewTracesASecond(t *testing.T) {
 	clock = clock.Add(time.Hour)
 	if got := sampled(1000); got != 10 {
 		t.Fatalf("after an idle hour kept %d, want 10 (no more than a second's worth)", got)
+	}
+}
+
+// A request that may write (placing an order) is traced even when the
+// reads have used up the second's budget.
+func TestRateLimitedSamplerKeepsEveryWrite(t *testing.T) {
+	s := newRateLimited(1, time.Now)
+	read := sdktrace.SamplingParameters{Attributes: []attribute.KeyValue{semconv.HTTPRequestMethodKey.String("GET")}}
+	write := sdktrace.SamplingParameters{Attributes: []attribute.KeyValue{semconv.HTTPRequestMethodKey.String("POST")}}
+	for range 100 {
+		s.ShouldSample(read)
+	}
+	for i := range 100 {
+		if s.ShouldSample(write).Decision != sdktrace.RecordAndSample {
+			t.Fatalf("write %d dropped", i)
+		}
 	}
 }
