@@ -35,11 +35,7 @@ func (h handlers) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := h.enc.page(page)
-	if err != nil {
-		return err
-	}
-	return send(c, body)
+	return h.enc.sendPage(c, page)
 }
 
 func (h handlers) categories(c *fiber.Ctx) error {
@@ -66,11 +62,7 @@ func (h handlers) get(c *fiber.Ctx) error {
 	if err != nil {
 		return notFoundOr(id, err)
 	}
-	body, err := h.enc.product(p)
-	if err != nil {
-		return err
-	}
-	return send(c, body)
+	return h.enc.sendProduct(c, p)
 }
 
 func (h handlers) put(c *fiber.Ctx) error {
