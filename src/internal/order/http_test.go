@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/apitest"
@@ -227,5 +229,26 @@ func TestGetUnknownOrderIs404(t *testing.T) {
 		if resp := app.get(t, "/orders/"+id); resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("GET /orders/%s: %d, want 404", id, resp.StatusCode)
 		}
+	}
+}
+
+// Orders created one after another have ids in the same order (UUIDv7),
+// so the primary key grows at its end.
+func TestOrderIDsAreTimeOrdered(t *testing.T) {
+	app, _ := newTestApp(t, catalogServer(t, testProducts).URL)
+	var ids []string
+	for range 20 {
+		status, body, _ := post(t, app, validBody, "application/json", nil)
+		var ans CreateAnswer
+		if err := json.Unmarshal([]byte(body), &ans); status != http.StatusAccepted || err != nil {
+			t.Fatalf("create-order: %d %s", status, body)
+		}
+		if id := uuid.MustParse(ans.OrderID); id.Version() != 7 {
+			t.Fatalf("order id %s is a version %d UUID, want 7", ans.OrderID, id.Version())
+		}
+		ids = append(ids, ans.OrderID)
+	}
+	if !slices.IsSorted(ids) {
+		t.Fatalf("ids out of creation order: %v", ids)
 	}
 }

@@ -73,7 +73,7 @@ func (p placer) price(ctx context.Context, r CreateRequest) (Order, error) {
 		return Order{}, err
 	}
 	at := now()
-	o := Order{ID: uuid.NewString(), Status: Pending, Customer: r.Customer, Currency: products[0].Currency, CreatedAt: at, UpdatedAt: at}
+	o := Order{ID: newOrderID(), Status: Pending, Customer: r.Customer, Currency: products[0].Currency, CreatedAt: at, UpdatedAt: at}
 	for i, it := range r.Items {
 		pr := products[i]
 		if pr.Currency != o.Currency {
@@ -96,4 +96,13 @@ func createdEvent(o Order) events.OrderCreatedData {
 		d.Lines = append(d.Lines, events.OrderLine{ProductID: it.ProductID, Quantity: it.Quantity, UnitPriceCents: it.UnitPriceCents})
 	}
 	return d
+}
+
+// newOrderID is a time-ordered UUID (version 7): orders created one after
+// another get ids in the same order, so the primary key's inserts land on
+// its last leaf page instead of a random one of a large index, which the
+// shared buffers may not hold (docs/benchmarks.md, Scale, Orders).
+// Monotonic within the process, also in the same millisecond.
+func newOrderID() string {
+	return uuid.Must(uuid.NewV7()).String()
 }
