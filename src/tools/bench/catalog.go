@@ -88,6 +88,10 @@ func againstBare(ctx context.Context, sum *summary, name, base, path, contentTyp
 	}
 	defer stopBare()
 	client := shopper.NewClient(benchConcurrency)
+	// Same bytes on both sides, as wrk: Go's client asks for gzip by
+	// default, and the shop would compress every answer (and the client
+	// inflate it, on the same cores) while bare Fiber sends it as it is.
+	client.Transport.(*http.Transport).DisableCompression = true
 	measure := func(url string, rate float64) shopper.Result {
 		return shopper.Drive(ctx, shopper.Load{Workers: benchConcurrency, Duration: 10 * time.Second, Rate: rate}, shopper.Get(client, url))
 	}
