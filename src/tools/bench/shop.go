@@ -112,8 +112,9 @@ func startShop(ctx context.Context, bin, traces string) (map[string]string, func
 	if err := cmd.Start(); err != nil {
 		return nil, nil, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	var waitErr error
+	exited := make(chan struct{})
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	stop := func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		<-exited
@@ -124,8 +125,8 @@ func startShop(ctx context.Context, bin, traces string) (map[string]string, func
 		get := shopper.Get(client, ready)
 		for get(ctx, 0) != nil {
 			select {
-			case err := <-exited:
-				return nil, nil, fmt.Errorf("the shop exited before it was ready: %v", err)
+			case <-exited:
+				return nil, nil, fmt.Errorf("the shop exited before it was ready: %w", waitErr)
 			case <-ctx.Done():
 				stop()
 				return nil, nil, ctx.Err()
