@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -102,7 +103,7 @@ func (m *httpMetrics) handler(c *fiber.Ctx) error {
 	status := c.Response().StatusCode()
 	if err != nil {
 		status = fiber.StatusInternalServerError
-		if e, ok := err.(*fiber.Error); ok {
+		if e := (*fiber.Error)(nil); errors.As(err, &e) {
 			status = e.Code
 		}
 	}
