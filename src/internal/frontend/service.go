@@ -73,6 +73,7 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	if err != nil {
 		return nil, err
 	}
+	r.publicURL = cfg.PublicURL
 	secret := []byte(cfg.CookieSecret.Value())
 	if len(secret) == 0 {
 		secret = make([]byte, 32)
@@ -85,10 +86,11 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 			search:  newBackend("search", cfg.SearchURL, cfg.BackendTimeout, cfg.BackendCacheTTL, m),
 			order:   newBackend("order", cfg.OrderURL, cfg.BackendTimeout, 0, m),
 		},
-		cookies:  newCookies(secret, cfg.CookieSecure),
-		renderer: r,
-		shared:   newTTLCache[sharedContent](cfg.BackendCacheTTL),
-		logger:   logger,
+		cookies:   newCookies(secret, cfg.CookieSecure),
+		renderer:  r,
+		shared:    newTTLCache[sharedContent](cfg.BackendCacheTTL),
+		logger:    logger,
+		publicURL: cfg.PublicURL,
 	}
 	// Each backend call carries the request id and, with tracing on, is a
 	// client span whose traceparent the backend continues.
@@ -108,6 +110,8 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	app.Server().ErrorHandler = h.serverErrorPage(app, cfg.Base)
 	csrf := h.cookies.checkCSRF
 	static.routes(app)
+	app.Get("/robots.txt", h.robots)
+	app.Get("/sitemap.xml", h.sitemap)
 	app.Get("/", h.home)
 	app.Get("/category/:slug", h.category)
 	app.Get("/product/:id", h.product)
@@ -194,6 +198,9 @@ type handlers struct {
 	renderer *renderer
 	shared   *platform.Cache[string, sharedContent]
 	logger   *slog.Logger
+	// publicURL is PUBLIC_URL, the base of the sitemap's and robots.txt's
+	// addresses.
+	publicURL string
 }
 
 // sharedContent is the rendered content of a page that is the same for
