@@ -1,12 +1,15 @@
 package frontend_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -187,4 +190,72 @@ func TestProductPageHasSchemaOrgProductData(t *testing.T) {
 		ld.Offers.Availability != "https://schema.org/InStock" {
 		t.Fatalf("JSON-LD offer %+v, want %s USD in stock", ld.Offers, wantPrice)
 	}
+}
+
+func TestCartSaysWhichProductWasJustAddedOnce(t *testing.T) {
+	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, nil)
+	s := newShopper(t, site)
+	add := s.post("/cart/add", formOf("product_id", "kitchenware-007", "quantity", "2"))
+	wantStatus(t, add, http.StatusSeeOther)
+	if loc := add.header.Get("Location"); loc != "/cart" {
+		t.Fatalf("after adding, redirected to %q, want /cart", loc)
+	}
+	cart := s.get("/cart")
+	wantContains(t, cart, `<p class="notice" role="status">Added “Harbor &amp; Pine Instant-Read Meat Thermometer” to your cart.</p>`)
+	if again := s.get("/cart"); strings.Contains(again.body, "Added “") {
+		t.Fatal("reloading the cart repeats the added notice")
+	}
+	other := newShopper(t, site)
+	other.setCookie("added", "kitchenware-007")
+	if p := other.get("/cart"); strings.Contains(p.body, "Added “") {
+		t.Fatal("the cart says a product was added that is not in it")
+	}
+}
+
+var gridPricePattern = regexp.MustCompile(`<span class="price">\$([\d,]+)\.(\d{2})</span>`)
+
+// gridPrices are the prices of a result grid, in cents, in page order.
+func gridPrices(t *testing.T, p page) []int64 {
+	t.Helper()
+	var out []int64
+	for _, m := range gridPricePattern.FindAllStringSubmatch(p.body, -1) {
+		var whole, cents int64
+		if _, err := fmt.Sscan(strings.ReplaceAll(m[1], ",", ""), &whole); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fmt.Sscan(m[2], &cents); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, whole*100+cents)
+	}
+	return out
+}
+
+func TestSearchResultsSortByPriceAndKeepTheSort(t *testing.T) {
+	cat := startCatalog(t)
+	site := startFrontend(t, backendURLs{cat, startSearch(t, cat), deadURL(t)}, nil)
+	s := newShopper(t, site)
+	for _, sort := range []string{"price", "-price"} {
+		p := s.get("/search?q=steel&sort=" + sort)
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, `<option value="`+sort+`" selected>`, `<input type="hidden" name="q" value="steel">`)
+		prices := gridPrices(t, p)
+		if len(prices) < 5 {
+			t.Fatalf("q=steel shows %d results, want a page to sort", len(prices))
+		}
+		if !slices.IsSortedFunc(prices, func(a, b int64) int {
+			if sort == "-price" {
+				return cmp.Compare(b, a)
+			}
+			return cmp.Compare(a, b)
+		}) {
+			t.Fatalf("q=steel&sort=%s lists prices %v, not in that order", sort, prices)
+		}
+		if !strings.Contains(p.body, "sort="+url.QueryEscape(sort)) {
+			t.Fatalf("the facet and page links of a sorted search drop the sort")
+		}
+	}
+	relevance := s.get("/search?q=steel&sort=bogus")
+	wantStatus(t, relevance, http.StatusOK)
+	wantContains(t, relevance, `<option value="" selected>Best match</option>`)
 }

@@ -117,8 +117,8 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	app.Get("/product/:id", h.product)
 	app.Get("/search", h.search)
 	app.Get("/suggest", h.suggest)
-	app.Get("/cart", h.cart)
-	app.Post("/cart/add", csrf, h.cartAdd)
+	app.Get("/cart", h.addedNotice, h.cart)
+	app.Post("/cart/add", csrf, h.rememberAdded, h.cartAdd)
 	app.Post("/cart/update", csrf, h.cartUpdate)
 	app.Post("/cart/remove", csrf, h.cartRemove)
 	app.Get("/checkout", h.checkoutForm)
@@ -277,6 +277,9 @@ type errorData struct {
 func (h *handlers) renderView(c *fiber.Ctx, status int, page string, v view) error {
 	v.CSRF = h.cookies.csrfToken(c)
 	v.CartCount = h.cookies.cart(c).Count()
+	if n, ok := c.Locals(noticeKey).(string); ok && v.Notice == "" {
+		v.Notice = n
+	}
 	if v.Query == "" {
 		v.Query = c.Query("q")
 	}
