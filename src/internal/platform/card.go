@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Card is a payment card as a shopper types it. The order service checks
@@ -66,7 +67,7 @@ func CheckCard(c Card, now time.Time) error {
 		return &CardError{"exp_month", "the card has expired"}
 	case len(c.CVC) < 3 || len(c.CVC) > 4 || !allDigits(c.CVC):
 		return &CardError{"cvc", "must be 3 or 4 digits"}
-	case len(c.Name) > maxCardNameLen:
+	case utf8.RuneCountInString(c.Name) > maxCardNameLen:
 		return &CardError{"name", fmt.Sprintf("must be at most %d characters", maxCardNameLen)}
 	}
 	if err := CheckText(c.Name, false); err != nil {
