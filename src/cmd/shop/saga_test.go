@@ -132,7 +132,8 @@ func orderBody(email string, lines ...line) map[string]any {
 	return map[string]any{
 		"customer": map[string]any{"email": email, "name": "Saga Test",
 			"address": map[string]any{"line1": "1 Test Road", "city": "Leeds", "postal_code": "LS1 1AA", "country": "GB"}},
-		"items": items,
+		"items":   items,
+		"payment": map[string]any{"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"},
 	}
 }
 

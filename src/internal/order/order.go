@@ -27,13 +27,13 @@ const (
 
 // Order is an order as the API shows it (DESIGN.md section 3).
 type Order struct {
-	ID         string    `json:"id"`
-	Status     Status    `json:"status"`
-	Reason     string    `json:"reason"`
-	Customer   Customer  `json:"customer"`
-	Items      []Item    `json:"items"`
-	TotalCents int64     `json:"total_cents"`
-	Currency   string    `json:"currency"`
+	ID         string   `json:"id"`
+	Status     Status   `json:"status"`
+	Reason     string   `json:"reason"`
+	Customer   Customer `json:"customer"`
+	Items      []Item   `json:"items"`
+	TotalCents int64    `json:"total_cents"`
+	Currency   string   `json:"currency"`
 	// Payment is the card it is paid with and where its payment is; nil
 	// for orders placed before the payment service.
 	Payment *Payment `json:"payment,omitempty"`

@@ -2,14 +2,14 @@ package order
 
 import (
 	"crypto/sha256"
-	"errors"
-	"time"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 

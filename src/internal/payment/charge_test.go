@@ -27,8 +27,8 @@ func newSaga(timeout time.Duration) sagaUnderTest {
 	box := &outbox.Memory{}
 	store, provider := NewMemoryStore(box), NewTestProvider()
 	return sagaUnderTest{
-		charger:  charger{store: store, provider: provider, timeout: timeout, metrics: NewMetrics(prometheus.NewRegistry()), logger: slog.New(slog.DiscardHandler)},
-		store:    store, box: box, provider: provider,
+		charger: charger{store: store, provider: provider, timeout: timeout, metrics: NewMetrics(prometheus.NewRegistry()), logger: slog.New(slog.DiscardHandler)},
+		store:   store, box: box, provider: provider,
 	}
 }
 

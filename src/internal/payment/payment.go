@@ -26,11 +26,11 @@ const (
 
 // Payment is one order's payment.
 type Payment struct {
-	OrderID     string    `json:"order_id"`
-	MethodID    string    `json:"payment_method_id"`
-	AmountCents int64     `json:"amount_cents"`
-	Currency    string    `json:"currency"`
-	Status      Status    `json:"status"`
+	OrderID     string `json:"order_id"`
+	MethodID    string `json:"payment_method_id"`
+	AmountCents int64  `json:"amount_cents"`
+	Currency    string `json:"currency"`
+	Status      Status `json:"status"`
 	// ChargeID is the provider's id of the capture, once captured.
 	ChargeID string `json:"charge_id"`
 	// Code and Reason say why a payment was declined or failed.
