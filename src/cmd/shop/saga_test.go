@@ -62,7 +62,7 @@ func startRealShopWith(t *testing.T, extra map[string]string) *shopUnderTest {
 	s.cancel = cancel
 	var out testenv.Output
 	environ := map[string]string{
-		"CATALOG_PORT": fmt.Sprint(catalogPort), "ORDER_PORT": fmt.Sprint(orderPort), "FRONTEND_PORT": fmt.Sprint(frontendPort),
+		"CATALOG_PORT": fmt.Sprint(catalogPort), "ORDER_PORT": fmt.Sprint(orderPort), "PAYMENT_PORT": fmt.Sprint(testenv.FreePort(t)), "FRONTEND_PORT": fmt.Sprint(frontendPort),
 		"SEARCH_PORT": fmt.Sprint(searchPort),
 		"HOST":        "127.0.0.1",
 		"LOG_LEVEL":   "error", "ADMIN_TOKEN": s.token, "DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "20",

@@ -25,7 +25,7 @@ func Routes(app *fiber.App, store Store, provider Provider, timeout time.Duratio
 	app.Get("/", h.info)
 	app.Post("/payment-methods", h.tokenize)
 	app.Get("/payments", platform.RequireBearer(adminToken), h.list)
-	app.Get("/payments/:order_id", h.get)
+	app.Get("/payments/:id", h.get)
 	platform.ServeOpenAPI(app, openAPI)
 }
 
@@ -40,7 +40,7 @@ func (h handlers) info(c *fiber.Ctx) error {
 		"service":  "payment",
 		"provider": h.provider.Name(),
 		"endpoints": []string{
-			"POST /payment-methods", "GET /payments/{order_id}", "GET /payments", platform.HealthPath, platform.ReadyPath, platform.MetricsPath, platform.OpenAPIPath,
+			"POST /payment-methods", "GET /payments/{id}", "GET /payments", platform.HealthPath, platform.ReadyPath, platform.MetricsPath, platform.OpenAPIPath,
 		},
 	})
 }
@@ -76,7 +76,7 @@ func cardError(err error) error {
 }
 
 func (h handlers) get(c *fiber.Ctx) error {
-	id := c.Params("order_id")
+	id := c.Params("id")
 	if _, err := uuid.Parse(id); err != nil {
 		return platform.NotFound("no payment for order %q", utils.CopyString(id))
 	}

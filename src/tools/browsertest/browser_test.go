@@ -58,7 +58,7 @@ func startShopWithCatalog(t *testing.T) (site, catalogURL string) {
 	cmd := exec.Command(bin)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "HOST=127.0.0.1", "LOG_LEVEL=error", "ADMIN_TOKEN=" + browserAdminToken}
 	ports := map[string]int{}
-	for _, name := range []string{"CATALOG_PORT", "SEARCH_PORT", "ORDER_PORT", "FRONTEND_PORT"} {
+	for _, name := range []string{"CATALOG_PORT", "SEARCH_PORT", "ORDER_PORT", "PAYMENT_PORT", "FRONTEND_PORT"} {
 		ports[name] = testenv.FreePort(t)
 		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", name, ports[name]))
 	}
