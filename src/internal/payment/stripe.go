@@ -94,7 +94,7 @@ func (s *Stripe) Charge(ctx context.Context, c ChargeRequest) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, fmt.Errorf("stripe: creating payment intent: %w", err)
 	}
-	return intentOutcome(pi), nil
+	return intentOutcome(pi)
 }
 
 func stripeDecline(se *stripe.Error) Outcome {
@@ -107,13 +107,19 @@ func stripeDecline(se *stripe.Error) Outcome {
 	return declined(CodeDeclined)
 }
 
-// intentOutcome reads a PaymentIntent: succeeded is captured; anything
-// else after a confirmation is a decline.
-func intentOutcome(pi *stripe.PaymentIntent) Outcome {
-	if pi.Status == stripe.PaymentIntentStatusSucceeded {
-		return Outcome{Status: Captured, ChargeID: pi.ID}
+// intentOutcome reads a confirmed PaymentIntent: succeeded is captured;
+// processing has no outcome yet (an error: the retry asks again); any
+// other status (requires_payment_method after a failed attempt,
+// requires_action for a card that needs 3-D Secure, which a server-side
+// confirmation cannot give, canceled) is a decline.
+func intentOutcome(pi *stripe.PaymentIntent) (Outcome, error) {
+	switch pi.Status {
+	case stripe.PaymentIntentStatusSucceeded:
+		return Outcome{Status: Captured, ChargeID: pi.ID}, nil
+	case stripe.PaymentIntentStatusProcessing:
+		return Outcome{}, fmt.Errorf("stripe: payment intent %s is still processing", pi.ID)
 	}
-	return declined(CodeDeclined)
+	return declined(CodeDeclined), nil
 }
 
 // Find implements Provider with the PaymentIntents search API, by the
@@ -126,7 +132,8 @@ func (s *Stripe) Find(ctx context.Context, key string) (Outcome, bool, error) {
 			return Outcome{}, false, fmt.Errorf("stripe: searching payment intents: %w", err)
 		}
 		if pi.Metadata[orderKeyMeta] == key {
-			return intentOutcome(pi), true, nil
+			o, err := intentOutcome(pi)
+			return o, err == nil, err
 		}
 	}
 	return Outcome{}, false, nil
