@@ -184,7 +184,7 @@ func TestSIGTERMUnderLoadLosesNoAcceptedOrder(t *testing.T) {
 	prefix, exchange := "sigterm-"+suffix+".", "test.events."+suffix
 	testenv.DeleteRabbitObjects(t, amqpURL, []string{exchange, exchange + ".dlx"}, func() []string {
 		var qs []string
-		for _, q := range []string{"catalog.reserve-stock", "order.settle"} {
+		for _, q := range []string{"catalog.reserve-stock", "catalog.release-stock", "order.settle", "payment.charge"} {
 			qs = append(qs, prefix+q, prefix+q+".dlq")
 		}
 		// Search's own queue is per replica and auto-deleted; its
