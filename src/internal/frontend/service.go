@@ -126,6 +126,7 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 		LimitReached: func(*fiber.Ctx) error { return errTooManyCheckouts },
 	}), h.checkout)
 	app.Get("/orders/:id", h.order)
+	app.Post("/orders/:id/cancel", csrf, h.cancelOrder)
 	methodNotAllowedPages(app)
 	app.Use(func(*fiber.Ctx) error { return notFoundPage("that page") })
 	return app, nil
