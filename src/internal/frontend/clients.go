@@ -2,10 +2,12 @@ package frontend
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
 )
 
@@ -151,9 +153,24 @@ func (b backends) products(ctx context.Context, q url.Values) (ProductPage, erro
 	return p, b.catalog.getJSON(ctx, "/catalog", q, &p)
 }
 
+// product reads one product. An id that is not a product id (one the
+// catalog routes itself, like "categories", or one it would refuse to
+// store) is not found without asking: /catalog/categories answers the
+// category list, which would decode as a blank product. An answer for
+// another id is not found either, for the same reason.
 func (b backends) product(ctx context.Context, id string) (Product, error) {
+	notFound := &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no product " + id}
+	if events.CheckProductID(id) != nil {
+		return Product{}, notFound
+	}
 	var p Product
-	return p, b.catalog.getJSON(ctx, "/catalog/"+url.PathEscape(id), nil, &p)
+	if err := b.catalog.getJSON(ctx, "/catalog/"+url.PathEscape(id), nil, &p); err != nil {
+		return p, err
+	}
+	if p.ID != id {
+		return Product{}, notFound
+	}
+	return p, nil
 }
 
 func (b backends) categories(ctx context.Context) ([]Category, error) {

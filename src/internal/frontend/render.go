@@ -32,7 +32,9 @@ type view struct {
 	Query       string
 	Notice      string
 	Refresh     int // seconds; the order page reloads itself while pending
-	Data        any
+	// Canonical is the page's one absolute address (see canonicalURL).
+	Canonical string
+	Data      any
 	// Content is the page's rendered part inside the layout.
 	Content template.HTML
 }
@@ -42,13 +44,15 @@ type view struct {
 type renderer struct {
 	pages   map[string]*template.Template
 	metrics *metrics
+	// publicURL is PUBLIC_URL, the base of canonical links.
+	publicURL string
 }
 
 func newRenderer(m *metrics, a *assets) (*renderer, error) {
 	funcs := template.FuncMap{
 		"money": formatMoney, "slug": slug, "title": titleCase, "image": a.image, "asset": a.url,
 		"highlight": highlight, "add": func(a, b int) int { return a + b },
-		"dict": dict, "maxQuantity": maxOrderable,
+		"dict": dict, "maxQuantity": maxOrderable, "productLD": productJSONLD,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
@@ -117,6 +121,7 @@ func (r *renderer) content(page string, v view) (template.HTML, error) {
 // the request's arrival. When v.Content is empty the page's content is
 // rendered first.
 func (r *renderer) render(c *fiber.Ctx, status int, page string, v view) error {
+	v.Canonical = canonicalURL(c, publicBase(c, r.publicURL))
 	if v.Content == "" {
 		content, err := r.content(page, v)
 		if err != nil {

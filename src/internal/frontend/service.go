@@ -73,6 +73,7 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	if err != nil {
 		return nil, err
 	}
+	r.publicURL = cfg.PublicURL
 	secret := []byte(cfg.CookieSecret.Value())
 	if len(secret) == 0 {
 		secret = make([]byte, 32)
@@ -85,10 +86,11 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 			search:  newBackend("search", cfg.SearchURL, cfg.BackendTimeout, cfg.BackendCacheTTL, m),
 			order:   newBackend("order", cfg.OrderURL, cfg.BackendTimeout, 0, m),
 		},
-		cookies:  newCookies(secret, cfg.CookieSecure),
-		renderer: r,
-		shared:   newTTLCache[sharedContent](cfg.BackendCacheTTL),
-		logger:   logger,
+		cookies:   newCookies(secret, cfg.CookieSecure),
+		renderer:  r,
+		shared:    newTTLCache[sharedContent](cfg.BackendCacheTTL),
+		logger:    logger,
+		publicURL: cfg.PublicURL,
 	}
 	// Each backend call carries the request id and, with tracing on, is a
 	// client span whose traceparent the backend continues.
@@ -108,13 +110,15 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	app.Server().ErrorHandler = h.serverErrorPage(app, cfg.Base)
 	csrf := h.cookies.checkCSRF
 	static.routes(app)
+	app.Get("/robots.txt", h.robots)
+	app.Get("/sitemap.xml", h.sitemap)
 	app.Get("/", h.home)
 	app.Get("/category/:slug", h.category)
 	app.Get("/product/:id", h.product)
 	app.Get("/search", h.search)
 	app.Get("/suggest", h.suggest)
-	app.Get("/cart", h.cart)
-	app.Post("/cart/add", csrf, h.cartAdd)
+	app.Get("/cart", h.addedNotice, h.cart)
+	app.Post("/cart/add", csrf, h.rememberAdded, h.cartAdd)
 	app.Post("/cart/update", csrf, h.cartUpdate)
 	app.Post("/cart/remove", csrf, h.cartRemove)
 	app.Get("/checkout", h.checkoutForm)
@@ -195,6 +199,9 @@ type handlers struct {
 	renderer *renderer
 	shared   *platform.Cache[string, sharedContent]
 	logger   *slog.Logger
+	// publicURL is PUBLIC_URL, the base of the sitemap's and robots.txt's
+	// addresses.
+	publicURL string
 }
 
 // sharedContent is the rendered content of a page that is the same for
@@ -271,6 +278,9 @@ type errorData struct {
 func (h *handlers) renderView(c *fiber.Ctx, status int, page string, v view) error {
 	v.CSRF = h.cookies.csrfToken(c)
 	v.CartCount = h.cookies.cart(c).Count()
+	if n, ok := c.Locals(noticeKey).(string); ok && v.Notice == "" {
+		v.Notice = n
+	}
 	if v.Query == "" {
 		v.Query = c.Query("q")
 	}

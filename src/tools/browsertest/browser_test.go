@@ -208,7 +208,10 @@ func addToCart(t *testing.T, ctx context.Context, quantity string) {
 	step(t, ctx, "filling the quantity",
 		chromedp.WaitVisible(chromedp.CSS(`form.add`)),
 		chromedp.SetValue(chromedp.CSS(`#quantity`), quantity))
-	clickAndLoad(t, ctx, "adding to cart", `form.add button`)
+	// With JavaScript the product page stays and says what was added.
+	step(t, ctx, "adding to cart", chromedp.Click(chromedp.CSS(`form.add button`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="added-notice"] a[href="/cart"]`)))
+	clickAndLoad(t, ctx, "opening the cart", `[data-testid="added-notice"] a[href="/cart"]`)
 	step(t, ctx, "seeing the cart", chromedp.WaitVisible(chromedp.CSS(`table.cart`)))
 }
 
