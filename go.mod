@@ -3,7 +3,6 @@ module github.com/shop-platform/shop
 go 1.26.8
 
 require (
-	github.com/ansrivas/fiberprometheus/v2 v2.16.0
 	github.com/blevesearch/bleve/v2 v2.6.3
 	github.com/blevesearch/bleve_index_api v1.4.1
 	github.com/brianvoe/gofakeit/v7 v7.18.1
