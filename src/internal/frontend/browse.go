@@ -161,14 +161,16 @@ func (h *handlers) product(c *fiber.Ctx) error {
 	if !productIDPattern.MatchString(id) {
 		return notFoundPage("that product")
 	}
-	p, err := h.backends.product(c.UserContext(), id)
-	if isNotFound(err) {
-		return notFoundPage("that product")
-	}
-	if err != nil {
-		return err
-	}
-	return h.renderView(c, http.StatusOK, "product", view{Title: p.Name, Data: p, Description: summary(p.Description)})
+	return h.sharedPage(c, "product", func() (view, error) {
+		p, err := h.backends.product(c.UserContext(), id)
+		if isNotFound(err) {
+			return view{}, notFoundPage("that product")
+		}
+		if err != nil {
+			return view{}, err
+		}
+		return view{Title: p.Name, Data: p, Description: summary(p.Description)}, nil
+	})
 }
 
 // searchSorts are the orders a shopper can pick on search results; the

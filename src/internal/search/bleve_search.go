@@ -52,7 +52,7 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 		}
 		return Result{}, fmt.Errorf("searching the embedded index: %w", err)
 	}
-	out := Result{Hits: make([]Hit, 0, len(res.Hits)), Total: int(res.Total)}
+	out := Result{Hits: make([]Hit, 0, len(res.Hits)), Total: int(res.Total)} //nolint:gosec // a hit count, far below MaxInt
 	for _, m := range res.Hits {
 		out.Hits = append(out.Hits, bleveHit(m))
 	}
