@@ -7,6 +7,10 @@ type OrderCreatedData struct {
 	Lines      []OrderLine `json:"lines"`
 	TotalCents int64       `json:"total_cents"`
 	Currency   string      `json:"currency"`
+	// PaymentMethodID is the payment service's token of the card the
+	// order is paid with (added in v1, optional: orders from before the
+	// payment service have none).
+	PaymentMethodID string `json:"payment_method_id,omitempty"`
 }
 
 // OrderLine is one product of an order.

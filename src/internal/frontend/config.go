@@ -35,6 +35,10 @@ type Config struct {
 	// may make per minute; behind a proxy, set TRUSTED_PROXIES so the
 	// address is the shopper's (X-Forwarded-For), not the proxy's.
 	CheckoutRateLimit int `env:"CHECKOUT_RATE_LIMIT" envDefault:"10"`
+	// PublicURL is the shop's address as shoppers and search engines see
+	// it (https://shop.example.com), for canonical links, the sitemap and
+	// robots.txt. When empty, each request's own scheme and host are used.
+	PublicURL string `env:"PUBLIC_URL"`
 }
 
 // Validate reports every setting that cannot work.
@@ -59,5 +63,8 @@ func (c Config) Validate() error {
 		platform.ValidateURL("CATALOG_URL", c.CatalogURL),
 		platform.ValidateURL("SEARCH_URL", c.SearchURL),
 		platform.ValidateURL("ORDER_URL", c.OrderURL))
+	if c.PublicURL != "" {
+		errs = append(errs, platform.ValidateURL("PUBLIC_URL", c.PublicURL))
+	}
 	return errors.Join(errs...)
 }

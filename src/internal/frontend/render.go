@@ -33,7 +33,9 @@ type view struct {
 	Query       string
 	Notice      string
 	Refresh     int // seconds; the order page reloads itself while pending
-	Data        any
+	// Canonical is the page's one absolute address (see canonicalURL).
+	Canonical string
+	Data      any
 	// Content is the page's rendered part inside the layout.
 	Content template.HTML
 }
@@ -43,13 +45,15 @@ type view struct {
 type renderer struct {
 	pages   map[string]*template.Template
 	metrics *metrics
+	// publicURL is PUBLIC_URL, the base of canonical links.
+	publicURL string
 }
 
 func newRenderer(m *metrics, a *assets) (*renderer, error) {
 	funcs := template.FuncMap{
 		"money": formatMoney, "slug": slug, "title": titleCase, "image": a.image, "asset": a.url,
 		"highlight": highlight, "add": func(a, b int) int { return a + b },
-		"dict": dict, "maxQuantity": maxOrderable,
+		"dict": dict, "maxQuantity": maxOrderable, "productLD": productJSONLD,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
@@ -135,8 +139,14 @@ func (r *renderer) page(page string, v view) ([]byte, error) {
 	return slices.Clone(buf.Bytes()), nil
 }
 
+// canonical is the request's page address (see canonicalURL).
+func (r *renderer) canonical(c *fiber.Ctx) string {
+	return canonicalURL(c, publicBase(c, r.publicURL))
+}
+
 // render renders page and writes it with status.
 func (r *renderer) render(c *fiber.Ctx, status int, page string, v view) error {
+	v.Canonical = r.canonical(c)
 	body, err := r.page(page, v)
 	if err != nil {
 		return err

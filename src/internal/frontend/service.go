@@ -84,6 +84,7 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	if err != nil {
 		return nil, err
 	}
+	r.publicURL = cfg.PublicURL
 	secret := []byte(cfg.CookieSecret.Value())
 	if len(secret) == 0 {
 		secret = make([]byte, 32)
@@ -96,10 +97,11 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 			search:  newBackend("search", cfg.SearchURL, cfg.BackendTimeout, cfg.BackendCacheTTL, m),
 			order:   newBackend("order", cfg.OrderURL, cfg.BackendTimeout, 0, m),
 		},
-		cookies:  newCookies(secret, cfg.CookieSecure),
-		renderer: r,
-		shared:   newTTLCache[sharedContent](cfg.BackendCacheTTL),
-		logger:   logger,
+		cookies:   newCookies(secret, cfg.CookieSecure),
+		renderer:  r,
+		shared:    newTTLCache[sharedContent](cfg.BackendCacheTTL),
+		logger:    logger,
+		publicURL: cfg.PublicURL,
 	}
 	// Each backend call carries the request id and, with tracing on, is a
 	// client span whose traceparent the backend continues.
@@ -119,13 +121,15 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	app.Server().ErrorHandler = h.serverErrorPage(app, cfg.Base)
 	csrf := h.cookies.checkCSRF
 	static.routes(app)
+	app.Get("/robots.txt", h.robots)
+	app.Get("/sitemap.xml", h.sitemap)
 	app.Get("/", h.home)
 	app.Get("/category/:slug", h.category)
 	app.Get("/product/:id", h.product)
 	app.Get("/search", h.search)
 	app.Get("/suggest", h.suggest)
-	app.Get("/cart", h.cart)
-	app.Post("/cart/add", csrf, h.cartAdd)
+	app.Get("/cart", h.addedNotice, h.cart)
+	app.Post("/cart/add", csrf, h.rememberAdded, h.cartAdd)
 	app.Post("/cart/update", csrf, h.cartUpdate)
 	app.Post("/cart/remove", csrf, h.cartRemove)
 	app.Get("/checkout", h.checkoutForm)
@@ -137,6 +141,7 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 		LimitReached: func(*fiber.Ctx) error { return errTooManyCheckouts },
 	}), h.checkout)
 	app.Get("/orders/:id", h.order)
+	app.Post("/orders/:id/cancel", csrf, h.cancelOrder)
 	methodNotAllowedPages(app)
 	app.Use(func(*fiber.Ctx) error { return notFoundPage("that page") })
 	return app, nil
@@ -205,6 +210,9 @@ type handlers struct {
 	renderer *renderer
 	shared   *platform.Cache[string, sharedContent]
 	logger   *slog.Logger
+	// publicURL is PUBLIC_URL, the base of the sitemap's and robots.txt's
+	// addresses.
+	publicURL string
 }
 
 // sharedContent is a rendered page that is the same for every shopper
@@ -245,14 +253,17 @@ func newFormPage(body []byte) formPage {
 // token in its form when it has one.
 func (h *handlers) sharedPage(c *fiber.Ctx, page string, build func() (view, error)) error {
 	count := h.cookies.cart(c).Count()
-	key := page + " " + strconv.Itoa(count) + " " + c.OriginalURL()
+	// The canonical link is part of the page, and without PUBLIC_URL it
+	// names the host the request came to: that host is part of the key.
+	canonical := h.renderer.canonical(c)
+	key := page + " " + strconv.Itoa(count) + " " + canonical + " " + c.OriginalURL()
 	s, ok, gen := h.shared.Get(key)
 	if !ok {
 		v, err := build()
 		if err != nil {
 			return err
 		}
-		v.Query, v.CartCount, v.CSRF = c.Query("q"), count, string(csrfSlot)
+		v.Query, v.CartCount, v.CSRF, v.Canonical = c.Query("q"), count, string(csrfSlot), canonical
 		body, err := h.renderer.page(page, v)
 		if err != nil {
 			return err
@@ -326,6 +337,10 @@ type errorData struct {
 func (h *handlers) renderView(c *fiber.Ctx, status int, page string, v view) error {
 	v.CSRF = string(csrfSlot)
 	v.CartCount = h.cookies.cart(c).Count()
+	v.Canonical = h.renderer.canonical(c)
+	if n, ok := c.Locals(noticeKey).(string); ok && v.Notice == "" {
+		v.Notice = n
+	}
 	if v.Query == "" {
 		v.Query = c.Query("q")
 	}

@@ -5,30 +5,64 @@ package order
 
 import (
 	"errors"
+	"slices"
 	"time"
 )
 
 // Status is where an order is in the saga.
 type Status string
 
-// The statuses. pending moves to confirmed or rejected, once; both are final.
+// The statuses. pending moves once to confirmed (stock reserved and
+// payment captured) or rejected (stock rejected, payment declined);
+// confirmed moves once to cancelled (by the shopper: refund and stock
+// released) or shipped (by an admin). rejected, cancelled and shipped are
+// final.
 const (
 	Pending   Status = "pending"
 	Confirmed Status = "confirmed"
 	Rejected  Status = "rejected"
+	Cancelled Status = "cancelled"
+	Shipped   Status = "shipped"
 )
 
 // Order is an order as the API shows it (DESIGN.md section 3).
 type Order struct {
-	ID         string    `json:"id"`
-	Status     Status    `json:"status"`
-	Reason     string    `json:"reason"`
-	Customer   Customer  `json:"customer"`
-	Items      []Item    `json:"items"`
-	TotalCents int64     `json:"total_cents"`
-	Currency   string    `json:"currency"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         string   `json:"id"`
+	Status     Status   `json:"status"`
+	Reason     string   `json:"reason"`
+	Customer   Customer `json:"customer"`
+	Items      []Item   `json:"items"`
+	TotalCents int64    `json:"total_cents"`
+	Currency   string   `json:"currency"`
+	// Payment is the card it is paid with and where its payment is; nil
+	// for orders placed before the payment service.
+	Payment *Payment `json:"payment,omitempty"`
+	// History is every status the order had, oldest first.
+	History   []Change  `json:"history"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Payment is what an order shows of its payment: never the card number.
+type Payment struct {
+	Brand  string `json:"brand"`
+	Last4  string `json:"last4"`
+	Status string `json:"status"`
+}
+
+// The payment statuses an order shows.
+const (
+	PaymentPending  = "pending"
+	PaymentCaptured = "captured"
+	PaymentDeclined = "declined"
+	PaymentFailed   = "failed"
+)
+
+// Change is one entry of an order's status history.
+type Change struct {
+	Status Status    `json:"status"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
 }
 
 // Customer is who ordered and where it goes.
@@ -62,9 +96,25 @@ var ErrNotFound = errors.New("order not found")
 var ErrKeyReused = errors.New("idempotency key reused with a different request")
 
 // canMove tells whether the saga may move an order from one status to
-// another: only out of pending, only to a final status.
+// another: only out of pending, to confirmed or rejected.
 func canMove(from, to Status) bool {
 	return from == Pending && (to == Confirmed || to == Rejected)
+}
+
+// ErrConflict is a cancel or ship of an order whose status does not allow
+// it.
+var ErrConflict = errors.New("the order's status does not allow this")
+
+// movedTo applies a change of status to o as of at.
+func movedTo(o Order, status Status, reason, payment string, at time.Time) Order {
+	o.Status, o.Reason, o.UpdatedAt = status, reason, at
+	o.History = append(slices.Clip(o.History), Change{Status: status, At: at, Reason: reason})
+	if payment != "" && o.Payment != nil {
+		p := *o.Payment
+		p.Status = payment
+		o.Payment = &p
+	}
+	return o
 }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

@@ -34,11 +34,16 @@ type PostgresStore struct {
 // NewPostgresStore uses pool, whose database Migrate has prepared.
 func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
 
-const orderColumns = `id::text, status, reason, customer, items, total_cents, currency, created_at, updated_at`
+const orderColumns = `id::text, status, reason, customer, items, total_cents, currency, payment, history, created_at, updated_at`
+
+// orderFields are the scan targets of orderColumns.
+func orderFields(o *Order) []any {
+	return []any{&o.ID, &o.Status, &o.Reason, &o.Customer, &o.Items, &o.TotalCents, &o.Currency, &o.Payment, &o.History, &o.CreatedAt, &o.UpdatedAt}
+}
 
 func scanOrder(row pgx.CollectableRow) (Order, error) {
 	var o Order
-	err := row.Scan(&o.ID, &o.Status, &o.Reason, &o.Customer, &o.Items, &o.TotalCents, &o.Currency, &o.CreatedAt, &o.UpdatedAt)
+	err := row.Scan(orderFields(&o)...)
 	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 	return o, err
 }
@@ -48,16 +53,19 @@ func scanOrder(row pgx.CollectableRow) (Order, error) {
 // one's row, then finds it.
 func (s *PostgresStore) Create(ctx context.Context, o Order, e events.Envelope, key, fingerprint string) (Order, bool, error) {
 	stored, created := o, true
+	if o.History == nil {
+		o.History = []Change{}
+	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var nkey, nfp *string
 		if key != "" {
 			nkey, nfp = &key, &fingerprint
 		}
 		tag, err := tx.Exec(ctx, `
-			INSERT INTO orders (id, status, reason, customer, items, total_cents, currency, idempotency_key, request_hash, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+			INSERT INTO orders (id, status, reason, customer, items, total_cents, currency, idempotency_key, request_hash, payment, history, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
 			ON CONFLICT (idempotency_key) DO NOTHING`,
-			o.ID, o.Status, o.Reason, o.Customer, o.Items, o.TotalCents, o.Currency, nkey, nfp, o.CreatedAt)
+			o.ID, o.Status, o.Reason, o.Customer, o.Items, o.TotalCents, o.Currency, nkey, nfp, o.Payment, o.History, o.CreatedAt)
 		if err != nil {
 			return err
 		}
@@ -98,7 +106,7 @@ func byKey(ctx context.Context, q querier, key, fingerprint string) (Order, erro
 	var hash string
 	o, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (Order, error) {
 		var o Order
-		err := row.Scan(&o.ID, &o.Status, &o.Reason, &o.Customer, &o.Items, &o.TotalCents, &o.Currency, &o.CreatedAt, &o.UpdatedAt, &hash)
+		err := row.Scan(append(orderFields(&o), &hash)...)
 		o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 		return o, err
 	})
@@ -128,7 +136,7 @@ func (s *PostgresStore) Get(ctx context.Context, id string) (Order, error) {
 
 // Settle implements Store: the processed-event record and the guarded
 // update (only a pending order moves) in one transaction.
-func (s *PostgresStore) Settle(ctx context.Context, eventID, orderID string, status Status, reason string) (bool, error) {
+func (s *PostgresStore) Settle(ctx context.Context, eventID, orderID string, status Status, reason, payment string) (bool, error) {
 	if !canMove(Pending, status) {
 		return false, fmt.Errorf("settling order %s: %q is not a final status", orderID, status)
 	}
@@ -138,12 +146,52 @@ func (s *PostgresStore) Settle(ctx context.Context, eventID, orderID string, sta
 		if err != nil || !first {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE orders SET status = $2, reason = $3, updated_at = $4 WHERE id = $1 AND status = 'pending'`,
-			orderID, status, reason, now())
+		at := now()
+		tag, err := tx.Exec(ctx, `
+			UPDATE orders SET status = $2, reason = $3, updated_at = $4, history = history || $5,
+				payment = CASE WHEN $6 = '' OR payment IS NULL THEN payment ELSE jsonb_set(payment, '{status}', to_jsonb($6::text)) END
+			WHERE id = $1 AND status = 'pending'`,
+			orderID, status, reason, at, []Change{{Status: status, At: at, Reason: reason}}, payment)
 		moved = tag.RowsAffected() == 1
 		return err
 	})
 	return moved, pg.Wrap("settling order", err)
+}
+
+// Move implements Store: the confirmed order's row locked, moved, and its
+// event written in one transaction.
+func (s *PostgresStore) Move(ctx context.Context, orderID string, status Status, e *events.Envelope) (Order, error) {
+	var o Order
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 FOR UPDATE`, orderID)
+		if err != nil {
+			return err
+		}
+		if o, err = pgx.CollectExactlyOneRow(rows, scanOrder); errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if o.Status != Confirmed {
+			return ErrConflict
+		}
+		o = movedTo(o, status, "", "", now())
+		if _, err := tx.Exec(ctx, `UPDATE orders SET status = $2, reason = '', updated_at = $3, history = $4 WHERE id = $1`,
+			orderID, o.Status, o.UpdatedAt, o.History); err != nil {
+			return err
+		}
+		if e != nil {
+			return outbox.Insert(ctx, tx, *e)
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Order{}, err
+	case errors.Is(err, ErrConflict):
+		return o, err
+	}
+	return o, pg.Wrap("moving order", err)
 }
 
 // Ping implements Store.

@@ -20,6 +20,7 @@ const Source = "/shop/order"
 type placer struct {
 	store   Store
 	prices  Prices
+	cards   Cards
 	metrics *Metrics
 }
 
@@ -37,7 +38,14 @@ func (p placer) place(ctx context.Context, r CreateRequest, key string) (Order, 
 	if err != nil {
 		return Order{}, false, err
 	}
-	e, err := events.New(Source, events.OrderCreated, createdEvent(o))
+	m, err := p.cards.Tokenize(ctx, *r.Payment)
+	if err != nil {
+		return Order{}, false, err
+	}
+	o.Payment = &Payment{Brand: m.Brand, Last4: m.Last4, Status: PaymentPending}
+	d := createdEvent(o)
+	d.PaymentMethodID = m.ID
+	e, err := events.New(Source, events.OrderCreated, d)
 	if err != nil {
 		return Order{}, false, fmt.Errorf("building event: %w", err)
 	}
@@ -73,7 +81,8 @@ func (p placer) price(ctx context.Context, r CreateRequest) (Order, error) {
 		return Order{}, err
 	}
 	at := now()
-	o := Order{ID: newOrderID(), Status: Pending, Customer: r.Customer, Currency: products[0].Currency, CreatedAt: at, UpdatedAt: at}
+	o := Order{ID: newOrderID(), Status: Pending, Customer: r.Customer, Currency: products[0].Currency, CreatedAt: at, UpdatedAt: at,
+		History: []Change{{Status: Pending, At: at}}}
 	for i, it := range r.Items {
 		pr := products[i]
 		if pr.Currency != o.Currency {

@@ -15,7 +15,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"hash/fnv"
@@ -24,7 +23,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -46,7 +44,7 @@ const perCategory = 30
 
 func main() {
 	out := flag.String("out", "src/internal/catalog/seed/products.json", "where to write the products")
-	images := flag.String("images", "src/internal/frontend/static/products", "the directory of product images; each category's icon <slug>.svg is read from it")
+	images := flag.String("images", "src/internal/frontend/static/products", "the directory the product images are written to")
 	flag.Parse()
 	if err := run(*out, *images); err != nil {
 		fmt.Fprintln(os.Stderr, "seedgen:", err)
@@ -205,38 +203,20 @@ func keepInStock(made []seeded) {
 	}
 }
 
-var iconGroup = regexp.MustCompile(`(?s)<g[ >].*</g>`)
-
-// writeImages writes one SVG per product: the category's icon over a
-// background, shapes and a label that vary with the product, so no two
-// products look alike and the picture still says what the aisle is.
+// writeImages writes one SVG per product: a drawing of its kind of thing
+// (figures.go), a book's cover, over a background, shapes and a caption
+// that vary with the product, so no two products look alike while the
+// colours still say which aisle it is from.
 func writeImages(dir string, list []seeded) error {
-	icons := map[string]string{}
 	for _, p := range list {
-		if _, ok := icons[p.Category]; ok {
-			continue
-		}
-		slug := strings.ReplaceAll(p.Category, " ", "-")
-		data, err := os.ReadFile(filepath.Join(dir, slug+".svg"))
-		if err != nil {
-			return fmt.Errorf("reading the %s icon: %w", p.Category, err)
-		}
-		g := iconGroup.Find(data)
-		if g == nil {
-			return errors.New("no <g> icon group in " + slug + ".svg")
-		}
-		icons[p.Category] = string(g)
-	}
-	for _, p := range list {
-		svg := productSVG(p, icons[p.Category])
-		if err := os.WriteFile(filepath.Join(dir, p.ID+".svg"), []byte(svg), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, p.ID+".svg"), []byte(productSVG(p)), 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func productSVG(p seeded, icon string) string {
+func productSVG(p seeded) string {
 	h := fnv.New64a()
 	h.Write([]byte(p.ID))
 	rng := rand.New(rand.NewPCG(h.Sum64(), 7))
@@ -256,9 +236,15 @@ func productSVG(p seeded, icon string) string {
 				x-r, y-r, 2*r, r+rng.IntN(r), hue, 2+rng.IntN(3), rng.IntN(90)-45, x, y)
 		}
 	}
-	scale := 0.9 + rng.Float64()*0.25
-	dx, dy := rng.IntN(31)-15, rng.IntN(17)-16
-	fmt.Fprintf(&b, `<g transform="translate(%d %d) translate(120 90) scale(%.2f) translate(-120 -90)">%s</g>`, dx, dy, scale, icon)
+	body := fmt.Sprintf("hsl(%d,%d%%,%d%%)", (hue+150+rng.IntN(120))%360, 40+rng.IntN(25), 32+rng.IntN(16))
+	accent := fmt.Sprintf("hsl(%d,%d%%,%d%%)", (hue+rng.IntN(360))%360, 45+rng.IntN(25), 22+rng.IntN(14))
+	b.WriteString(`<g>`)
+	if p.Category == "books" {
+		b.WriteString(drawCover(rng, body, accent, p.Name))
+	} else {
+		b.WriteString(figureFor(p.label)(rng, body, accent))
+	}
+	b.WriteString(`</g>`)
 	caption := strings.ToUpper(p.label)
 	size := 12
 	if len(caption) > 20 {

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -149,4 +151,34 @@ func kindOf(name string, ks []kind) (kind, bool) {
 		}
 	}
 	return kind{}, false
+}
+
+var figurePattern = regexp.MustCompile(`<g>.*</g>`)
+
+// TestEveryProductHasItsOwnDrawing checks the picture itself, not only the
+// file: no two products share the drawing in the middle (all teas were
+// once one brown cup), and a tea is not drawn like a coffee mug.
+func TestEveryProductHasItsOwnDrawing(t *testing.T) {
+	seed, err := catalog.SeedProducts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	drawings := map[string]string{}
+	for _, p := range seed {
+		data, err := os.ReadFile(filepath.Join(committedImages, filepath.Base(p.Image)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := figurePattern.Find(data)
+		if g == nil {
+			t.Fatalf("%s: no drawing in its picture", p.ID)
+		}
+		if other, dup := drawings[string(g)]; dup {
+			t.Errorf("%s is drawn exactly like %s", p.ID, other)
+		}
+		drawings[string(g)] = p.ID
+	}
+	if reflect.ValueOf(figureFor("Loose Leaf Tea")).Pointer() == reflect.ValueOf(figureFor("Coffee Mug")).Pointer() {
+		t.Error("a tea is drawn as the same kind of thing as a coffee mug")
+	}
 }
