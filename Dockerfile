@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image per service, all from this file:
 #   docker build --build-arg SERVICE=catalog -t ghcr.io/shop-platform/catalog:0.1.0 .
-# SERVICE is one of catalog, search, order, frontend, or loadgen (the load
+# SERVICE is one of catalog, search, order, payment, frontend, or loadgen (the load
 # generator the chart runs with loadgenerator.enabled): a directory of src/cmd.
 # The binary is static (CGO_ENABLED=0) and runs as distroless's nonroot user
 # (65532), the user the chart's security contexts name. /probe, the shop's own
@@ -20,7 +20,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY src ./src
-RUN test -n "${SERVICE}" || { echo "set --build-arg SERVICE=catalog|search|order|frontend|loadgen" >&2; exit 1; }; \
+RUN test -n "${SERVICE}" || { echo "set --build-arg SERVICE=catalog|search|order|payment|frontend|loadgen" >&2; exit 1; }; \
     test -d "src/cmd/${SERVICE}" || { echo "no src/cmd/${SERVICE}" >&2; exit 1; }
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \

@@ -297,7 +297,7 @@ chart-docs: ## Regenerate the values tables of charts/shop/README.md from the `#
 # static, packed by src/tools/imagebuild (go-containerregistry, in the tools module)
 # into one OCI tarball per service with the Dockerfile's user, entrypoint and
 # labels. `ctr images import` and `kind load image-archive` load them.
-SERVICES      := catalog search order frontend
+SERVICES      := catalog search order payment frontend
 # The images: the four services and the load generator (loadgenerator.enabled).
 IMAGES        := $(SERVICES) loadgen
 IMAGE_REPO    ?= ghcr.io/shop-platform

@@ -126,8 +126,8 @@ func TestEachServiceHasItsOwnIdentity(t *testing.T) {
 					}
 				}
 			}
-			if len(seenPG) != 2 || len(seenMQ) != 3 {
-				t.Errorf("PostgreSQL roles %v, RabbitMQ users %v: want catalog and order in PostgreSQL, catalog, order and search in RabbitMQ", seenPG, seenMQ)
+			if len(seenPG) != 3 || len(seenMQ) != 4 {
+				t.Errorf("PostgreSQL roles %v, RabbitMQ users %v: want catalog, order and payment in PostgreSQL, catalog, order, payment and search in RabbitMQ", seenPG, seenMQ)
 			}
 			if name == "defaults" {
 				return

@@ -15,13 +15,13 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// paymentChart is a fifth service's directory as a developer writes it:
+// reviewChart is a sixth service's directory as a developer writes it:
 // its Chart.yaml, what differs in its values, its own schema part and its
 // environment. Everything else comes from the library chart.
-var paymentChart = map[string]string{
+var reviewChart = map[string]string{
 	"Chart.yaml": `apiVersion: v2
-name: payment
-description: The Shop payment service.
+name: review
+description: The Shop review service.
 type: application
 version: 0.1.0
 appVersion: "0.1.0"
@@ -30,36 +30,36 @@ dependencies:
     version: 0.1.0
     repository: ""
 `,
-	"values.yaml": `# -- Install the payment service.
+	"values.yaml": `# -- Install the review service.
 enabled: true
 image:
   # -- Image repository.
-  repository: shop-platform/payment
+  repository: shop-platform/review
 # -- HTTP port the service listens on (PORT).
-port: 5005
+port: 5007
 service:
   # -- Service port.
-  port: 5005
+  port: 5007
 database:
-  # -- PostgreSQL database of the payment service.
-  name: payments
+  # -- PostgreSQL database of the review service.
+  name: reviews
 rabbitmq:
   # -- Prefix of its queues.
-  queuePrefix: payment.
+  queuePrefix: review.
   # -- It publishes events.
   publishes: true
 `,
 	"values.schema.service.json": `{"properties": {}, "required": ["enabled", "image", "port", "service"]}`,
-	"templates/_env.tpl": `{{- define "payment.env" -}}
+	"templates/_env.tpl": `{{- define "review.env" -}}
 {{ include "shop-lib.tracingEnv" . }}
 {{ include "shop-lib.postgresqlEnv" . }}
 {{ include "shop-lib.rabbitmqEnv" . }}
 {{- end }}
 `,
-	"templates/service.yaml": `{{- include "shop-lib.serviceChart" (dict "ctx" . "env" "payment.env") }}` + "\n",
+	"templates/service.yaml": `{{- include "shop-lib.serviceChart" (dict "ctx" . "env" "review.env") }}` + "\n",
 }
 
-// TestAddingAServiceTakesOneDirectoryAndTwoEntries adds a payment service
+// TestAddingAServiceTakesOneDirectoryAndTwoEntries adds a review service
 // to a copy of the chart the way the README says (its directory, its entry
 // in Chart.yaml, its row of the access matrix in values.yaml, then `make
 // chart-schemas`) and renders it with every feature on: it runs hardened
@@ -73,8 +73,8 @@ func TestAddingAServiceTakesOneDirectoryAndTwoEntries(t *testing.T) {
 		t.Fatalf("copying the chart: %v\n%s", err, out)
 	}
 	chartDir := filepath.Join(tmp, "shop")
-	svcDir := filepath.Join(chartDir, "charts", "payment")
-	for name, content := range paymentChart {
+	svcDir := filepath.Join(chartDir, "charts", "review")
+	for name, content := range reviewChart {
 		write(t, filepath.Join(svcDir, name), content)
 	}
 	if err := os.MkdirAll(filepath.Join(svcDir, "charts"), 0o755); err != nil {
@@ -84,7 +84,7 @@ func TestAddingAServiceTakesOneDirectoryAndTwoEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	shared := read(t, filepath.Join(chartDir, "charts", "shop-lib", sharedSchemaFile))
-	schema, err := MergeSchema("payment", shared, []byte(paymentChart["values.schema.service.json"]))
+	schema, err := MergeSchema("review", shared, []byte(reviewChart["values.schema.service.json"]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,17 +92,17 @@ func TestAddingAServiceTakesOneDirectoryAndTwoEntries(t *testing.T) {
 
 	// The two entries.
 	chartYAML := filepath.Join(chartDir, "Chart.yaml")
-	write(t, chartYAML, strings.Replace(string(read(t, chartYAML)), "    condition: frontend.enabled\n",
-		"    condition: frontend.enabled\n  - name: payment\n    version: 0.1.0\n    repository: \"\"\n    condition: payment.enabled\n", 1))
+	write(t, chartYAML, strings.Replace(string(read(t, chartYAML)), "    condition: payment.enabled\n",
+		"    condition: payment.enabled\n  - name: review\n    version: 0.1.0\n    repository: \"\"\n    condition: review.enabled\n", 1))
 	valuesYAML := filepath.Join(chartDir, "values.yaml")
-	access := `  payment:
-    # -- Data stores the payment service connects to.
+	access := `  review:
+    # -- Data stores the review service connects to.
     uses: [postgresql, rabbitmq]
-    # -- Services that may call it: the order service authorises and captures payments.
+    # -- Services that may call it: the order service reads reviews.
     callers:
       - from: order
         methods: [POST]
-        paths: [/payments, /payments/*]
+        paths: [/reviews, /reviews/*]
     # -- Admin paths (none).
     admin: []
 `
@@ -113,7 +113,7 @@ func TestAddingAServiceTakesOneDirectoryAndTwoEntries(t *testing.T) {
 	write(t, valuesYAML, strings.Replace(values, "\n  frontend:\n    # -- Data stores the frontend", "\n"+access+"  frontend:\n    # -- Data stores the frontend", 1))
 	// make chart-schemas
 	umbrellaSchema := filepath.Join(chartDir, "values.schema.json")
-	names := append(slices.Clone(Services), "payment")
+	names := append(slices.Clone(Services), "review")
 	slices.Sort(names)
 	generated, err := UmbrellaSchema(read(t, umbrellaSchema), shared, names)
 	if err != nil {
@@ -123,43 +123,43 @@ func TestAddingAServiceTakesOneDirectoryAndTwoEntries(t *testing.T) {
 
 	r, err := Render(chartDir, []string{filepath.Join(chartDir, "values-staging.yaml"), writeValues(t, "networkPolicy:\n  enabled: true\nmonitoring:\n  enabled: true\n")})
 	if err != nil {
-		t.Fatalf("the chart with a payment service does not render: %v", err)
+		t.Fatalf("the chart with a review service does not render: %v", err)
 	}
-	d := r.Find("Deployment", "shop-payment")
+	d := r.Find("Deployment", "shop-review")
 	if d == nil {
-		t.Fatal("no Deployment shop-payment")
+		t.Fatal("no Deployment shop-review")
 	}
 	if v, _ := WorkloadViolations(d); len(v) > 0 {
-		t.Errorf("shop-payment breaks the hardening rules: %v", v)
+		t.Errorf("shop-review breaks the hardening rules: %v", v)
 	}
 	c, spec := container(t, d)
-	if port, _ := envOf(c, "PORT"); port != "5005" || len(spec.TopologySpreadConstraints) == 0 {
-		t.Errorf("shop-payment: PORT %q, spread %v: want its port and staging's shared defaults", port, spec.TopologySpreadConstraints)
+	if port, _ := envOf(c, "PORT"); port != "5007" || len(spec.TopologySpreadConstraints) == 0 {
+		t.Errorf("shop-review: PORT %q, spread %v: want its port and staging's shared defaults", port, spec.TopologySpreadConstraints)
 	}
-	if dsn, _ := envOf(c, "DATABASE_URL"); !strings.HasPrefix(dsn, "postgres://payments@shop-postgresql:5432/payments?sslmode=verify-full") {
-		t.Errorf("shop-payment's DATABASE_URL %q: want its own role and database, verified TLS", dsn)
+	if dsn, _ := envOf(c, "DATABASE_URL"); !strings.HasPrefix(dsn, "postgres://reviews@shop-postgresql:5432/reviews?sslmode=verify-full") {
+		t.Errorf("shop-review's DATABASE_URL %q: want its own role and database, verified TLS", dsn)
 	}
 	for _, kind := range []string{"Service", "ServiceAccount", "ServiceMonitor", "NetworkPolicy", "PodDisruptionBudget"} {
-		if r.Find(kind, "shop-payment") == nil {
-			t.Errorf("no %s shop-payment", kind)
+		if r.Find(kind, "shop-review") == nil {
+			t.Errorf("no %s shop-review", kind)
 		}
 	}
-	if roles := bootstrapConf(t, r, "shop-postgresql-bootstrap", "shop-roles.conf"); !slices.Contains(roles, "role payments payments") {
-		t.Errorf("the bundled PostgreSQL makes no role for payment: %v", roles)
+	if roles := bootstrapConf(t, r, "shop-postgresql-bootstrap", "shop-roles.conf"); !slices.Contains(roles, "role reviews reviews") {
+		t.Errorf("the bundled PostgreSQL makes no role for review: %v", roles)
 	}
-	if users := strings.Join(bootstrapConf(t, r, "shop-rabbitmq-bootstrap", "shop-users.conf"), "\n"); !strings.Contains(users, `user payment ^(shop\.events|shop\.events\.dlx|payment\..*)$`) {
-		t.Errorf("the bundled RabbitMQ makes no user for payment:\n%s", users)
+	if users := strings.Join(bootstrapConf(t, r, "shop-rabbitmq-bootstrap", "shop-users.conf"), "\n"); !strings.Contains(users, `user review ^(shop\.events|shop\.events\.dlx|review\..*)$`) {
+		t.Errorf("the bundled RabbitMQ makes no user for review:\n%s", users)
 	}
 	data, _, _ := unstructured.NestedStringMap(r.Find("Secret", "shop-postgresql-auth").Object, "data")
-	if _, ok := data["payments"]; !ok {
-		t.Error("no password is generated for payment's role")
+	if _, ok := data["reviews"]; !ok {
+		t.Error("no password is generated for review's role")
 	}
 
-	changed := changedFiles(t, ChartDir(), chartDir, "charts/payment/")
+	changed := changedFiles(t, ChartDir(), chartDir, "charts/review/")
 	if want := []string{"Chart.yaml", "values.schema.json", "values.yaml"}; !slices.Equal(changed, want) {
 		t.Errorf("adding a service changes %v outside its directory, want %v", changed, want)
 	}
-	t.Logf("files changed outside charts/payment/ for the chart to render it: %v (values.schema.json by make chart-schemas); then make chart-lock chart-docs chart-examples regenerate Chart.lock, README.md and examples/, and the harness's ServiceEnvs needs its config struct", changed)
+	t.Logf("files changed outside charts/review/ for the chart to render it: %v (values.schema.json by make chart-schemas); then make chart-lock chart-docs chart-examples regenerate Chart.lock, README.md and examples/, and the harness's ServiceEnvs needs its config struct", changed)
 }
 
 // changedFiles lists the files under b that differ from or are missing in

@@ -10,6 +10,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/frontend"
 	"github.com/shop-platform/shop/src/internal/order"
+	"github.com/shop-platform/shop/src/internal/payment"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/search"
 )
@@ -27,6 +28,7 @@ var ServiceEnvs = map[string]ServiceEnv{
 	"search":   {platform.EnvNames[search.Config](), platform.RequiredEnvNames[search.Config]()},
 	"order":    {platform.EnvNames[order.Config](), platform.RequiredEnvNames[order.Config]()},
 	"frontend": {platform.EnvNames[frontend.Config](), platform.RequiredEnvNames[frontend.Config]()},
+	"payment":  {platform.EnvNames[payment.Config](), platform.RequiredEnvNames[payment.Config]()},
 }
 
 // ParityViolations compares the variables a service's container sets with

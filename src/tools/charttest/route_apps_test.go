@@ -13,6 +13,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/frontend"
 	"github.com/shop-platform/shop/src/internal/order"
+	"github.com/shop-platform/shop/src/internal/payment"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/search"
 )
@@ -55,6 +56,13 @@ func serviceApps(t *testing.T) map[string]*fiber.App {
 	}
 	t.Cleanup(orderSvc.Close)
 	apps["order"] = orderSvc.App
+
+	paymentSvc, err := payment.Open(ctx, loadConfig[payment.Config](t, environ), logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(paymentSvc.Close)
+	apps["payment"] = paymentSvc.App
 
 	frontendApp, err := frontend.NewApp(loadConfig[frontend.Config](t, environ), logger, platform.NewRegistry())
 	if err != nil {

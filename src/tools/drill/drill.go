@@ -155,7 +155,12 @@ func drillCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer func() { _ = catalogDB.Close(cleanup) }()
-	books := accounting.Books{Accepted: rep.Orders.IDs, Emails: "%", StockAtStart: before, Settle: *settle}
+	paymentsDB, err := connect("payment")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = paymentsDB.Close(cleanup) }()
+	books := accounting.Books{Accepted: rep.Orders.IDs, Emails: "%", StockAtStart: before, Settle: *settle, Payments: paymentsDB}
 	acc, err := books.Check(ctx, ordersDB, catalogDB)
 	stopWatch()
 	lowest := <-minStock

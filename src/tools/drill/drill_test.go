@@ -72,7 +72,7 @@ func TestSoakOnPostgresAndRabbitMQ(t *testing.T) {
 		testenv.Unavailable(t, "rabbitmqctl (to make the soak's vhost)", err)
 	}
 	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", bin+"/", "../../cmd/catalog", "../../cmd/search", "../../cmd/order", "../../cmd/frontend")
+	build := exec.Command("go", "build", "-o", bin+"/", "../../cmd/catalog", "../../cmd/search", "../../cmd/order", "../../cmd/payment", "../../cmd/frontend")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the services: %v\n%s", err, out)
 	}

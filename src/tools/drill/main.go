@@ -1,4 +1,4 @@
-// Command drill starts the shop's four services as processes on
+// Command drill starts the shop's five services as processes on
 // PostgreSQL and RabbitMQ and sends shoppers (package shopper) at them,
 // to find what only time and faults show (docs/loadgen.md):
 //

@@ -19,7 +19,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
-// soakCommand runs the shop's four services on the machine's PostgreSQL
+// soakCommand runs the shop's five services on the machine's PostgreSQL
 // and RabbitMQ (databases and a vhost of the run's own, dropped at the
 // end) under steady load, samples each service's memory every interval,
 // and fails when errors pass the budget or memory keeps growing.

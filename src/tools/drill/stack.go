@@ -22,11 +22,11 @@ import (
 	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
-// serviceNames are the shop's four services in the order they start: each
+// serviceNames are the shop's five services in the order they start: each
 // one's dependencies come before it.
-var serviceNames = []string{"catalog", "search", "order", "frontend"}
+var serviceNames = []string{"catalog", "search", "payment", "order", "frontend"}
 
-// stack is the shop as four processes (the per-service binaries, so each
+// stack is the shop as five processes (the per-service binaries, so each
 // can be signalled and measured on its own) on a PostgreSQL and a
 // RabbitMQ the soak or drill chose.
 type stack struct {
@@ -70,7 +70,7 @@ func newStack(ctx context.Context, dir, bin, run string, pg *postgres, mq *rabbi
 		}
 	}
 	st := &stack{dir: dir, bin: bin, pg: pg, mq: mq, procs: map[string]*process{}, ports: map[string]int{},
-		dbs:   map[string]string{"catalog": run + "_catalog", "order": run + "_orders"},
+		dbs:   map[string]string{"catalog": run + "_catalog", "order": run + "_orders", "payment": run + "_payments"},
 		token: randomHex(16), cookie: randomHex(32), shutdown: 10 * time.Second}
 	for _, name := range serviceNames {
 		p, err := freePort()
@@ -97,9 +97,9 @@ func (st *stack) env(name string) []string {
 	e := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 		"HOST=127.0.0.1", "PORT=" + strconv.Itoa(st.ports[name]), "LOG_LEVEL=warn",
 		"SHUTDOWN_TIMEOUT=" + st.shutdown.String(), "ADMIN_TOKEN=" + st.token,
-		"CATALOG_URL=" + st.url("catalog"), "AMQP_URL=" + st.mq.url}
+		"CATALOG_URL=" + st.url("catalog"), "PAYMENT_URL=" + st.url("payment"), "AMQP_URL=" + st.mq.url}
 	switch name {
-	case "catalog", "order":
+	case "catalog", "order", "payment":
 		e = append(e, "DATABASE_URL="+st.pg.url(st.dbs[name]))
 	case "frontend":
 		// One cookie secret for every start, so carts and CSRF tokens

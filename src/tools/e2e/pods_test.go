@@ -31,7 +31,7 @@ func (s *suite) image(name string) string { return s.imageRepo + "/" + name + ":
 
 // serviceURL is a service's address inside the cluster.
 func (s *suite) serviceURL(svc string) string {
-	port := map[string]int{"catalog": 5001, "search": 5002, "order": 5003, "frontend": 5004}[svc]
+	port := map[string]int{"catalog": 5001, "search": 5002, "order": 5003, "frontend": 5004, "payment": 5005}[svc]
 	return fmt.Sprintf("http://%s-%s:%d", s.release, svc, port)
 }
 
@@ -205,6 +205,7 @@ func (s *suite) stopLoop(t *testing.T, name string, stock map[string]int) {
 func (s *suite) account(t *testing.T, books accounting.Books) {
 	t.Helper()
 	books.Settle = 90 * time.Second
+	books.Payments = s.database(t, "payment")
 	r, err := books.Check(t.Context(), s.database(t, "order"), s.database(t, "catalog"))
 	if err != nil {
 		t.Fatal(err)

@@ -109,7 +109,8 @@ func (s *suite) values(t *testing.T, state releaseState) map[string]any {
 	set(v, "global.rabbitmq.vhost", s.vhost)
 	set(v, "catalog.database.name", s.databases["catalog"])
 	set(v, "order.database.name", s.databases["order"])
-	for chartName, image := range map[string]string{"catalog": "catalog", "search": "search", "order": "order",
+	set(v, "payment.database.name", s.databases["payment"])
+	for chartName, image := range map[string]string{"catalog": "catalog", "search": "search", "order": "order", "payment": "payment",
 		"frontend": "frontend", "tests": "frontend", "loadgenerator": "loadgen"} {
 		set(v, chartName+".image.repository", path+"/"+image)
 		set(v, chartName+".image.tag", s.imageTag)

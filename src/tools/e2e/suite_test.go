@@ -28,7 +28,7 @@ import (
 )
 
 // services are the shop's services, each a Deployment of the release.
-var services = []string{"catalog", "search", "order", "frontend"}
+var services = []string{"catalog", "search", "order", "payment", "frontend"}
 
 // suite is the state one run of TestE2E shares among its phases: the
 // clients, the run's names, and the release as the phases left it.
@@ -88,7 +88,7 @@ func (s *suite) preflight(t *testing.T) string {
 	// The run's databases and vhost carry the namespace, so runs in
 	// namespaces of their own keep apart on one server.
 	prefix := strings.ReplaceAll(s.ns, "-", "_") + "_" + s.runID
-	s.databases = map[string]string{"catalog": prefix + "_catalog", "order": prefix + "_orders"}
+	s.databases = map[string]string{"catalog": prefix + "_catalog", "order": prefix + "_orders", "payment": prefix + "_payments"}
 	s.vhost = s.ns + "-" + s.runID
 	s.imageRepo = env("IMAGE_REPO", "ghcr.io/shop-platform")
 	s.imageTag = env("E2E_IMAGE_TAG", env("IMAGE_TAG", "e2e-local-"+s.runID))
@@ -210,7 +210,7 @@ func (s *suite) backends(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("databases %s, %s; vhost %s", s.databases["catalog"], s.databases["order"], s.vhost)
+	t.Logf("databases %s, %s, %s; vhost %s", s.databases["catalog"], s.databases["order"], s.databases["payment"], s.vhost)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: s.ns}}
 	if _, err := s.kube.CoreV1().Namespaces().Create(t.Context(), ns, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)

@@ -5,9 +5,9 @@ import (
 	"slices"
 )
 
-// Services are the images built, one per directory of src/cmd: the four
+// Services are the images built, one per directory of src/cmd: the five
 // services and the load generator the chart can run (loadgenerator.enabled).
-var Services = []string{"catalog", "search", "order", "frontend", "loadgen"}
+var Services = []string{"catalog", "search", "order", "payment", "frontend", "loadgen"}
 
 // Recipe is what the Dockerfile's final stage puts into a service's image,
 // written down once more for building without Docker. recipe_test.go parses

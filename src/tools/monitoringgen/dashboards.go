@@ -227,8 +227,14 @@ func business() board {
 						q("rejected {{namespace}}", "sum by (namespace) (%s) * 60", rate(ordersRejected, inNamespace)),
 					}},
 				{title: "Stock reservations per minute", unit: units.OpsPerMinute,
-					description: "The catalog's answer to each order: stock reserved for every line, or rejected (not enough stock, unknown product).",
+					description: "The catalog's answer to each order: stock reserved for every line, or rejected (not enough stock, unknown product), and reservations released after a declined payment or a cancellation.",
 					queries:     []query{q("{{namespace}} {{result}}", "sum by (namespace, result) (%s) * 60", rate(stockReservations, inNamespace))}},
+				{title: "Payments per minute", unit: units.OpsPerMinute,
+					description: "The payment service's outcomes: captured, declined (the card), failed (a processing error) and refunded (cancellations); and charges whose answer did not come in time and were asked of the provider. Declined and failed over half of them fires ShopPaymentDeclineRatioHigh.",
+					queries: []query{
+						q("{{namespace}} {{outcome}}", "sum by (namespace, outcome) (%s) * 60", rate(payments, inNamespace)),
+						q("{{namespace}} unknown, asked", "sum by (namespace) (%s) * 60", rate(paymentsUnknown, inNamespace)),
+					}},
 			}},
 			{title: "Outbox", panels: []panel{
 				{title: "Outbox backlog", unit: units.Short,

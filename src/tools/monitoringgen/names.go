@@ -4,6 +4,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/frontend"
 	"github.com/shop-platform/shop/src/internal/order"
+	"github.com/shop-platform/shop/src/internal/payment"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 	"github.com/shop-platform/shop/src/internal/platform/pg"
@@ -44,6 +45,8 @@ const (
 	ordersConfirmed   = order.MetricConfirmed
 	ordersRejected    = order.MetricRejected
 	stockReservations = catalog.MetricStockReservations
+	payments          = payment.MetricOutcomes
+	paymentsUnknown   = payment.MetricUnknown
 
 	searchDocuments   = search.MetricIndexDocuments
 	searchEvents      = search.MetricEvents
@@ -63,7 +66,7 @@ var exported = []string{
 	poolConnections, poolMax, poolWait,
 	outboxPublished, outboxFailures, outboxBacklog, outboxOldestAge,
 	consumed, consumerFailures, redelivered, deadLettered, consumerUp,
-	ordersCreated, ordersConfirmed, ordersRejected, stockReservations,
+	ordersCreated, ordersConfirmed, ordersRejected, stockReservations, payments, paymentsUnknown,
 	searchDocuments, searchEvents, searchDuration, searchReindex, searchZeroResults,
 	pageSeconds, backendSeconds, breakerOpen,
 }

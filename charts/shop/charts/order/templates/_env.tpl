@@ -5,4 +5,7 @@
 {{ include "shop-lib.rabbitmqEnv" . }}
 - name: CATALOG_URL
   value: {{ include "shop-lib.serviceURL" (dict "ctx" . "name" "catalog" "port" 5001 "override" .Values.catalogURL) | quote }}
+- name: PAYMENT_URL
+  value: {{ include "shop-lib.serviceURL" (dict "ctx" . "name" "payment" "port" 5005 "override" .Values.paymentURL) | quote }}
+{{ include "shop-lib.adminTokenEnv" . }}
 {{- end }}
