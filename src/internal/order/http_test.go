@@ -42,8 +42,9 @@ var testProducts = map[string]Product{
 // testApp is the order API served on a real listener (body limits are
 // enforced by the server, not by fiber's in-memory test harness).
 type testApp struct {
-	url string
-	app *fiber.App
+	url   string
+	app   *fiber.App
+	store Store
 }
 
 func newTestApp(t *testing.T, catalogURL string) (testApp, *outbox.Memory) {
@@ -52,10 +53,11 @@ func newTestApp(t *testing.T, catalogURL string) (testApp, *outbox.Memory) {
 		t.Fatal(err)
 	}
 	box := &outbox.Memory{}
+	store := NewMemoryStore(box)
 	app := platform.NewApp("order", base.Base, slog.New(slog.DiscardHandler), platform.NewRegistry(), nil)
-	Routes(app, placer{store: NewMemoryStore(box), prices: NewCatalogClient(catalogURL, time.Second), metrics: NewMetrics(platform.NewRegistry())})
+	Routes(app, placer{store: store, prices: NewCatalogClient(catalogURL, time.Second), metrics: NewMetrics(platform.NewRegistry())})
 	apitest.LoadContract(t, app).Enforce(t, app)
-	return testApp{url: testenv.Serve(t, app), app: app}, box
+	return testApp{url: testenv.Serve(t, app), app: app, store: store}, box
 }
 
 func (a testApp) get(t *testing.T, path string) *http.Response {
@@ -72,7 +74,12 @@ const validBody = `{"customer":{"email":"ann@example.com","name":"Ann","address"
 
 func post(t *testing.T, app testApp, body, contentType string, header map[string]string) (int, string, http.Header) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, app.url+"/create-order", strings.NewReader(body))
+	return postTo(t, app, "/create-order", body, contentType, header)
+}
+
+func postTo(t *testing.T, app testApp, path, body, contentType string, header map[string]string) (int, string, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, app.url+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +115,7 @@ func TestCreateOrderPricesFromTheCatalogAndStoresItPending(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&o); err != nil {
 		t.Fatal(err)
 	}
-	if o.TotalCents != 2*900+3000 || o.Currency != "USD" || o.Items[0].Name != "Mug" || o.Customer.Address.Country != "GB" || o.Status != Pending {
+	if o.SubtotalCents != 2*900+3000 || o.TotalCents != o.SubtotalCents+o.ShippingCents || o.Currency != "USD" || o.Items[0].Name != "Mug" || o.Customer.Address.Country != "GB" || o.Status != Pending {
 		t.Fatalf("stored order %+v", o)
 	}
 	pending, _ := box.Pending(context.Background(), 10)
@@ -148,6 +155,10 @@ func TestCreateOrderRefusesBadInputNamingTheProblem(t *testing.T) {
 		{"bad product id", replace(`"mug-001"`, `"../admin"`), "application/json", 400, "items[0].product_id"},
 		{"unknown product", replace(`"mug-001"`, `"ghost-404"`), "application/json", 422, "ghost-404"},
 		{"mixed currency", replace(`"pan-002"`, `"tea-003"`), "application/json", 422, "GBP"},
+		{"unknown shipping method", replace(`]}`, `],"shipping":{"method":"overnight"}}`), "application/json", 400, "shipping.method"},
+		{"bad phone", replace(`"name":"Ann"`, `"name":"Ann","phone":"call me"`), "application/json", 400, "customer.phone"},
+		{"US without a state", replace(`"country":"gb"`, `"country":"US"`), "application/json", 400, "customer.address.region: is required"},
+		{"Japan without a phone", replace(`"country":"gb"`, `"country":"JP"`), "application/json", 400, "customer.phone: is required"},
 		{"too many lines", `{"customer":{"email":"a@b.co","name":"A","address":{"line1":"x","city":"y","postal_code":"z","country":"GB"}},"items":[` +
 			strings.TrimSuffix(strings.Repeat(`{"product_id":"a","quantity":1},`, MaxLines+1), ",") + `]}`, "application/json", 400, "at most"},
 	}

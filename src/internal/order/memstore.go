@@ -15,6 +15,7 @@ type MemoryStore struct {
 	mu     sync.RWMutex
 	orders map[string]Order
 	keys   map[string]keyed
+	refs   map[string]string // reference -> order id
 	outbox *outbox.Memory
 }
 
@@ -22,7 +23,7 @@ type keyed struct{ id, fingerprint string }
 
 // NewMemoryStore returns an empty store recording its events in box.
 func NewMemoryStore(box *outbox.Memory) *MemoryStore {
-	return &MemoryStore{orders: map[string]Order{}, keys: map[string]keyed{}, outbox: box}
+	return &MemoryStore{orders: map[string]Order{}, keys: map[string]keyed{}, refs: map[string]string{}, outbox: box}
 }
 
 // Create implements Store.
@@ -33,7 +34,15 @@ func (s *MemoryStore) Create(ctx context.Context, o Order, e events.Envelope, ke
 		if existing, err := s.byKey(key, fingerprint); !errors.Is(err, ErrNotFound) {
 			return existing, false, err
 		}
+	}
+	if _, taken := s.refs[o.Reference]; taken && o.Reference != "" {
+		return Order{}, false, ErrReferenceTaken
+	}
+	if key != "" {
 		s.keys[key] = keyed{id: o.ID, fingerprint: fingerprint}
+	}
+	if o.Reference != "" {
+		s.refs[o.Reference] = o.ID
 	}
 	o.Items = slices.Clone(o.Items)
 	s.orders[o.ID] = o
@@ -68,6 +77,17 @@ func (s *MemoryStore) Get(_ context.Context, id string) (Order, error) {
 		return Order{}, ErrNotFound
 	}
 	return o, nil
+}
+
+// ByReference implements Store.
+func (s *MemoryStore) ByReference(_ context.Context, ref string) (Order, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.refs[ref]
+	if !ok {
+		return Order{}, ErrNotFound
+	}
+	return s.orders[id], nil
 }
 
 // Settle implements Store.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/shop-platform/shop/src/internal/events"
@@ -34,14 +35,24 @@ type PostgresStore struct {
 // NewPostgresStore uses pool, whose database Migrate has prepared.
 func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
 
-const orderColumns = `id::text, status, reason, customer, items, total_cents, currency, created_at, updated_at`
+const orderColumns = `id::text, coalesce(reference, ''), status, reason, customer, items,
+	subtotal_cents, shipping_cents, tax_cents, total_cents, currency, shipping, created_at, updated_at`
+
+// orderFields are the scan targets of orderColumns, in order.
+func orderFields(o *Order) []any {
+	return []any{&o.ID, &o.Reference, &o.Status, &o.Reason, &o.Customer, &o.Items,
+		&o.SubtotalCents, &o.ShippingCents, &o.TaxCents, &o.TotalCents, &o.Currency, &o.Shipping, &o.CreatedAt, &o.UpdatedAt}
+}
 
 func scanOrder(row pgx.CollectableRow) (Order, error) {
 	var o Order
-	err := row.Scan(&o.ID, &o.Status, &o.Reason, &o.Customer, &o.Items, &o.TotalCents, &o.Currency, &o.CreatedAt, &o.UpdatedAt)
+	err := row.Scan(orderFields(&o)...)
 	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 	return o, err
 }
+
+// referenceConstraint is the unique index of orders.reference.
+const referenceConstraint = "orders_reference_key"
 
 // Create implements Store: the order row and the outbox row in one
 // transaction. A concurrent request with the same key waits on the first
@@ -54,10 +65,15 @@ func (s *PostgresStore) Create(ctx context.Context, o Order, e events.Envelope, 
 			nkey, nfp = &key, &fingerprint
 		}
 		tag, err := tx.Exec(ctx, `
-			INSERT INTO orders (id, status, reason, customer, items, total_cents, currency, idempotency_key, request_hash, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+			INSERT INTO orders (id, reference, status, reason, customer, items, subtotal_cents, shipping_cents, tax_cents, total_cents,
+			                    currency, shipping, idempotency_key, request_hash, created_at, updated_at)
+			VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
 			ON CONFLICT (idempotency_key) DO NOTHING`,
-			o.ID, o.Status, o.Reason, o.Customer, o.Items, o.TotalCents, o.Currency, nkey, nfp, o.CreatedAt)
+			o.ID, o.Reference, o.Status, o.Reason, o.Customer, o.Items, o.SubtotalCents, o.ShippingCents, o.TaxCents, o.TotalCents,
+			o.Currency, o.Shipping, nkey, nfp, o.CreatedAt)
+		if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.ConstraintName == referenceConstraint {
+			return ErrReferenceTaken
+		}
 		if err != nil {
 			return err
 		}
@@ -68,7 +84,7 @@ func (s *PostgresStore) Create(ctx context.Context, o Order, e events.Envelope, 
 		}
 		return outbox.Insert(ctx, tx, e)
 	})
-	if errors.Is(err, ErrKeyReused) {
+	if errors.Is(err, ErrKeyReused) || errors.Is(err, ErrReferenceTaken) {
 		return Order{}, false, err
 	}
 	if err != nil {
@@ -98,7 +114,7 @@ func byKey(ctx context.Context, q querier, key, fingerprint string) (Order, erro
 	var hash string
 	o, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (Order, error) {
 		var o Order
-		err := row.Scan(&o.ID, &o.Status, &o.Reason, &o.Customer, &o.Items, &o.TotalCents, &o.Currency, &o.CreatedAt, &o.UpdatedAt, &hash)
+		err := row.Scan(append(orderFields(&o), &hash)...)
 		o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 		return o, err
 	})
@@ -116,6 +132,19 @@ func byKey(ctx context.Context, q querier, key, fingerprint string) (Order, erro
 // Get implements Store.
 func (s *PostgresStore) Get(ctx context.Context, id string) (Order, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id)
+	if err != nil {
+		return Order{}, pg.Wrap("reading order", err)
+	}
+	o, err := pgx.CollectExactlyOneRow(rows, scanOrder)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Order{}, ErrNotFound
+	}
+	return o, pg.Wrap("reading order", err)
+}
+
+// ByReference implements Store.
+func (s *PostgresStore) ByReference(ctx context.Context, ref string) (Order, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE reference = $1`, ref)
 	if err != nil {
 		return Order{}, pg.Wrap("reading order", err)
 	}

@@ -12,13 +12,18 @@ type Store interface {
 	// Create stores o, pending, and its order.created event e atomically.
 	// With an idempotency key, an order created before under the same key
 	// is returned instead (created false), or ErrKeyReused when it came
-	// from a request with another fingerprint.
+	// from a request with another fingerprint. An order whose reference
+	// another order has is ErrReferenceTaken, and nothing is stored.
 	Create(ctx context.Context, o Order, e events.Envelope, key, fingerprint string) (stored Order, created bool, err error)
 	// ByKey returns the order created under key: ErrNotFound if none,
 	// ErrKeyReused if the request differed.
 	ByKey(ctx context.Context, key, fingerprint string) (Order, error)
 	// Get returns one order, or ErrNotFound.
 	Get(ctx context.Context, id string) (Order, error)
+	// ByReference returns the order with the human reference ref, or
+	// ErrNotFound. Create refuses a second order with one reference
+	// (ErrReferenceTaken).
+	ByReference(ctx context.Context, ref string) (Order, error)
 	// Settle applies the stock outcome event eventID: the order moves from
 	// pending to status (with reason), once. It reports whether the order
 	// moved; a redelivered event, an unknown order or one already final
