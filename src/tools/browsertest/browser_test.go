@@ -257,7 +257,7 @@ func TestBrowserShopperBuysSomething(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#city`), "London"),
 		chromedp.SendKeys(chromedp.CSS(`#postal_code`), "N1 9GU"),
 		chromedp.SetValue(chromedp.CSS(`#country`), "GB"))
-	clickAndLoad(t, ctx, "placing the order", `form.stack button[type=submit]`)
+	clickAndLoad(t, ctx, "placing the order", `#place-order`)
 	if got := text(t, ctx, "#email-error"); !strings.Contains(got, "Enter an email address like name@example.com") {
 		t.Fatalf("email error %q", got)
 	}
@@ -273,7 +273,7 @@ func TestBrowserShopperBuysSomething(t *testing.T) {
 	step(t, ctx, "correcting the email",
 		chromedp.Clear(chromedp.CSS(`#email`)),
 		chromedp.SendKeys(chromedp.CSS(`#email`), "ada@example.com"))
-	clickAndLoad(t, ctx, "placing the order", `form.stack button[type=submit]`)
+	clickAndLoad(t, ctx, "placing the order", `#place-order`)
 	step(t, ctx, "seeing the order page", chromedp.WaitVisible(chromedp.CSS(`[data-testid="order-status"]`)))
 	// The page reloads itself while the order is pending; the saga
 	// confirms it once the catalog has reserved the stock, and only then
@@ -286,8 +286,8 @@ func TestBrowserShopperBuysSomething(t *testing.T) {
 	if got := text(t, ctx, `[data-testid="cart-count"]`); got != "0" {
 		t.Fatalf("cart count %q once the order is confirmed, want an empty cart", got)
 	}
-	if got := text(t, ctx, `[data-testid="order-ref"]`); !regexp.MustCompile(`^[0-9A-Z]{4}-[0-9A-Z]{4}$`).MatchString(got) {
-		t.Fatalf("the order page leads with %q, want a short reference like 7K3M-Q2XP", got)
+	if got := text(t, ctx, `[data-testid="order-ref"]`); !regexp.MustCompile(`^SHP-[2-9A-HJKMNP-TV-Z]{6}$`).MatchString(got) {
+		t.Fatalf("the order page leads with %q, want a reference like SHP-7K3M2Q", got)
 	}
 	screenshot(t, ctx, "order")
 }
