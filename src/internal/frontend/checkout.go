@@ -212,10 +212,10 @@ func (h *handlers) checkoutForm(c *fiber.Ctx) error {
 	if !ok {
 		f = checkoutForm{Country: defaultCountry, Method: "standard", Nonce: newNonce()}
 	}
-	return h.renderCheckout(c, f)
+	return h.renderCheckout(c, http.StatusOK, f)
 }
 
-func (h *handlers) renderCheckout(c *fiber.Ctx, f checkoutForm) error {
+func (h *handlers) renderCheckout(c *fiber.Ctx, status int, f checkoutForm) error {
 	if err := h.settleCart(c); err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func (h *handlers) renderCheckout(c *fiber.Ctx, f checkoutForm) error {
 	if _, known := countryOf(f.Country); known {
 		h.quoteCart(c, &d, f.Country, f.Method)
 	}
-	return h.renderView(c, http.StatusOK, "checkout", view{Title: "Checkout", Notice: notice,
+	return h.renderView(c, status, "checkout", view{Title: "Checkout", Notice: notice,
 		Description: "Enter your name, email and delivery address, choose a delivery, and place your order.",
 		Data:        checkoutData{Form: f, Cart: d, Countries: countries, Methods: shippingMethods}})
 }
@@ -280,8 +280,11 @@ func (h *handlers) checkout(c *fiber.Ctx) error {
 	var ae *apiError
 	switch {
 	case isUnavailable(err):
+		// Not redirected: a 503 tells browsers and scripts alike to try
+		// again, and posting the same form again is what trying again
+		// means here (its nonce makes it the same order, never a second).
 		f.Notice = "We could not place your order: ordering is unavailable right now. Nothing was ordered and your cart is kept; please try again in a moment."
-		return h.backToForm(c, f)
+		return h.renderCheckout(c, http.StatusServiceUnavailable, f)
 	case errors.As(err, &ae):
 		f.attachProblem(ae)
 		return h.backToForm(c, f)

@@ -125,7 +125,8 @@ func TestCheckoutWithOrderServiceDownKeepsTheCart(t *testing.T) {
 	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, nil)
 	s := newShopper(t, site)
 	wantStatus(t, s.post("/cart/add", formOf("product_id", "books-001", "quantity", "2")), http.StatusSeeOther)
-	p := s.afterCheckout(checkoutFields())
+	p := s.post("/checkout", checkoutFields())
+	wantStatus(t, p, http.StatusServiceUnavailable)
 	wantContains(t, p, "ordering is unavailable right now", `value="ada@example.com"`)
 	wantContains(t, s.get("/cart"), `data-testid="cart-count">2<`)
 }
