@@ -326,10 +326,16 @@ E2E_TIMEOUT   ?= 40m
 E2E_RUN       ?=
 MINICLUSTER_ENV := /var/lib/minicluster/env
 
+# The Monitoring phase installs kube-prometheus-stack from CHART_DEPS; in the
+# local minicluster its images are built and imported first (elsewhere the
+# cluster pulls them).
 .PHONY: e2e
-e2e: $(GOTESTSUM) ## Install the chart into the KUBECONFIG cluster and test it end to end (docs/e2e.md; E2E_RUN=<Phase> runs one).
+e2e: $(GOTESTSUM) $(HELM3) ## Install the chart into the KUBECONFIG cluster and test it end to end, monitoring stack included (docs/e2e.md; E2E_RUN=<Phase> runs one).
+	@if [[ -f $(MINICLUSTER_ENV) && ( -z "$(E2E_RUN)" || "$(E2E_RUN)" == Monitoring ) ]]; then \
+		$(MAKE) --no-print-directory monitoring-images; fi
 	@if [[ -z "$${KUBECONFIG:-}" && -f $(MINICLUSTER_ENV) ]]; then source $(MINICLUSTER_ENV); fi; \
 	mkdir -p $(TESTLOG) && cd src/tools/e2e && \
+	$(if $(CHART_DEPS),export $(MONSTACK_ENV) &&) \
 	MAKE='$(MAKE)' IMAGES_DIR=$(IMAGES_DIR) IMAGE_REPO=$(IMAGE_REPO) E2E_IMAGE_TAG='$(E2E_IMAGE_TAG)' E2E_TIMEOUT=$(E2E_TIMEOUT) \
 		$(GOTESTSUM) --format standard-verbose --jsonfile $(TESTLOG)/e2e.json -- \
 		-tags e2e -count=1 -timeout 2h -run 'E2E/$(E2E_RUN)' .
@@ -434,8 +440,13 @@ $(ALERTMANAGER):
 $(KUBE_STATE_METRICS):
 	CGO_ENABLED=0 GOBIN=$(dir $@) $(GO) install -trimpath $(call version_ldflags,$(KUBE_STATE_METRICS_VERSION)) k8s.io/kube-state-metrics/v2@$(KUBE_STATE_METRICS_VERSION)
 
+# The stack's binaries but Prometheus, which make test builds too: .ci/run
+# builds these beside make test, so no binary is built twice at once.
+.PHONY: monitoring-operator-tools
+monitoring-operator-tools: $(PROMETHEUS_OPERATOR) $(CONFIG_RELOADER) $(ALERTMANAGER) $(KUBE_STATE_METRICS)
+
 .PHONY: monitoring-stack-tools
-monitoring-stack-tools: $(PROMETHEUS) $(PROMETHEUS_OPERATOR) $(CONFIG_RELOADER) $(ALERTMANAGER) $(KUBE_STATE_METRICS) ## Build the monitoring stack's binaries (operator, reloader, Prometheus, Alertmanager, kube-state-metrics).
+monitoring-stack-tools: $(PROMETHEUS) monitoring-operator-tools ## Build the monitoring stack's binaries (operator, reloader, Prometheus, Alertmanager, kube-state-metrics).
 
 # Each image as reference,binary,entrypoint, the entrypoints of the
 # projects' own images. `up.sh image` packs a static binary into a scratch
@@ -475,18 +486,6 @@ monitoring-stack-uninstall: $(HELM3) ## Uninstall kube-prometheus-stack and its 
 	$(check-chart-deps)
 	source $(MINICLUSTER_ENV) && cd src/tools && export $(MONSTACK_ENV) && $(GO) run ./monstack/cmd/monstack uninstall
 
-# The checks against the running cluster (src/tools/monstack, build tag
-# monstack): the stack installed (or found), the shop installed beside it
-# from this checkout's images (a tag of their own, removed afterwards), then
-# targets, rules, panels and an alert delivered and resolved.
-MONSTACK_IMAGE_TAG ?= monstack-$(shell git rev-parse --short=12 HEAD 2>/dev/null || echo local)-$(shell date +%s)
-
 .PHONY: test-monstack
-test-monstack: monitoring-images $(HELM3) $(GOTESTSUM) ## Check the shop under the real Prometheus Operator stack in the local cluster: targets, rules, panels, an alert delivered.
-	$(check-chart-deps)
-	@source $(MINICLUSTER_ENV) && tag='$(MONSTACK_IMAGE_TAG)' && \
-	$(MAKE) --no-print-directory images IMAGE_TAG="$$tag" && \
-	trap 'for s in $(SERVICES); do ctr -n k8s.io images rm "$(IMAGE_REPO)/$$s:$$tag" >/dev/null; done' EXIT && \
-	for s in $(SERVICES); do ctr -n k8s.io images import "$(IMAGES_DIR)/$$s.tar" >/dev/null || exit 1; done && \
-	cd src/tools/monstack && export $(MONSTACK_ENV) SHOP_MONSTACK_IMAGE_REPO='$(IMAGE_REPO)' SHOP_MONSTACK_IMAGE_TAG="$$tag" && \
-		$(call gotest,monstack) -tags monstack -count=1 -timeout 30m ./...
+test-monstack: ## Check the shop under the real Prometheus Operator stack in the local cluster (make e2e's Monitoring phase alone).
+	$(MAKE) --no-print-directory e2e E2E_RUN=Monitoring

@@ -5,8 +5,8 @@ package charttest
 import (
 	"bufio"
 	"context"
-	"log/slog"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"os/exec"

@@ -39,6 +39,7 @@ var phases = []phase{
 	{"PodLoss", testPodLoss},
 	{"LoadGenerator", testLoadGenerator},
 	{"NetworkPolicies", testNetworkPolicies},
+	{"Monitoring", testMonitoring},
 	{"Uninstall", testUninstall},
 }
 

@@ -23,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/shop-platform/shop/src/internal/accounting"
+	"github.com/shop-platform/shop/src/tools/monstack"
 )
 
 // releaseState is what the phases change of the release beyond its
@@ -35,6 +36,10 @@ type releaseState struct {
 	debug bool
 	// loadGenerator: the chart's load generator on (loadgenerator.enabled).
 	loadGenerator bool
+	// monitoring: scraped by the monitoring stack (monstack.ShopValues),
+	// its NetworkPolicies admitting the stack's namespace, not the
+	// stand-in of e2e-values.yaml.
+	monitoring bool
 }
 
 var scaled = releaseState{scaled: true}
@@ -124,6 +129,14 @@ func (s *suite) values(t *testing.T, state releaseState) map[string]any {
 		set(v, "loadgenerator.think", "200ms")
 		set(v, "loadgenerator.mix", "browse=40,search=30,buy=30")
 		set(v, "loadgenerator.extraArgs", []any{"-json=-"})
+	}
+	if state.monitoring {
+		monitoring, err := chartutil.ReadValues(monstack.ShopValues)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v = chartutil.CoalesceTables(v, monitoring)
+		set(v, "networkPolicy.monitoringNamespace", monstack.DefaultNamespace)
 	}
 	if extra := os.Getenv("E2E_HELM_SET"); extra != "" {
 		if err := strvals.ParseInto(extra, v); err != nil {
