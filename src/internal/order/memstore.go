@@ -17,13 +17,52 @@ type MemoryStore struct {
 	keys   map[string]keyed
 	refs   map[string]string // reference -> order id
 	outbox *outbox.Memory
+	// mail holds the emails written by status changes (EnableMail), in
+	// order; sent ones are dropped.
+	mail   []Mail
+	mailOn bool
+	mailed map[string]bool // order id + kind
+}
+
+// EnableMail makes every status change a shopper is told about write its
+// email, for the mail relay to send.
+func (s *MemoryStore) EnableMail() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mailOn = true
+}
+
+// addMail queues the email about o's new status, once per order and kind;
+// the caller holds the lock.
+func (s *MemoryStore) addMail(o Order) {
+	m, ok := mailFor(o)
+	if !s.mailOn || !ok || s.mailed[o.ID+"/"+string(o.Status)] {
+		return
+	}
+	s.mailed[o.ID+"/"+string(o.Status)] = true
+	s.mail = append(s.mail, m)
+}
+
+// PendingMail implements MailQueue.
+func (s *MemoryStore) PendingMail(_ context.Context, limit int) ([]Mail, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.mail[:min(limit, len(s.mail))]), nil
+}
+
+// MarkMailSent implements MailQueue.
+func (s *MemoryStore) MarkMailSent(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mail = slices.DeleteFunc(s.mail, func(m Mail) bool { return m.ID == id })
+	return nil
 }
 
 type keyed struct{ id, fingerprint string }
 
 // NewMemoryStore returns an empty store recording its events in box.
 func NewMemoryStore(box *outbox.Memory) *MemoryStore {
-	return &MemoryStore{orders: map[string]Order{}, keys: map[string]keyed{}, refs: map[string]string{}, outbox: box}
+	return &MemoryStore{orders: map[string]Order{}, keys: map[string]keyed{}, refs: map[string]string{}, mailed: map[string]bool{}, outbox: box}
 }
 
 // Create implements Store.
@@ -103,6 +142,7 @@ func (s *MemoryStore) Settle(_ context.Context, eventID, orderID string, status 
 	}
 	o.Status, o.Reason, o.UpdatedAt = status, reason, now()
 	s.orders[orderID] = o
+	s.addMail(o)
 	return true, nil
 }
 

@@ -30,7 +30,13 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error
 // PostgresStore keeps the orders in PostgreSQL.
 type PostgresStore struct {
 	pool *pgxpool.Pool
+	// mail: a status change also writes the shopper's email (EnableMail).
+	mail bool
 }
+
+// EnableMail makes every status change a shopper is told about write its
+// email in the same transaction, for the mail relay to send.
+func (s *PostgresStore) EnableMail() { s.mail = true }
 
 // NewPostgresStore uses pool, whose database Migrate has prepared.
 func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
@@ -167,12 +173,56 @@ func (s *PostgresStore) Settle(ctx context.Context, eventID, orderID string, sta
 		if err != nil || !first {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE orders SET status = $2, reason = $3, updated_at = $4 WHERE id = $1 AND status = 'pending'`,
-			orderID, status, reason, now())
-		moved = tag.RowsAffected() == 1
-		return err
+		rows, err := tx.Query(ctx, `UPDATE orders SET status = $2, reason = $3, updated_at = $4 WHERE id = $1 AND status = 'pending'
+			RETURNING `+orderColumns, orderID, status, reason, now())
+		if err != nil {
+			return err
+		}
+		o, err := pgx.CollectExactlyOneRow(rows, scanOrder)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		moved = err == nil
+		if err != nil || !s.mail {
+			return err
+		}
+		return insertMail(ctx, tx, o)
 	})
 	return moved, pg.Wrap("settling order", err)
+}
+
+// insertMail writes the email about o's new status, once per order and
+// kind.
+func insertMail(ctx context.Context, tx pgx.Tx, o Order) error {
+	m, ok := mailFor(o)
+	if !ok {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO mail (id, order_id, kind, recipient, subject, body, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, kind) DO NOTHING`,
+		m.ID, m.OrderID, m.Kind, m.To, m.Subject, m.Body, m.CreatedAt)
+	return err
+}
+
+// PendingMail implements MailQueue.
+func (s *PostgresStore) PendingMail(ctx context.Context, limit int) ([]Mail, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id::text, order_id::text, kind, recipient, subject, body, created_at
+		FROM mail WHERE sent_at IS NULL ORDER BY created_at LIMIT $1`, limit)
+	if err != nil {
+		return nil, pg.Wrap("reading mail", err)
+	}
+	mails, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Mail, error) {
+		var m Mail
+		err := row.Scan(&m.ID, &m.OrderID, &m.Kind, &m.To, &m.Subject, &m.Body, &m.CreatedAt)
+		return m, err
+	})
+	return mails, pg.Wrap("reading mail", err)
+}
+
+// MarkMailSent implements MailQueue.
+func (s *PostgresStore) MarkMailSent(ctx context.Context, id string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE mail SET sent_at = now() WHERE id = $1`, id)
+	return pg.Wrap("marking mail sent", err)
 }
 
 // Ping implements Store.

@@ -35,3 +35,15 @@ type Store interface {
 
 // settleConsumer names the order's saga step in processed_events.
 const settleConsumer = "order.settle"
+
+// MailQueue is the emails the stores write with status changes, for the
+// mail relay: both stores implement it.
+type MailQueue interface {
+	// EnableMail makes status changes write their emails; without it
+	// (no SMTP server configured) none are written.
+	EnableMail()
+	// PendingMail returns up to limit emails not sent yet, oldest first.
+	PendingMail(ctx context.Context, limit int) ([]Mail, error)
+	// MarkMailSent records that the email id was handed to the server.
+	MarkMailSent(ctx context.Context, id string) error
+}
