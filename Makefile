@@ -16,12 +16,12 @@ help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: run
-# make run records the recent traces in memory and serves them on :5005
+# make run records the recent traces in memory and serves them on :5006
 # (SHOP_TRACES=memory); `make run SHOP_TRACES=` turns that off. The
 # services' binaries and the benchmarks never set it, so tracing off stays
 # free there.
 SHOP_TRACES ?= memory
-run: ## Start the whole shop in one process with embedded backends (recent traces on :5005).
+run: ## Start the whole shop in one process with embedded backends (recent traces on :5006).
 	SHOP_TRACES=$(SHOP_TRACES) $(GO) run ./src/cmd/shop
 
 .PHONY: build
@@ -70,8 +70,20 @@ test-mod: ## Check both modules are tidy (go mod tidy -diff) and go work sync wo
 		diff -u go.mod "$$tmp/go.mod" && diff -u src/tools/go.mod "$$tmp/src/tools/go.mod" && \
 		echo "go work sync: both modules already require one version of each shared dependency"
 
+# stripe-mock, Stripe's official mock of its API, is the server the Stripe
+# adapter of the payment service is tested against (seconds to build).
+STRIPE_MOCK_VERSION := v0.203.0
+STRIPE_MOCK := $(TOOLS)/stripe-mock-$(STRIPE_MOCK_VERSION)/stripe-mock
+export SHOP_STRIPE_MOCK := $(STRIPE_MOCK)
+
+$(STRIPE_MOCK):
+	GOBIN=$(dir $@) $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
+
+.PHONY: stripe-mock
+stripe-mock: $(STRIPE_MOCK) ## Build stripe-mock, which the payment service's Stripe adapter is tested against.
+
 .PHONY: test-go
-test-go: $(GOTESTSUM) ## Run the Go tests (integration tests use the local PostgreSQL and RabbitMQ).
+test-go: $(GOTESTSUM) $(STRIPE_MOCK) ## Run the Go tests (integration tests use the local PostgreSQL and RabbitMQ).
 	$(call gotest,go) -count=1 -p 2 -timeout 20m ./... ./src/tools/bench ./src/tools/drill ./src/tools/seedgen ./src/tools/testsummary
 
 # The browser tests live in the tools module (src/tools/browsertest), so

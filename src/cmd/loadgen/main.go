@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, stop <-chan struct{}, stdout, stder
 		_, err = stdout.Write(b)
 		return err
 	}
-	return os.WriteFile(*jsonOut, b, 0o644)
+	return os.WriteFile(*jsonOut, b, 0o600)
 }
 
 // serveProbes answers /health and /ready while the load runs, so a

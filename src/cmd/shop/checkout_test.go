@@ -76,6 +76,7 @@ func placeOrder(t *testing.T, s *shopUnderTest) string {
 	resp = post("/checkout", url.Values{
 		"_csrf": {csrf("/checkout")}, "name": {"Ada Lovelace"}, "email": {"ada@example.com"},
 		"line1": {"12 St James's Square"}, "city": {"London"}, "postal_code": {"SW1Y 4JH"}, "country": {"GB"},
+		"card_number": {"4242424242424242"}, "exp_month": {"12"}, "exp_year": {"2040"}, "cvc": {"123"},
 	})
 	id, ok := strings.CutPrefix(resp.Request.URL.Path, "/orders/")
 	if !ok {

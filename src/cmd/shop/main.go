@@ -27,6 +27,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/frontend"
 	"github.com/shop-platform/shop/src/internal/order"
+	"github.com/shop-platform/shop/src/internal/payment"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 	"github.com/shop-platform/shop/src/internal/platform/tracing"
@@ -40,12 +41,13 @@ type ports struct {
 	Search   int `env:"SEARCH_PORT" envDefault:"5002"`
 	Order    int `env:"ORDER_PORT" envDefault:"5003"`
 	Frontend int `env:"FRONTEND_PORT" envDefault:"5004"`
+	Payment  int `env:"PAYMENT_PORT" envDefault:"5005"`
 	// Traces is where the runner keeps spans when no OTLP endpoint is
 	// set: "memory" records the recent traces in the process and serves
 	// them on TracesPort; empty (the default outside `make run`) installs
 	// no tracer at all, so the services' benchmarks pay nothing.
 	Traces     string `env:"SHOP_TRACES"`
-	TracesPort int    `env:"TRACES_PORT" envDefault:"5005"`
+	TracesPort int    `env:"TRACES_PORT" envDefault:"5006"`
 }
 
 func main() {
@@ -164,11 +166,11 @@ func stopStep(ctx context.Context, logger *slog.Logger, name string, fn func() e
 	return nil
 }
 
-// serve opens the four services on one bus and serves them until ctx ends
+// serve opens the five services on one bus and serves them until ctx ends
 // or one fails. Shutdown runs in explicit steps, in dependency order: the
 // HTTP servers drain in the order the services call each other (the
 // storefront, then order and search, then the catalog that order calls for
-// prices), so no request in flight loses a backend it still needs; then
+// prices, and payment that order calls to tokenise), so no request in flight loses a backend it still needs; then
 // the consumers and relays stop, since requests may still have written
 // events and handlers write to the stores; the caller then closes what td
 // holds: the bus, then the stores.
@@ -195,8 +197,29 @@ func serve(ctx context.Context, logger *slog.Logger, environ map[string]string, 
 	}
 	td.bus = bus.Close
 
+	paymentCfg, err := platform.LoadConfig[payment.Config](environ)
+	if err != nil {
+		return fmt.Errorf("payment: %w", err)
+	}
+	paymentCfg.Port = p.Payment
+	if err := td.trace(ctx, logger, "payment", &paymentCfg.Base); err != nil {
+		return err
+	}
+	paymentSvc, err := payment.Open(ctx, paymentCfg, logger.With("service", "payment"))
+	if err != nil {
+		return fmt.Errorf("payment: %w", err)
+	}
+	td.store("payment", func() error { paymentSvc.Close(); return nil })
+	paymentLn, err := platform.Listen(ctx, paymentCfg.Host, p.Payment)
+	if err != nil {
+		return err
+	}
+
 	if environ["CATALOG_URL"] == "" {
 		environ["CATALOG_URL"] = fmt.Sprintf("http://127.0.0.1:%d", p.Catalog)
+	}
+	if environ["PAYMENT_URL"] == "" {
+		environ["PAYMENT_URL"] = localURL(paymentLn)
 	}
 	orderCfg, err := platform.LoadConfig[order.Config](environ)
 	if err != nil {
@@ -265,6 +288,7 @@ func serve(ctx context.Context, logger *slog.Logger, environ map[string]string, 
 	fmt.Fprintf(stdout, "  catalog    http://localhost:%d/catalog\n", p.Catalog)
 	fmt.Fprintf(stdout, "  search     http://localhost:%d/search?q=mug\n", p.Search)
 	fmt.Fprintf(stdout, "  order      http://localhost:%d/ (POST /create-order, GET /orders/{id})\n", p.Order)
+	fmt.Fprintf(stdout, "  payment    http://localhost:%d/ (provider %s; test cards in docs/payment.md)\n", p.Payment, paymentSvc.Provider.Name())
 	if tracesLn != nil {
 		fmt.Fprintf(stdout, "  traces     http://localhost:%d/ (recent traces, in memory)\n", p.TracesPort)
 	}
@@ -295,6 +319,7 @@ func serve(ctx context.Context, logger *slog.Logger, environ map[string]string, 
 	orderDrained := httpStep("order", doneWith(frontendDrained), orderSvc.App, orderLn, orderCfg.ShutdownTimeout)
 	searchDrained := httpStep("search", doneWith(frontendDrained), searchSvc.App, searchLn, searchCfg.ShutdownTimeout)
 	httpStep("catalog", doneWith(orderDrained, searchDrained), catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout)
+	httpStep("payment", doneWith(orderDrained), paymentSvc.App, paymentLn, paymentCfg.ShutdownTimeout)
 	if tracesLn != nil {
 		servers.Go(failing(func() error { return serveTraces(ctx, stopping, td.recorder, tracesLn) }))
 	}
@@ -302,7 +327,7 @@ func serve(ctx context.Context, logger *slog.Logger, environ map[string]string, 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	var workers errgroup.Group
-	for _, run := range []func(context.Context, mq.Bus) error{catalogSvc.Run, orderSvc.Run, searchSvc.Run} {
+	for _, run := range []func(context.Context, mq.Bus) error{catalogSvc.Run, orderSvc.Run, searchSvc.Run, paymentSvc.Run} {
 		workers.Go(failing(func() error { return run(workCtx, bus) }))
 	}
 	httpErr := servers.Wait()

@@ -20,7 +20,7 @@ func TestShopServesTheCatalogAndStopsCleanly(t *testing.T) {
 	var out testenv.Output
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, map[string]string{"CATALOG_PORT": fmt.Sprint(port), "SEARCH_PORT": fmt.Sprint(testenv.FreePort(t)), "ORDER_PORT": fmt.Sprint(testenv.FreePort(t)), "FRONTEND_PORT": fmt.Sprint(testenv.FreePort(t)), "HOST": "127.0.0.1", "LOG_LEVEL": "error"}, &out)
+		done <- run(ctx, map[string]string{"CATALOG_PORT": fmt.Sprint(port), "SEARCH_PORT": fmt.Sprint(testenv.FreePort(t)), "ORDER_PORT": fmt.Sprint(testenv.FreePort(t)), "PAYMENT_PORT": fmt.Sprint(testenv.FreePort(t)), "FRONTEND_PORT": fmt.Sprint(testenv.FreePort(t)), "HOST": "127.0.0.1", "LOG_LEVEL": "error"}, &out)
 	}()
 
 	url := fmt.Sprintf("http://127.0.0.1:%d/catalog?page_size=3", port)

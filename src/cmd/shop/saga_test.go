@@ -45,7 +45,7 @@ func startRealShopWith(t *testing.T, extra map[string]string) *shopUnderTest {
 	exchange := "test.events." + suffix
 	testenv.DeleteRabbitObjects(t, amqpURL, []string{exchange, exchange + ".dlx"}, func() []string {
 		var qs []string
-		for _, q := range []string{"catalog.reserve-stock", "order.settle"} {
+		for _, q := range []string{"catalog.reserve-stock", "catalog.release-stock", "order.settle", "payment.charge"} {
 			qs = append(qs, prefix+q, prefix+q+".dlq")
 		}
 		// Search's own queue is per replica and auto-deleted; its
@@ -62,7 +62,7 @@ func startRealShopWith(t *testing.T, extra map[string]string) *shopUnderTest {
 	s.cancel = cancel
 	var out testenv.Output
 	environ := map[string]string{
-		"CATALOG_PORT": fmt.Sprint(catalogPort), "ORDER_PORT": fmt.Sprint(orderPort), "FRONTEND_PORT": fmt.Sprint(frontendPort),
+		"CATALOG_PORT": fmt.Sprint(catalogPort), "ORDER_PORT": fmt.Sprint(orderPort), "PAYMENT_PORT": fmt.Sprint(testenv.FreePort(t)), "FRONTEND_PORT": fmt.Sprint(frontendPort),
 		"SEARCH_PORT": fmt.Sprint(searchPort),
 		"HOST":        "127.0.0.1",
 		"LOG_LEVEL":   "error", "ADMIN_TOKEN": s.token, "DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "20",
@@ -123,8 +123,20 @@ type line struct {
 	qty     int
 }
 
-// orderBody is an order of lines by customer email.
+// The test provider's cards (docs/payment.md).
+const (
+	payingCard    = "4242424242424242"
+	decliningCard = "4000000000000002"
+)
+
+// orderBody is an order of lines by customer email, paid with the card
+// that pays.
 func orderBody(email string, lines ...line) map[string]any {
+	return orderBodyPaidWith(payingCard, email, lines...)
+}
+
+// orderBodyPaidWith is an order of lines by customer email, paid with card.
+func orderBodyPaidWith(card, email string, lines ...line) map[string]any {
 	items := make([]map[string]any, len(lines))
 	for i, l := range lines {
 		items[i] = map[string]any{"product_id": l.product, "quantity": l.qty}
@@ -132,7 +144,8 @@ func orderBody(email string, lines ...line) map[string]any {
 	return map[string]any{
 		"customer": map[string]any{"email": email, "name": "Saga Test",
 			"address": map[string]any{"line1": "1 Test Road", "city": "Leeds", "postal_code": "LS1 1AA", "country": "GB"}},
-		"items": items,
+		"items":   items,
+		"payment": map[string]any{"card_number": card, "exp_month": 12, "exp_year": 2040, "cvc": "123"},
 	}
 }
 
@@ -234,7 +247,7 @@ func TestSagaKeepsExactStockWhenTheBrokerDropsMidOrdering(t *testing.T) {
 	stopOnce()
 	t.Logf("%d orders placed; the broker closed %d connections after %d", len(accepted), n, closeAt)
 
-	r := checkBooks(t, db, accounting.Books{Accepted: accepted, Emails: "saga-%", StockAtStart: stockAtStart})
+	r := checkBooks(t, db, accounting.Books{Accepted: accepted, Emails: "saga-%", StockAtStart: stockAtStart, Payments: db})
 	if r.Confirmed == 0 || r.Rejected == 0 {
 		t.Fatalf("%d orders for stock 50 lamps and 40 mugs: %v; want some confirmed and the rest rejected", len(accepted), r)
 	}

@@ -100,7 +100,7 @@ func TestCatalogChangesReachSearchInProcess(t *testing.T) {
 	go func() {
 		s.done <- run(ctx, map[string]string{
 			"CATALOG_PORT": fmt.Sprint(catalogPort), "SEARCH_PORT": fmt.Sprint(searchPort),
-			"ORDER_PORT": fmt.Sprint(testenv.FreePort(t)), "FRONTEND_PORT": fmt.Sprint(testenv.FreePort(t)),
+			"ORDER_PORT": fmt.Sprint(testenv.FreePort(t)), "PAYMENT_PORT": fmt.Sprint(testenv.FreePort(t)), "FRONTEND_PORT": fmt.Sprint(testenv.FreePort(t)),
 			"HOST": "127.0.0.1", "LOG_LEVEL": "error", "ADMIN_TOKEN": s.token,
 		}, &out)
 	}()

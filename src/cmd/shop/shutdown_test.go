@@ -29,7 +29,7 @@ func TestShutdownStopsHTTPThenConsumersThenBusThenStores(t *testing.T) {
 	go func() {
 		done <- run(ctx, map[string]string{
 			"CATALOG_PORT": fmt.Sprint(testenv.FreePort(t)), "SEARCH_PORT": fmt.Sprint(testenv.FreePort(t)),
-			"ORDER_PORT": fmt.Sprint(testenv.FreePort(t)), "FRONTEND_PORT": fmt.Sprint(frontendPort),
+			"ORDER_PORT": fmt.Sprint(testenv.FreePort(t)), "PAYMENT_PORT": fmt.Sprint(testenv.FreePort(t)), "FRONTEND_PORT": fmt.Sprint(frontendPort),
 			"HOST": "127.0.0.1", "LOG_LEVEL": "info", "LOG_DIR": logDir,
 		}, &out)
 	}()
@@ -87,13 +87,15 @@ func TestShutdownStopsHTTPThenConsumersThenBusThenStores(t *testing.T) {
 	before("http frontend", "http order")
 	before("http frontend", "http search")
 	before("http order", "http catalog")
+	before("http order", "http payment")
+	before("http payment", "consumers and relays")
 	before("http search", "http catalog")
 	before("http catalog", "consumers and relays")
 	before("consumers and relays", "bus")
-	for _, store := range []string{"store catalog", "store order", "store search"} {
+	for _, store := range []string{"store catalog", "store order", "store search", "store payment"} {
 		before("bus", store)
 	}
-	if len(steps) != 9 {
-		t.Errorf("shutdown steps %v, want 9", steps)
+	if len(steps) != 11 {
+		t.Errorf("shutdown steps %v, want 11", steps)
 	}
 }

@@ -50,7 +50,7 @@ func startShopProcess(t *testing.T, bin string, environ map[string]string) *shop
 	t.Helper()
 	catalogPort, orderPort := testenv.FreePort(t), testenv.FreePort(t)
 	env := maps.Clone(environ)
-	env["CATALOG_PORT"], env["ORDER_PORT"] = fmt.Sprint(catalogPort), fmt.Sprint(orderPort)
+	env["CATALOG_PORT"], env["ORDER_PORT"], env["PAYMENT_PORT"] = fmt.Sprint(catalogPort), fmt.Sprint(orderPort), fmt.Sprint(testenv.FreePort(t))
 	// Search and the storefront on ports of their own too: the machine's
 	// defaults may be taken by a shop someone else runs.
 	env["SEARCH_PORT"], env["FRONTEND_PORT"] = fmt.Sprint(testenv.FreePort(t)), fmt.Sprint(testenv.FreePort(t))
@@ -184,7 +184,7 @@ func TestSIGTERMUnderLoadLosesNoAcceptedOrder(t *testing.T) {
 	prefix, exchange := "sigterm-"+suffix+".", "test.events."+suffix
 	testenv.DeleteRabbitObjects(t, amqpURL, []string{exchange, exchange + ".dlx"}, func() []string {
 		var qs []string
-		for _, q := range []string{"catalog.reserve-stock", "order.settle"} {
+		for _, q := range []string{"catalog.reserve-stock", "catalog.release-stock", "order.settle", "payment.charge"} {
 			qs = append(qs, prefix+q, prefix+q+".dlq")
 		}
 		// Search's own queue is per replica and auto-deleted; its

@@ -17,7 +17,8 @@ import (
 // TestEmbeddedShopShowsAnOrdersTrace is `make run` with SHOP_TRACES=memory
 // and no backend at all: an order placed in the storefront must be one
 // trace on the traces page, with the spans of the storefront, the order
-// service, the catalog, the relays' publishes and both consumers' handling.
+// service, the payment service, the catalog, the relays' publishes and
+// the consumers' handling.
 func TestEmbeddedShopShowsAnOrdersTrace(t *testing.T) {
 	catalogPort, orderPort, frontendPort, tracesPort := testenv.FreePort(t), testenv.FreePort(t), testenv.FreePort(t), testenv.FreePort(t)
 	s := &shopUnderTest{
@@ -30,7 +31,7 @@ func TestEmbeddedShopShowsAnOrdersTrace(t *testing.T) {
 	go func() {
 		s.done <- run(ctx, map[string]string{
 			"CATALOG_PORT": fmt.Sprint(catalogPort), "SEARCH_PORT": fmt.Sprint(testenv.FreePort(t)),
-			"ORDER_PORT": fmt.Sprint(orderPort), "FRONTEND_PORT": fmt.Sprint(frontendPort),
+			"ORDER_PORT": fmt.Sprint(orderPort), "PAYMENT_PORT": fmt.Sprint(testenv.FreePort(t)), "FRONTEND_PORT": fmt.Sprint(frontendPort),
 			"SHOP_TRACES": "memory", "TRACES_PORT": fmt.Sprint(tracesPort),
 			"HOST": "127.0.0.1", "LOG_LEVEL": "error",
 		}, &out)
@@ -71,7 +72,9 @@ func TestEmbeddedShopShowsAnOrdersTrace(t *testing.T) {
 	want := []string{
 		"frontend|POST /checkout", "frontend|POST order", "order|POST /create-order", "order|GET catalog",
 		"catalog|GET /catalog/:id", "order|publish shop.order.created.v1", "catalog|process shop.order.created.v1",
-		"catalog|publish shop.stock.reserved.v1", "order|process shop.stock.reserved.v1",
+		"order|POST payment", "payment|POST /payment-methods",
+		"catalog|publish shop.stock.reserved.v1", "payment|process shop.stock.reserved.v1",
+		"payment|publish shop.payment.captured.v1", "order|process shop.payment.captured.v1",
 	}
 	var page string
 	var missing []string

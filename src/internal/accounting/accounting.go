@@ -1,7 +1,10 @@
 // Package accounting checks the books of a run that placed orders: every
 // order a client was told was accepted is stored exactly once and ends
-// confirmed or rejected, no checkout was stored twice, and the stock moved
-// by exactly the confirmed quantities. It reads the order and catalog
+// confirmed or rejected (or, later, cancelled or shipped), no checkout was
+// stored twice, the stock moved by exactly the quantities of the orders
+// that kept it (confirmed and shipped), and, with the payments database,
+// the money: every kept order captured exactly once for its total, nothing
+// captured for a rejected order, a refund for every cancellation. It reads the order and catalog
 // databases (the orders and products tables) with PostgreSQL's own
 // numbers, so a client that was told wrong cannot hide it. The drill and
 // make e2e (src/tools) and the saga tests (src/cmd/shop) all count this way.
@@ -58,13 +61,17 @@ type Books struct {
 	// order stored that the client was never told about is a problem
 	// rather than the answer a dropped connection lost.
 	AllAnswered bool
-	// Settle is how long orders may stay pending.
+	// Settle is how long orders may stay pending, and the compensations
+	// (stock released, refunds) that follow them may lag.
 	Settle time.Duration
+	// Payments, when set, is the payment service's database (payments
+	// table and outbox): the money is checked too.
+	Payments DB
 }
 
 // Result is the outcome of Check.
 type Result struct {
-	Accepted, Stored, Confirmed, Rejected, Pending int
+	Accepted, Stored, Confirmed, Rejected, Pending, Cancelled, Shipped int
 	// Lost are accepted orders not stored; Duplicated orders beyond the
 	// first of one checkout; Unanswered stored orders the client was not
 	// told about; Contradicted orders the client saw final and the
@@ -77,7 +84,15 @@ type Result struct {
 	// their stock at start less those; NegativeStock those below zero.
 	ConfirmedUnits, StockBefore, StockAfter, StockMismatches, NegativeStock int
 	SettleS                                                                 float64
-	allAnswered, stockChecked                                               bool
+	// The money, with Books.Payments: Captured orders and their cents,
+	// Refunded ones; MoneyMismatches the orders whose payment disagrees
+	// with their status (a kept order not captured once for its total, a
+	// rejected order captured, a cancelled one not refunded).
+	Captured, Refunded           int
+	CapturedCents, RefundedCents int64
+	MoneyMismatches              int
+	allAnswered, stockChecked    bool
+	moneyChecked                 bool
 }
 
 // Check waits up to Settle for the run's orders (and, with StockAtStart,
@@ -122,6 +137,10 @@ func (b Books) Check(ctx context.Context, orders, catalog DB) (Result, error) {
 			if reason == "" {
 				r.RejectedWithoutReason++
 			}
+		case "cancelled":
+			r.Cancelled++
+		case "shipped":
+			r.Shipped++
 		default:
 			r.Pending++
 		}
@@ -144,17 +163,102 @@ func (b Books) Check(ctx context.Context, orders, catalog DB) (Result, error) {
 	for _, n := range perEmail {
 		r.Duplicated += n - 1
 	}
-	if b.StockAtStart == nil {
-		return r, nil
+	// The compensations follow the orders' final statuses through the
+	// bus: the books are read again until they balance or Settle is up.
+	for {
+		if b.StockAtStart != nil {
+			if err := b.checkStock(ctx, orders, catalog, &r); err != nil {
+				return r, err
+			}
+		}
+		if b.Payments != nil {
+			if err := b.checkMoney(ctx, orders, &r); err != nil {
+				return r, err
+			}
+		}
+		if r.StockMismatches == 0 && r.MoneyMismatches == 0 || time.Since(start) > b.Settle {
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return r, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
 	}
-	return r, b.checkStock(ctx, orders, catalog, &r)
 }
 
-// checkStock compares every product's stock now plus its confirmed
-// quantities with its stock at start.
+// checkMoney compares every order of the run with its payment: a
+// confirmed or shipped order has one captured payment of its total and
+// one payment.captured event; a rejected one nothing captured; a
+// cancelled one its payment refunded.
+func (b Books) checkMoney(ctx context.Context, orders DB, r *Result) error {
+	r.moneyChecked = true
+	r.Captured, r.Refunded, r.CapturedCents, r.RefundedCents, r.MoneyMismatches = 0, 0, 0, 0, 0
+	type order struct {
+		status string
+		total  int64
+	}
+	rows, err := orders.Query(ctx, `SELECT id::text, status, total_cents FROM orders WHERE customer->>'email' LIKE $1`, b.Emails)
+	if err != nil {
+		return fmt.Errorf("reading orders: %w", err)
+	}
+	run := map[string]order{}
+	var id, status string
+	var cents int64
+	if _, err := pgx.ForEachRow(rows, []any{&id, &status, &cents}, func() error { run[id] = order{status, cents}; return nil }); err != nil {
+		return fmt.Errorf("reading orders: %w", err)
+	}
+	type payment struct {
+		status string
+		amount int64
+	}
+	paid := map[string]payment{}
+	rows, err = b.Payments.Query(ctx, `SELECT order_id::text, status, amount_cents FROM payments`)
+	if err != nil {
+		return fmt.Errorf("reading payments: %w", err)
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&id, &status, &cents}, func() error { paid[id] = payment{status, cents}; return nil }); err != nil {
+		return fmt.Errorf("reading payments: %w", err)
+	}
+	captures, err := sums(ctx, b.Payments, `SELECT envelope->'data'->>'order_id', count(*) FROM outbox WHERE type = 'shop.payment.captured.v1' GROUP BY 1`)
+	if err != nil {
+		return fmt.Errorf("counting captures: %w", err)
+	}
+	for id, o := range run {
+		p := paid[id]
+		if p.status == "captured" || p.status == "refunded" {
+			r.Captured++
+			r.CapturedCents += p.amount
+		}
+		if p.status == "refunded" {
+			r.Refunded++
+			r.RefundedCents += p.amount
+		}
+		var ok bool
+		switch o.status {
+		case "confirmed", "shipped":
+			ok = p.status == "captured" && p.amount == o.total && captures[id] == 1
+		case "rejected":
+			ok = p.status != "captured" && p.status != "refunded" && captures[id] == 0
+		case "cancelled":
+			ok = p.status == "refunded" && p.amount == o.total && captures[id] == 1
+		default:
+			ok = true // pending: counted as such
+		}
+		if !ok {
+			r.MoneyMismatches++
+		}
+	}
+	return nil
+}
+
+// checkStock compares every product's stock now plus the quantities of
+// the orders that kept their stock (confirmed and shipped; a rejected or
+// cancelled order's reservation is released) with its stock at start.
 func (b Books) checkStock(ctx context.Context, orders, catalog DB, r *Result) error {
+	r.StockBefore, r.StockAfter, r.ConfirmedUnits, r.StockMismatches, r.NegativeStock = 0, 0, 0, 0, 0
 	sold, err := sums(ctx, orders, `SELECT l->>'product_id', sum((l->>'quantity')::int)
-		FROM orders, jsonb_array_elements(items) AS l WHERE status = 'confirmed' GROUP BY 1`)
+		FROM orders, jsonb_array_elements(items) AS l WHERE status IN ('confirmed', 'shipped') GROUP BY 1`)
 	if err != nil {
 		return fmt.Errorf("summing confirmed quantities: %w", err)
 	}
@@ -198,14 +302,18 @@ func (r Result) Err() error {
 	check(r.RejectedWithoutReason != 0, "%d orders were rejected without a reason", r.RejectedWithoutReason)
 	check(r.StockMismatches != 0, "%d products' stock is not down by exactly the confirmed quantities", r.StockMismatches)
 	check(r.NegativeStock != 0, "%d products' stock is below zero", r.NegativeStock)
+	check(r.MoneyMismatches != 0, "%d orders' payments disagree with them (a kept order not captured exactly once for its total, a rejected order captured, a cancellation not refunded)", r.MoneyMismatches)
 	return errors.Join(errs...)
 }
 
 func (r Result) String() string {
-	s := fmt.Sprintf("orders accepted %d, stored %d (confirmed %d, rejected %d, pending %d after %.0fs); lost %d, duplicated %d, stored without an answer %d, contradicted %d",
-		r.Accepted, r.Stored, r.Confirmed, r.Rejected, r.Pending, r.SettleS, r.Lost, r.Duplicated, r.Unanswered, r.Contradicted)
+	s := fmt.Sprintf("orders accepted %d, stored %d (confirmed %d, rejected %d, cancelled %d, shipped %d, pending %d after %.0fs); lost %d, duplicated %d, stored without an answer %d, contradicted %d",
+		r.Accepted, r.Stored, r.Confirmed, r.Rejected, r.Cancelled, r.Shipped, r.Pending, r.SettleS, r.Lost, r.Duplicated, r.Unanswered, r.Contradicted)
 	if r.stockChecked {
 		s += fmt.Sprintf("; stock %d -> %d, confirmed units %d, products off %d", r.StockBefore, r.StockAfter, r.ConfirmedUnits, r.StockMismatches)
+	}
+	if r.moneyChecked {
+		s += fmt.Sprintf("; captured %d (%d cents), refunded %d (%d cents), payments off %d", r.Captured, r.CapturedCents, r.Refunded, r.RefundedCents, r.MoneyMismatches)
 	}
 	return s
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/order"
+	"github.com/shop-platform/shop/src/internal/payment"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/pg"
 	"github.com/shop-platform/shop/src/internal/platform/testenv"
@@ -33,6 +34,9 @@ func books(t *testing.T) (*pgxpool.Pool, func(status, reason, email string, line
 		t.Fatal(err)
 	}
 	if err := order.Migrate(ctx, pool, logger); err != nil {
+		t.Fatal(err)
+	}
+	if err := payment.Migrate(ctx, pool, logger); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO products (id, name, description, category, price_cents, currency, image, stock)
@@ -99,5 +103,73 @@ func TestBooksThatDoNotBalance(t *testing.T) {
 		if !strings.Contains(r.Err().Error(), problem) {
 			t.Errorf("problems %q lack %q", r.Err(), problem)
 		}
+	}
+}
+
+// pay records an order's payment as the payment service does: its row,
+// and a payment.captured event in the outbox for each capture.
+func pay(t *testing.T, db *pgxpool.Pool, orderID, status string, cents int64, captures int) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, `UPDATE orders SET total_cents = $2 WHERE id = $1`, orderID, cents); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `INSERT INTO payments (order_id, method_id, amount_cents, currency, status) VALUES ($1, 'pm_card_visa', $2, 'USD', $3)`,
+		orderID, cents, status); err != nil {
+		t.Fatal(err)
+	}
+	for range captures {
+		if _, err := db.Exec(ctx, `INSERT INTO outbox (id, type, envelope) VALUES ($1, 'shop.payment.captured.v1', jsonb_build_object('data', jsonb_build_object('order_id', $2::text)))`,
+			uuid.NewString(), orderID); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestMoneyThatBalances(t *testing.T) {
+	db, store := books(t)
+	confirmed := store("confirmed", "", "money-1@example.com", map[string]int{"a": 1})
+	pay(t, db, confirmed, "captured", 2599, 1)
+	declined := store("rejected", "Your card was declined: try another card.", "money-2@example.com", map[string]int{"a": 1})
+	pay(t, db, declined, "declined", 999, 0)
+	outOfStock := store("rejected", "insufficient stock", "money-3@example.com", map[string]int{"b": 9})
+	pay(t, db, outOfStock, "pending", 500, 0)
+	cancelled := store("cancelled", "", "money-4@example.com", map[string]int{"a": 1})
+	pay(t, db, cancelled, "refunded", 1500, 1)
+	r, err := Books{Accepted: map[string]string{confirmed: "pending", declined: "pending", outOfStock: "pending", cancelled: "pending"},
+		Emails: "money-%", Payments: db, AllAnswered: true, Settle: time.Second}.Check(t.Context(), db, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Err(); err != nil {
+		t.Fatalf("%v: %v", r, err)
+	}
+	if r.Captured != 2 || r.CapturedCents != 2599+1500 || r.Refunded != 1 || r.RefundedCents != 1500 || r.Cancelled != 1 {
+		t.Fatalf("counted %v", r)
+	}
+}
+
+// A charge twice, a capture for a rejected order, a cancellation not
+// refunded and a capture of the wrong amount are each a mismatch.
+func TestMoneyThatDoesNotBalance(t *testing.T) {
+	db, store := books(t)
+	twice := store("confirmed", "", "money-bad-1@example.com", map[string]int{"a": 1})
+	pay(t, db, twice, "captured", 2599, 2)
+	rejected := store("rejected", "Your card was declined: try another card.", "money-bad-2@example.com", map[string]int{"a": 1})
+	pay(t, db, rejected, "captured", 999, 1)
+	notRefunded := store("cancelled", "", "money-bad-3@example.com", map[string]int{"a": 1})
+	pay(t, db, notRefunded, "captured", 1500, 1)
+	wrongAmount := store("confirmed", "", "money-bad-4@example.com", map[string]int{"a": 1})
+	pay(t, db, wrongAmount, "captured", 100, 1)
+	if _, err := db.Exec(context.Background(), `UPDATE payments SET amount_cents = 99 WHERE order_id = $1`, wrongAmount); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Books{Accepted: map[string]string{twice: "pending", rejected: "pending", notRefunded: "pending", wrongAmount: "pending"},
+		Emails: "money-bad-%", Payments: db, AllAnswered: true, Settle: 300 * time.Millisecond}.Check(t.Context(), db, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.MoneyMismatches != 4 || r.Err() == nil || !strings.Contains(r.Err().Error(), "4 orders' payments disagree") {
+		t.Fatalf("counted %v: %v, want 4 payments off", r, r.Err())
 	}
 }

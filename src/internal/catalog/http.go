@@ -11,7 +11,7 @@ import (
 
 // Routes registers the catalog endpoints on app.
 func Routes(app *fiber.App, store Store, adminToken platform.Secret) {
-	h := handlers{store: store}
+	h := handlers{store: store, enc: newEncoder()}
 	app.Get("/catalog", h.list)
 	app.Get("/catalog/categories", h.categories)
 	app.Get("/catalog/:id", h.get)
@@ -21,7 +21,10 @@ func Routes(app *fiber.App, store Store, adminToken platform.Secret) {
 	platform.ServeOpenAPI(app, openAPI)
 }
 
-type handlers struct{ store Store }
+type handlers struct {
+	store Store
+	enc   encoder
+}
 
 func (h handlers) list(c *fiber.Ctx) error {
 	q, err := ParseQuery(func(key string) string { return c.Query(key) })
@@ -32,7 +35,7 @@ func (h handlers) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(page)
+	return h.enc.sendPage(c, page)
 }
 
 func (h handlers) categories(c *fiber.Ctx) error {
@@ -59,7 +62,7 @@ func (h handlers) get(c *fiber.Ctx) error {
 	if err != nil {
 		return notFoundOr(id, err)
 	}
-	return c.JSON(p)
+	return h.enc.sendProduct(c, p)
 }
 
 func (h handlers) put(c *fiber.Ctx) error {

@@ -31,6 +31,8 @@ type MemoryStore struct {
 	products map[string]Product
 	outbox   *outbox.Memory
 	revision int64 // the last revision given to a write, as PostgreSQL's sequence
+	// reserved is what each order's reservation took, until released.
+	reserved map[string]map[string]int
 
 	view    atomic.Pointer[memView] // nil after a change, until a read builds it
 	buildMu sync.Mutex              // one reader builds the view, the others wait for it
@@ -38,7 +40,7 @@ type MemoryStore struct {
 
 // NewMemoryStore returns an empty store that records its events in box.
 func NewMemoryStore(box *outbox.Memory) *MemoryStore {
-	return &MemoryStore{products: map[string]Product{}, outbox: box}
+	return &MemoryStore{products: map[string]Product{}, outbox: box, reserved: map[string]map[string]int{}}
 }
 
 // memEntry is a product with the lower-cased text its filters compare.

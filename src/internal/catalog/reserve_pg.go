@@ -2,6 +2,9 @@ package catalog
 
 import (
 	"context"
+	"errors"
+	"maps"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -36,6 +39,9 @@ func (s *PostgresStore) Reserve(ctx context.Context, eventID string, order event
 		r.Reserved = r.Reason == ""
 		if r.Reserved {
 			if err := takeStock(ctx, tx, ids, want); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO reservations (order_id, lines) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`, order.OrderID, want); err != nil {
 				return err
 			}
 		}
@@ -81,4 +87,33 @@ func takeStock(ctx context.Context, tx pgx.Tx, ids []string, want map[string]int
 		}
 	}
 	return nil
+}
+
+// Release implements Store in one transaction: the reservation is marked
+// released (a concurrent release waits on its row, then finds it
+// released), then the products' rows are locked in id order and their
+// stock put back.
+func (s *PostgresStore) Release(ctx context.Context, orderID string) (bool, error) {
+	var released bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var want map[string]int
+		err := tx.QueryRow(ctx, `UPDATE reservations SET released_at = now() WHERE order_id = $1 AND released_at IS NULL RETURNING lines`, orderID).Scan(&want)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		released = true
+		ids := slices.Sorted(maps.Keys(want))
+		back := make(map[string]int, len(want))
+		for id, n := range want {
+			back[id] = -n
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM products WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids); err != nil {
+			return err
+		}
+		return takeStock(ctx, tx, ids, back)
+	})
+	return released, pg.Wrap("releasing stock", err)
 }

@@ -104,12 +104,14 @@ func seed(ctx context.Context, store Store, logger *slog.Logger) error {
 }
 
 // Run does the catalog's background work on bus until ctx ends: it
-// reserves stock for the orders it receives and relays its outbox.
+// reserves stock for the orders it receives, releases it when their
+// payment is declined or they are cancelled, and relays its outbox.
 func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
-	sub := reserveSubscription(s.Store, s.reserved)
-	sub.Metrics, sub.Tracer = s.metrics, s.tracer
-	if err := bus.Subscribe(ctx, sub); err != nil {
-		return fmt.Errorf("subscribing to orders: %w", err)
+	for _, sub := range []mq.Subscription{reserveSubscription(s.Store, s.reserved), releaseSubscription(s.Store, s.reserved)} {
+		sub.Metrics, sub.Tracer = s.metrics, s.tracer
+		if err := bus.Subscribe(ctx, sub); err != nil {
+			return fmt.Errorf("subscribing to %s: %w", sub.Queue, err)
+		}
 	}
 	return mq.NewRelay(s.relayBox, bus, s.metrics, mq.RelayOptions{Logger: s.logger, Tracer: s.tracer}).Run(ctx)
 }

@@ -32,6 +32,11 @@ type Store interface {
 	// whose stock moved) in the outbox, atomically. Concurrent reservations
 	// never oversell; an event applied before changes nothing (reserve.go).
 	Reserve(ctx context.Context, eventID string, order events.OrderCreatedData) (Reservation, error)
+	// Release puts back the stock an order's reservation took (the saga's
+	// compensation after a declined payment or a cancellation), with a
+	// product.upserted for each product, atomically and once per order: it
+	// reports whether it released anything (release.go).
+	Release(ctx context.Context, orderID string) (bool, error)
 	// Ping checks the store answers, for /ready.
 	Ping(ctx context.Context) error
 }

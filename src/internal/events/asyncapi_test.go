@@ -18,6 +18,10 @@ var payloads = map[string]func() any{
 	events.OrderCreated:    func() any { return &events.OrderCreatedData{} },
 	events.StockReserved:   func() any { return &events.StockReservedData{} },
 	events.StockRejected:   func() any { return &events.StockRejectedData{} },
+	events.OrderCancelled:  func() any { return &events.OrderCancelledData{} },
+	events.PaymentCaptured: func() any { return &events.PaymentCapturedData{} },
+	events.PaymentDeclined: func() any { return &events.PaymentDeclinedData{} },
+	events.PaymentRefunded: func() any { return &events.PaymentRefundedData{} },
 }
 
 // The AsyncAPI document defines exactly the event types of this package,

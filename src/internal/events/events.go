@@ -25,6 +25,10 @@ const (
 	OrderCreated    = "shop.order.created.v1"
 	StockReserved   = "shop.stock.reserved.v1"
 	StockRejected   = "shop.stock.rejected.v1"
+	OrderCancelled  = "shop.order.cancelled.v1"
+	PaymentCaptured = "shop.payment.captured.v1"
+	PaymentDeclined = "shop.payment.declined.v1"
+	PaymentRefunded = "shop.payment.refunded.v1"
 )
 
 // Envelope is a CloudEvents 1.0 event in its JSON form.

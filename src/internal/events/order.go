@@ -5,9 +5,14 @@ package events
 type OrderCreatedData struct {
 	OrderID string      `json:"order_id"`
 	Lines   []OrderLine `json:"lines"`
-	// TotalCents is what the shopper pays: the lines plus shipping.
+	// TotalCents is what the shopper pays and payment charges: the lines
+	// plus shipping.
 	TotalCents int64  `json:"total_cents"`
 	Currency   string `json:"currency"`
+	// PaymentMethodID is the payment service's token of the card the
+	// order is paid with (added in v1, optional: orders from before the
+	// payment service have none).
+	PaymentMethodID string `json:"payment_method_id,omitempty"`
 }
 
 // OrderLine is one product of an order.

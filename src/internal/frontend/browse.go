@@ -161,15 +161,21 @@ func (h *handlers) product(c *fiber.Ctx) error {
 	if !productIDPattern.MatchString(id) {
 		return notFoundPage("that product")
 	}
-	p, err := h.backends.product(c.UserContext(), id)
-	if isNotFound(err) {
-		return notFoundPage("that product")
-	}
-	if err != nil {
-		return err
-	}
-	return h.renderView(c, http.StatusOK, "product", view{Title: p.Name, Data: p, Description: summary(p.Description)})
+	return h.sharedPage(c, "product", func() (view, error) {
+		p, err := h.backends.product(c.UserContext(), id)
+		if isNotFound(err) {
+			return view{}, notFoundPage("that product")
+		}
+		if err != nil {
+			return view{}, err
+		}
+		return view{Title: p.Name, Data: p, Description: summary(p.Description)}, nil
+	})
 }
+
+// searchSorts are the orders a shopper can pick on search results; the
+// empty one is the search API's default, relevance.
+var searchSorts = map[string]bool{"": true, "price": true, "-price": true, "name": true}
 
 // searchData is what the search page shows.
 type searchData struct {
@@ -177,6 +183,7 @@ type searchData struct {
 	Category    string
 	MinPrice    string
 	MaxPrice    string
+	Sort        string
 	Unavailable bool
 	Result      SearchResult
 	Pager       pager
@@ -205,14 +212,18 @@ func (h *handlers) search(c *fiber.Ctx) error {
 	if utf8.RuneCountInString(text) > maxQueryLen {
 		text = string([]rune(text)[:maxQueryLen])
 	}
-	d := searchData{Query: text, Category: c.Query("category"), MinPrice: digits(c.Query("min_price")), MaxPrice: digits(c.Query("max_price"))}
+	d := searchData{Query: text, Category: c.Query("category"), MinPrice: digits(c.Query("min_price")), MaxPrice: digits(c.Query("max_price")),
+		Sort: c.Query("sort")}
+	if !searchSorts[d.Sort] {
+		d.Sort = ""
+	}
 	if text == "" {
 		return h.renderView(c, http.StatusOK, "search", view{Title: "Search", Data: d,
 			Description: "Search the shop's products by name, with category and price filters."})
 	}
 	err := h.sharedPage(c, "search", func() (view, error) {
 		filters := url.Values{"q": {text}}
-		for k, v := range map[string]string{"category": d.Category, "min_price": d.MinPrice, "max_price": d.MaxPrice} {
+		for k, v := range map[string]string{"category": d.Category, "min_price": d.MinPrice, "max_price": d.MaxPrice, "sort": d.Sort} {
 			if v != "" {
 				filters.Set(k, v)
 			}

@@ -12,10 +12,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/shop-platform/shop/src/internal/platform"
 )
 
 // country is a destination the shop delivers to. Region and Phone say
@@ -49,8 +52,12 @@ type checkoutForm struct {
 	// Nonce is issued with the form; it makes the Idempotency-Key of one
 	// filled-in form stable across double submits, and different for the
 	// next order.
-	Nonce  string
-	Errors map[string]string
+	Nonce string
+	// The card: its number and CVC are forwarded to the order service and
+	// never rendered back; the expiry is kept for the form.
+	CardNumber, CVC   string
+	ExpMonth, ExpYear string
+	Errors            map[string]string
 	// Problem is an error that belongs to no single field.
 	Problem string
 	// Notice is a message above the form (an outage, a blocked cart).
@@ -62,6 +69,7 @@ type checkoutForm struct {
 var errorOrder = []struct{ ID, Label string }{
 	{"name", "Full name"}, {"email", "Email"}, {"phone", "Phone"}, {"line1", "Street address"}, {"line2", "Apartment, suite"},
 	{"city", "Town or city"}, {"region", "State, province or region"}, {"postal_code", "Postal code"}, {"country", "Country"}, {"method", "Delivery"},
+	{"card_number", "Card number"}, {"exp", "Expiry date"}, {"cvc", "Security code"},
 }
 
 // fieldError is one problem of the error summary, linking to its field.
@@ -117,6 +125,7 @@ func readCheckoutForm(c *fiber.Ctx) checkoutForm {
 	f := checkoutForm{
 		Name: v("name"), Email: v("email"), Phone: v("phone"), Line1: v("line1"), Line2: v("line2"), City: v("city"),
 		Region: v("region"), PostalCode: v("postal_code"), Country: strings.ToUpper(v("country")), Method: v("method"), Nonce: v("nonce"),
+		CardNumber: platform.NormalizeCardNumber(v("card_number")), CVC: v("cvc"), ExpMonth: v("exp_month"), ExpYear: v("exp_year"),
 	}
 	if f.Method == "" {
 		f.Method = "standard"
@@ -164,7 +173,35 @@ func (f *checkoutForm) validate() bool {
 	if !known {
 		f.Errors["country"] = "Choose the country to deliver to."
 	}
+	f.validateCard()
 	return len(f.Errors) == 0
+}
+
+// card is the form's card as the order service takes it.
+func (f checkoutForm) card() platform.Card {
+	month, _ := strconv.Atoi(f.ExpMonth)
+	year, _ := strconv.Atoi(f.ExpYear)
+	return platform.Card{Number: f.CardNumber, ExpMonth: month, ExpYear: year, CVC: f.CVC, Name: f.Name}
+}
+
+// validateCard checks the card as the order service will, so a mistyped
+// card is shown next to its field before anything is sent.
+func (f *checkoutForm) validateCard() {
+	var ce *platform.CardError
+	if err := platform.CheckCard(f.card(), time.Now()); errors.As(err, &ce) {
+		f.setCardError(ce.Field, ce.Message)
+	}
+}
+
+// cardFields maps the card's fields to the form's.
+var cardFields = map[string]string{"card_number": "card_number", "exp_month": "exp", "exp_year": "exp", "cvc": "cvc"}
+
+func (f *checkoutForm) setCardError(field, message string) bool {
+	id, ok := cardFields[field]
+	if ok && message != "" {
+		f.Errors[id] = "Card " + strings.ReplaceAll(field, "_", " ") + ": " + message + "."
+	}
+	return ok
 }
 
 // phonePattern is a phone number as people type it, 6 to 15 digits.
@@ -184,7 +221,9 @@ func countryOf(code string) (country, bool) {
 // order, while a changed form or a new checkout places a new one.
 func (f checkoutForm) idempotencyKey(cart Cart) string {
 	h := sha256.New()
-	for _, s := range []string{f.Nonce, f.Name, f.Email, f.Phone, f.Line1, f.Line2, f.City, f.Region, f.PostalCode, f.Country, f.Method} {
+	card := f.card()
+	for _, s := range []string{f.Nonce, f.Name, f.Email, f.Phone, f.Line1, f.Line2, f.City, f.Region, f.PostalCode, f.Country, f.Method,
+		card.Brand() + card.Last4(), f.ExpMonth, f.ExpYear} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -235,8 +274,11 @@ func (h *handlers) renderCheckout(c *fiber.Ctx, status int, f checkoutForm) erro
 		Data:        checkoutData{Form: f, Cart: d, Countries: countries, Methods: shippingMethods}})
 }
 
-// backToForm keeps f for the form page and redirects there (303).
+// backToForm keeps f for the form page and redirects there (303). The card
+// number and CVC are never kept, not even in the encrypted cookie: the
+// shopper types them again.
 func (h *handlers) backToForm(c *fiber.Ctx, f checkoutForm) error {
+	f.CardNumber, f.CVC = "", ""
 	if err := h.cookies.keepCheckout(c, f); err != nil {
 		return err
 	}
@@ -267,11 +309,13 @@ func (h *handlers) checkout(c *fiber.Ctx) error {
 		f.Notice = blockedNotice
 		return h.backToForm(c, f)
 	}
+	card := f.card()
 	req := OrderRequest{
 		Customer: Customer{Email: f.Email, Name: f.Name, Phone: f.Phone, Address: Address{
 			Line1: f.Line1, Line2: f.Line2, City: f.City, Region: f.Region, PostalCode: f.PostalCode, Country: f.Country,
 		}},
 		Shipping: ShippingChoice{Method: f.Method},
+		Payment:  &card,
 	}
 	for _, l := range cart.Lines {
 		req.Items = append(req.Items, OrderItem(l))
@@ -307,6 +351,9 @@ func (f *checkoutForm) attachProblem(ae *apiError) {
 	path, detail, found := strings.Cut(ae.Message, ": ")
 	if !found {
 		path, detail = ae.Code, ae.Message
+	}
+	if card, ok := strings.CutPrefix(path, "payment."); ok && f.setCardError(card, detail) {
+		return
 	}
 	for _, field := range []string{"email", "phone", "postal_code", "line1", "line2", "city", "region", "country", "name", "method"} {
 		if strings.HasSuffix(path, "."+field) && detail != "" {
@@ -388,8 +435,32 @@ func (h *handlers) order(c *fiber.Ctx) error {
 		d.Country = c.Name
 	}
 	v := view{Title: "Order " + d.Ref, Data: d, Description: "The status of your order: pending, confirmed or rejected, with its items and total."}
+	if c.Query("cancel") == "refused" && o.Status != "cancelled" {
+		v.Notice = "This order can no longer be cancelled: it has shipped."
+	}
 	if o.Status == "pending" {
 		v.Refresh = orderRefreshSeconds
 	}
 	return h.renderView(c, http.StatusOK, "order", v)
+}
+
+// cancelOrder cancels a confirmed order from its page (the Cancel button)
+// and shows the page again; an order that can no longer be cancelled (it
+// shipped) says so there.
+func (h *handlers) cancelOrder(c *fiber.Ctx) error {
+	id := utils.CopyString(c.Params("id"))
+	if !orderIDPattern.MatchString(id) {
+		return notFoundPage("that order")
+	}
+	err := h.backends.cancelOrder(c.UserContext(), id)
+	var ae *apiError
+	switch {
+	case isNotFound(err):
+		return notFoundPage("that order")
+	case errors.As(err, &ae) && ae.Status == http.StatusConflict:
+		return c.Redirect("/orders/"+id+"?cancel=refused", http.StatusSeeOther)
+	case err != nil:
+		return err
+	}
+	return c.Redirect("/orders/"+id, http.StatusSeeOther)
 }

@@ -11,7 +11,8 @@ import (
 // checkoutFields is a correctly filled-in checkout form.
 func checkoutFields() url.Values {
 	return formOf("name", "Ada Lovelace", "email", "ada@example.com", "line1", "12 Analytical Way",
-		"city", "London", "postal_code", "N1 9GU", "country", "GB")
+		"city", "London", "postal_code", "N1 9GU", "country", "GB",
+		"card_number", "4242 4242 4242 4242", "exp_month", "12", "exp_year", "2040", "cvc", "123")
 }
 
 // fieldError returns the message shown next to a field, checking that the

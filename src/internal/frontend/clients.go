@@ -2,9 +2,13 @@ package frontend
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/shop-platform/shop/src/internal/events"
+	"github.com/shop-platform/shop/src/internal/platform"
 )
 
 // The JSON shapes below are the contracts of DESIGN.md §3, declared here
@@ -114,6 +118,7 @@ type OrderRequest struct {
 	Customer Customer       `json:"customer"`
 	Items    []OrderItem    `json:"items"`
 	Shipping ShippingChoice `json:"shipping"`
+	Payment  *platform.Card `json:"payment"`
 }
 
 // QuoteRequest is the body of the order service's POST /quote.
@@ -172,6 +177,19 @@ type Order struct {
 	Shipping      ShippingOption `json:"shipping"`
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
+	// Payment is the card (brand, last four digits) and its payment's
+	// status; nil on orders placed before payments.
+	Payment *struct {
+		Brand  string `json:"brand"`
+		Last4  string `json:"last4"`
+		Status string `json:"status"`
+	} `json:"payment"`
+	// History is every status the order had, oldest first.
+	History []struct {
+		Status string    `json:"status"`
+		At     time.Time `json:"at"`
+		Reason string    `json:"reason"`
+	} `json:"history"`
 }
 
 // backends are the three services behind the storefront.
@@ -184,9 +202,24 @@ func (b backends) products(ctx context.Context, q url.Values) (ProductPage, erro
 	return p, b.catalog.getJSON(ctx, "/catalog", q, &p)
 }
 
+// product reads one product. An id that is not a product id (one the
+// catalog routes itself, like "categories", or one it would refuse to
+// store) is not found without asking: /catalog/categories answers the
+// category list, which would decode as a blank product. An answer for
+// another id is not found either, for the same reason.
 func (b backends) product(ctx context.Context, id string) (Product, error) {
+	notFound := &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no product " + id}
+	if events.CheckProductID(id) != nil {
+		return Product{}, notFound
+	}
 	var p Product
-	return p, b.catalog.getJSON(ctx, "/catalog/"+url.PathEscape(id), nil, &p)
+	if err := b.catalog.getJSON(ctx, "/catalog/"+url.PathEscape(id), nil, &p); err != nil {
+		return p, err
+	}
+	if p.ID != id {
+		return Product{}, notFound
+	}
+	return p, nil
 }
 
 func (b backends) categories(ctx context.Context) ([]Category, error) {
@@ -237,6 +270,14 @@ func (b backends) quote(ctx context.Context, req QuoteRequest) (Quote, error) {
 func (b backends) lookupOrder(ctx context.Context, ref, email string) (Order, error) {
 	var o Order
 	return o, b.order.getJSON(ctx, "/orders/lookup", url.Values{"reference": {ref}, "email": {email}}, &o)
+}
+
+// cancelOrder asks the order service to cancel an order: it refunds the
+// payment and releases the stock. A 409 says it cannot be cancelled.
+func (b backends) cancelOrder(ctx context.Context, id string) error {
+	var o Order
+	_, err := b.order.postJSON(ctx, "/orders/"+url.PathEscape(id)+"/cancel", nil, struct{}{}, &o)
+	return err
 }
 
 func pageQuery(page, size int) url.Values {

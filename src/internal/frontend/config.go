@@ -39,6 +39,10 @@ type Config struct {
 	// address may make per minute: few enough that guessing references
 	// and emails is hopeless, enough for a shopper who mistypes.
 	FindOrderRateLimit int `env:"FIND_ORDER_RATE_LIMIT" envDefault:"5"`
+	// PublicURL is the shop's address as shoppers and search engines see
+	// it (https://shop.example.com), for canonical links, the sitemap and
+	// robots.txt. When empty, each request's own scheme and host are used.
+	PublicURL string `env:"PUBLIC_URL"`
 }
 
 // Validate reports every setting that cannot work.
@@ -66,5 +70,8 @@ func (c Config) Validate() error {
 		platform.ValidateURL("CATALOG_URL", c.CatalogURL),
 		platform.ValidateURL("SEARCH_URL", c.SearchURL),
 		platform.ValidateURL("ORDER_URL", c.OrderURL))
+	if c.PublicURL != "" {
+		errs = append(errs, platform.ValidateURL("PUBLIC_URL", c.PublicURL))
+	}
 	return errors.Join(errs...)
 }

@@ -10,13 +10,14 @@ import (
 
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/order"
+	"github.com/shop-platform/shop/src/internal/payment"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 )
 
-// startSaga runs a seeded catalog and an order service joined by the
-// in-process event bus, as the all-in-one runner does, and returns their
-// URLs.
+// startSaga runs a seeded catalog, an order and a payment service (its
+// test provider) joined by the in-process event bus, as the all-in-one
+// runner does, and returns the catalog's and the order's URLs.
 func startSaga(t *testing.T) (catalogURL, orderURL string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -30,7 +31,15 @@ func startSaga(t *testing.T) (catalogURL, orderURL string) {
 		t.Fatal(err)
 	}
 	catalogURL = serveAPI(t, catalogSvc.App)
-	orderCfg, err := platform.LoadConfig[order.Config](map[string]string{"CATALOG_URL": catalogURL})
+	paymentCfg, err := platform.LoadConfig[payment.Config](map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paymentSvc, err := payment.Open(ctx, paymentCfg, quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	orderCfg, err := platform.LoadConfig[order.Config](map[string]string{"CATALOG_URL": catalogURL, "PAYMENT_URL": serveAPI(t, paymentSvc.App)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,8 +48,9 @@ func startSaga(t *testing.T) (catalogURL, orderURL string) {
 		t.Fatal(err)
 	}
 	orderURL = serveAPI(t, orderSvc.App)
-	done := make(chan struct{}, 2)
-	for _, run := range []func(context.Context, mq.Bus) error{catalogSvc.Run, orderSvc.Run} {
+	workers := []func(context.Context, mq.Bus) error{catalogSvc.Run, orderSvc.Run, paymentSvc.Run}
+	done := make(chan struct{}, len(workers))
+	for _, run := range workers {
 		go func() {
 			_ = run(ctx, bus)
 			done <- struct{}{}
@@ -48,9 +58,11 @@ func startSaga(t *testing.T) (catalogURL, orderURL string) {
 	}
 	t.Cleanup(func() {
 		cancel()
-		<-done
-		<-done
+		for range workers {
+			<-done
+		}
 		_ = bus.Close()
+		paymentSvc.Close()
 		orderSvc.Close()
 		catalogSvc.Close()
 	})

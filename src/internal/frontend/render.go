@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +33,9 @@ type view struct {
 	Query       string
 	Notice      string
 	Refresh     int // seconds; the order page reloads itself while pending
-	Data        any
+	// Canonical is the page's one absolute address (see canonicalURL).
+	Canonical string
+	Data      any
 	// Content is the page's rendered part inside the layout.
 	Content template.HTML
 }
@@ -42,13 +45,15 @@ type view struct {
 type renderer struct {
 	pages   map[string]*template.Template
 	metrics *metrics
+	// publicURL is PUBLIC_URL, the base of canonical links.
+	publicURL string
 }
 
 func newRenderer(m *metrics, a *assets) (*renderer, error) {
 	funcs := template.FuncMap{
 		"money": formatMoney, "slug": slug, "title": titleCase, "image": a.image, "asset": a.url,
 		"highlight": highlight, "add": func(a, b int) int { return a + b },
-		"dict": dict, "maxQuantity": maxOrderable, "days": deliveryDays, "methodName": methodName,
+		"dict": dict, "maxQuantity": maxOrderable, "productLD": productJSONLD, "days": deliveryDays, "methodName": methodName,
 	}
 	// The partials (templates/partials) are shared by several pages.
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
@@ -114,32 +119,53 @@ func (r *renderer) content(page string, v view) (template.HTML, error) {
 	return template.HTML(buf.String()), nil //nolint:gosec // produced by html/template above
 }
 
-// render writes page with status and records how long the page took from
-// the request's arrival. When v.Content is empty the page's content is
-// rendered first.
-func (r *renderer) render(c *fiber.Ctx, status int, page string, v view) error {
+// page renders the whole page, layout included, and returns a copy the
+// caller may keep. When v.Content is empty the page's content is rendered
+// first.
+func (r *renderer) page(page string, v view) ([]byte, error) {
 	if v.Content == "" {
 		content, err := r.content(page, v)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		v.Content = content
 	}
 	buf := bytebufferpool.Get()
 	defer bytebufferpool.Put(buf)
 	if err := r.pages[page].ExecuteTemplate(buf, "layout.html", v); err != nil {
-		return fmt.Errorf("rendering %s: %w", page, err)
+		return nil, fmt.Errorf("rendering %s: %w", page, err)
 	}
+	// A copy: buf goes back to the pool, and another request's page (with
+	// its CSRF token) would be sent instead.
+	return slices.Clone(buf.Bytes()), nil
+}
+
+// canonical is the request's page address (see canonicalURL).
+func (r *renderer) canonical(c *fiber.Ctx) string {
+	return canonicalURL(c, publicBase(c, r.publicURL))
+}
+
+// render renders page and writes it with status.
+func (r *renderer) render(c *fiber.Ctx, status int, page string, v view) error {
+	v.Canonical = r.canonical(c)
+	body, err := r.page(page, v)
+	if err != nil {
+		return err
+	}
+	r.write(c, status, page, body)
+	return nil
+}
+
+// write sends a rendered page with status and records how long the page
+// took from the request's arrival. The response keeps body: it must not
+// change afterwards.
+func (r *renderer) write(c *fiber.Ctx, status int, page string, body []byte) {
 	c.Status(status).Type("html", "utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	// SetBody copies: c.Send keeps the slice, and buf goes back to the
-	// pool before the response is written, so another request's page
-	// (with its CSRF token) would be sent instead.
-	c.Response().SetBody(buf.Bytes())
+	c.Response().SetBodyRaw(body)
 	if start, ok := c.Locals(startKey).(time.Time); ok {
 		platform.Observe(c.UserContext(), r.metrics.page.WithLabelValues(page, strconv.Itoa(status)), time.Since(start).Seconds())
 	}
-	return nil
 }
 
 // pageError is an error a shopper sees as a friendly page.

@@ -15,7 +15,7 @@ import (
 
 // startSearch runs the search service on its embedded index, filled from
 // the catalog at catalogURL, and waits until the initial load is done.
-func startSearch(t *testing.T, catalogURL string) string {
+func startSearch(t testing.TB, catalogURL string) string {
 	t.Helper()
 	cfg, err := platform.LoadConfig[search.Config](map[string]string{"CATALOG_URL": catalogURL})
 	if err != nil {

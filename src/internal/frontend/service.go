@@ -3,13 +3,14 @@
 package frontend
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,9 +50,19 @@ var securityHeaders = [][2]string{
 	{"X-Permitted-Cross-Domain-Policies", "none"},
 }
 
+// securityHeaderBytes are securityHeaders as fasthttp sets them without
+// normalizing each name again on every answer.
+var securityHeaderBytes = func() [][2][]byte {
+	out := make([][2][]byte, len(securityHeaders))
+	for i, h := range securityHeaders {
+		out[i] = [2][]byte{[]byte(h[0]), []byte(h[1])}
+	}
+	return out
+}()
+
 func setSecurityHeaders(c *fiber.Ctx) {
-	for _, h := range securityHeaders {
-		c.Set(h[0], h[1])
+	for _, h := range securityHeaderBytes {
+		c.Response().Header.SetCanonical(h[0], h[1])
 	}
 }
 
@@ -73,6 +84,7 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	if err != nil {
 		return nil, err
 	}
+	r.publicURL = cfg.PublicURL
 	secret := []byte(cfg.CookieSecret.Value())
 	if len(secret) == 0 {
 		secret = make([]byte, 32)
@@ -85,10 +97,11 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 			search:  newBackend("search", cfg.SearchURL, cfg.BackendTimeout, cfg.BackendCacheTTL, m),
 			order:   newBackend("order", cfg.OrderURL, cfg.BackendTimeout, 0, m),
 		},
-		cookies:  newCookies(secret, cfg.CookieSecure),
-		renderer: r,
-		shared:   newTTLCache[sharedContent](cfg.BackendCacheTTL),
-		logger:   logger,
+		cookies:   newCookies(secret, cfg.CookieSecure),
+		renderer:  r,
+		shared:    newTTLCache[sharedContent](cfg.BackendCacheTTL),
+		logger:    logger,
+		publicURL: cfg.PublicURL,
 	}
 	// Each backend call carries the request id and, with tracing on, is a
 	// client span whose traceparent the backend continues.
@@ -108,13 +121,15 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	app.Server().ErrorHandler = h.serverErrorPage(app, cfg.Base)
 	csrf := h.cookies.checkCSRF
 	static.routes(app)
+	app.Get("/robots.txt", h.robots)
+	app.Get("/sitemap.xml", h.sitemap)
 	app.Get("/", h.home)
 	app.Get("/category/:slug", h.category)
 	app.Get("/product/:id", h.product)
 	app.Get("/search", h.search)
 	app.Get("/suggest", h.suggest)
-	app.Get("/cart", h.cart)
-	app.Post("/cart/add", csrf, h.cartAdd)
+	app.Get("/cart", h.addedNotice, h.cart)
+	app.Post("/cart/add", csrf, h.rememberAdded, h.cartAdd)
 	app.Post("/cart/update", csrf, h.cartUpdate)
 	app.Post("/cart/remove", csrf, h.cartRemove)
 	app.Get("/checkout", h.checkoutForm)
@@ -133,6 +148,7 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 		KeyGenerator: cfg.ClientIP,
 		LimitReached: func(*fiber.Ctx) error { return errTooManyLookups },
 	}), h.findOrder)
+	app.Post("/orders/:id/cancel", csrf, h.cancelOrder)
 	methodNotAllowedPages(app)
 	app.Use(func(*fiber.Ctx) error { return notFoundPage("that page") })
 	return app, nil
@@ -204,38 +220,87 @@ type handlers struct {
 	renderer *renderer
 	shared   *platform.Cache[string, sharedContent]
 	logger   *slog.Logger
+	// publicURL is PUBLIC_URL, the base of the sitemap's and robots.txt's
+	// addresses.
+	publicURL string
 }
 
-// sharedContent is the rendered content of a page that is the same for
-// every shopper (listings, search results), by URL.
-type sharedContent struct {
-	title, description string
-	content            template.HTML
+// sharedContent is a rendered page that is the same for every shopper
+// with as many items in their cart (listings, search results, a product),
+// by URL.
+type sharedContent = formPage
+
+// formPage is a rendered page and where its forms' CSRF token goes
+// (offsets of csrfSlot in body, found once when it is rendered).
+type formPage struct {
+	body  []byte
+	slots []int
 }
 
-// sharedPage answers a page whose content depends only on its URL: from
-// the cache when it was rendered within BACKEND_CACHE_TTL, else by calling
-// build (which fills the view's Title, Description and Data) and
-// rendering. The layout (cart count, CSRF token) is always rendered per
-// shopper.
+// csrfSlot stands for the shopper's CSRF token in a rendered page until
+// the page is sent: a page is rendered once for every shopper, and the
+// token (and its cookie) is issued only to those shown a page with a form.
+// Letters and digits only, so html/template writes it unchanged.
+var csrfSlot = []byte("csrfslot0d7b1e4a9c2f")
+
+func newFormPage(body []byte) formPage {
+	p := formPage{body: body}
+	for i := 0; ; {
+		j := bytes.Index(body[i:], csrfSlot)
+		if j < 0 {
+			return p
+		}
+		p.slots = append(p.slots, i+j)
+		i += j + len(csrfSlot)
+	}
+}
+
+// sharedPage answers a page whose content depends only on its URL and the
+// cart's item count (the layout's badge): from the cache when it was
+// rendered within BACKEND_CACHE_TTL, else by calling build (which fills
+// the view's Title, Description and Data) and rendering. Executing the
+// templates is most of a page's cost; a cached page costs a lookup, plus a
+// token in its form when it has one.
 func (h *handlers) sharedPage(c *fiber.Ctx, page string, build func() (view, error)) error {
-	key := page + " " + c.OriginalURL()
+	count := h.cookies.cart(c).Count()
+	// The canonical link is part of the page, and without PUBLIC_URL it
+	// names the host the request came to: that host is part of the key.
+	canonical := h.renderer.canonical(c)
+	key := page + " " + strconv.Itoa(count) + " " + canonical + " " + c.OriginalURL()
 	s, ok, gen := h.shared.Get(key)
-	if ok {
-		return h.renderView(c, http.StatusOK, page, view{Title: s.title, Description: s.description, Content: s.content})
+	if !ok {
+		v, err := build()
+		if err != nil {
+			return err
+		}
+		v.Query, v.CartCount, v.CSRF, v.Canonical = c.Query("q"), count, string(csrfSlot), canonical
+		body, err := h.renderer.page(page, v)
+		if err != nil {
+			return err
+		}
+		s = newFormPage(body)
+		h.shared.Add(gen, key, s)
 	}
-	v, err := build()
-	if err != nil {
-		return err
+	h.renderer.write(c, http.StatusOK, page, h.withCSRF(c, s))
+	return nil
+}
+
+// withCSRF returns p's body with the shopper's CSRF token in its slots,
+// issuing the token (a signed cookie) when the shopper has none; a page
+// without a form is returned as it is, and issues nothing. p is not
+// changed: it may be a cached page.
+func (h *handlers) withCSRF(c *fiber.Ctx, p formPage) []byte {
+	if len(p.slots) == 0 {
+		return p.body
 	}
-	v.Query = c.Query("q")
-	content, err := h.renderer.content(page, v)
-	if err != nil {
-		return err
+	token := h.cookies.csrfToken(c)
+	out := make([]byte, 0, len(p.body)+len(p.slots)*(len(token)-len(csrfSlot)))
+	prev := 0
+	for _, i := range p.slots {
+		out = append(append(out, p.body[prev:i]...), token...)
+		prev = i + len(csrfSlot)
 	}
-	h.shared.Add(gen, key, sharedContent{title: v.Title, description: v.Description, content: content})
-	v.Content = content
-	return h.renderView(c, http.StatusOK, page, v)
+	return append(out, p.body[prev:]...)
 }
 
 // errorPages turns every error of the routes below it into a friendly HTML
@@ -277,11 +342,22 @@ type errorData struct {
 	Title, Message string
 }
 
+// renderView renders a page for this shopper alone: the CSRF token goes
+// in only if the page has a form (see withCSRF).
 func (h *handlers) renderView(c *fiber.Ctx, status int, page string, v view) error {
-	v.CSRF = h.cookies.csrfToken(c)
+	v.CSRF = string(csrfSlot)
 	v.CartCount = h.cookies.cart(c).Count()
+	v.Canonical = h.renderer.canonical(c)
+	if n, ok := c.Locals(noticeKey).(string); ok && v.Notice == "" {
+		v.Notice = n
+	}
 	if v.Query == "" {
 		v.Query = c.Query("q")
 	}
-	return h.renderer.render(c, status, page, v)
+	body, err := h.renderer.page(page, v)
+	if err != nil {
+		return err
+	}
+	h.renderer.write(c, status, page, h.withCSRF(c, newFormPage(body)))
+	return nil
 }

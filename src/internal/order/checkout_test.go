@@ -20,10 +20,10 @@ func createOrder(t *testing.T, app testApp, body string) Order {
 	if err := json.Unmarshal([]byte(answer), &ans); err != nil {
 		t.Fatal(err)
 	}
-	return getOrder(t, app, "/orders/"+ans.OrderID)
+	return getOrderAt(t, app, "/orders/"+ans.OrderID)
 }
 
-func getOrder(t *testing.T, app testApp, path string) Order {
+func getOrderAt(t *testing.T, app testApp, path string) Order {
 	t.Helper()
 	resp := app.get(t, path)
 	if resp.StatusCode != 200 {
@@ -43,7 +43,7 @@ func TestQuoteIsWhatTheOrderThenCosts(t *testing.T) {
 	if status != 200 || json.Unmarshal([]byte(body), &q) != nil {
 		t.Fatalf("quote: %d %s", status, body)
 	}
-	o := createOrder(t, app, strings.Replace(validBody, `]}`, `],"shipping":{"method":"express"}}`, 1))
+	o := createOrder(t, app, strings.Replace(validBody, `"items":[`, `"shipping":{"method":"express"},"items":[`, 1))
 	if q.SubtotalCents != 4800 || q.ShippingCents != 2499 || q.TotalCents != 7299 || q.TaxCents != 1217 || q.Currency != "USD" {
 		t.Fatalf("quote %+v: want 48.00 + 24.99 express to Europe = 72.99 including 12.17 VAT (20%%)", q)
 	}
@@ -77,10 +77,10 @@ func TestOrderGetsAHumanReferenceAndATrackingReferenceOnceConfirmed(t *testing.T
 	if !referencePattern.MatchString(o.Reference) || o.Shipping.Tracking != "" || o.Shipping.Method != Standard {
 		t.Fatalf("new order: reference %q, shipping %+v: want a reference, standard, no tracking yet", o.Reference, o.Shipping)
 	}
-	if _, err := app.store.Settle(context.Background(), uuid.NewString(), o.ID, Confirmed, ""); err != nil {
+	if _, err := app.store.Settle(context.Background(), uuid.NewString(), o.ID, Confirmed, "", PaymentCaptured); err != nil {
 		t.Fatal(err)
 	}
-	if got := getOrder(t, app, "/orders/"+o.ID); !strings.HasPrefix(got.Shipping.Tracking, "TRK") {
+	if got := getOrderAt(t, app, "/orders/"+o.ID); !strings.HasPrefix(got.Shipping.Tracking, "TRK") {
 		t.Fatalf("confirmed order's shipping %+v: want a tracking reference", got.Shipping)
 	}
 }
@@ -92,7 +92,7 @@ func lookupPath(ref, email string) string {
 func TestLookupFindsAnOrderByReferenceAndEmail(t *testing.T) {
 	app, _ := newTestApp(t, catalogServer(t, testProducts).URL)
 	o := createOrder(t, app, validBody)
-	got := getOrder(t, app, lookupPath(" "+strings.ToLower(o.Reference), "ANN@example.com"))
+	got := getOrderAt(t, app, lookupPath(" "+strings.ToLower(o.Reference), "ANN@example.com"))
 	if got.ID != o.ID {
 		t.Fatalf("lookup found %s, want %s", got.ID, o.ID)
 	}

@@ -25,6 +25,12 @@ type Config struct {
 	CatalogURL string `env:"CATALOG_URL" envDefault:"http://localhost:5001"`
 	// CatalogTimeout bounds each price lookup.
 	CatalogTimeout time.Duration `env:"CATALOG_TIMEOUT" envDefault:"2s"`
+	// PaymentURL is where cards are tokenised.
+	PaymentURL string `env:"PAYMENT_URL" envDefault:"http://localhost:5005"`
+	// PaymentTimeout bounds each tokenisation.
+	PaymentTimeout time.Duration `env:"PAYMENT_TIMEOUT" envDefault:"5s"`
+	// AdminToken guards POST /orders/{id}/ship; empty disables it.
+	AdminToken platform.Secret `env:"ADMIN_TOKEN"`
 	// Mail configures the shoppers' emails: a receipt when an order is
 	// confirmed, a notice when it is rejected or cancelled.
 	Mail MailConfig
@@ -80,7 +86,10 @@ func (c Config) Validate() error {
 	if c.Port < 1 || c.Port > 65535 {
 		errs = append(errs, fmt.Errorf("PORT must be 1-65535, got %d", c.Port))
 	}
-	errs = append(errs, c.Base.Validate(), c.Database.Validate(), c.Broker.Validate(), platform.ValidateURL("CATALOG_URL", c.CatalogURL), c.Mail.validate())
+	errs = append(errs, c.Base.Validate(), c.Database.Validate(), c.Broker.Validate(), platform.ValidateURL("CATALOG_URL", c.CatalogURL), platform.ValidateURL("PAYMENT_URL", c.PaymentURL), c.Mail.validate())
+	if c.PaymentTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("PAYMENT_TIMEOUT must be positive, got %s", c.PaymentTimeout))
+	}
 	if c.CatalogTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("CATALOG_TIMEOUT must be positive, got %s", c.CatalogTimeout))
 	}

@@ -32,15 +32,29 @@ func TestEmittedEventsMatchTheAsyncAPIDocument(t *testing.T) {
 	if err := doc.Validate(raw); err != nil {
 		t.Errorf("the order service wrote an event the document does not describe: %v\n%s", err, raw)
 	}
-	if sent := doc.Sent("order"); len(sent) != 1 || !slices.Equal(sent[pending[0].Type], []string{pending[0].Type}) {
+	if sent := doc.Sent("order"); len(sent) != 2 || !slices.Equal(sent[pending[0].Type], []string{pending[0].Type}) {
 		t.Errorf("the order service wrote %s; the document's send operations for it name %v", pending[0].Type, sent)
+	}
+	var placed CreateAnswer
+	if _, body, _ := post(t, app, validBody, "application/json", nil); json.Unmarshal([]byte(body), &placed) != nil {
+		t.Fatalf("placing an order: %s", body)
+	}
+	confirm(t, app, placed.OrderID)
+	if resp := app.do(t, "POST", "/orders/"+placed.OrderID+"/cancel", ""); resp.StatusCode != 202 {
+		t.Fatalf("cancelling: %d", resp.StatusCode)
+	}
+	pending, _ = box.Pending(context.Background(), 10)
+	cancelled := pending[len(pending)-1]
+	raw, _ = json.Marshal(cancelled)
+	if err := doc.Validate(raw); err != nil || cancelled.Type != events.OrderCancelled {
+		t.Errorf("the order service wrote an order.cancelled the document does not describe: %v\n%s", err, raw)
 	}
 }
 
 // The order service's consumer accepts every example of every type the
 // document delivers on its queue, and applies it: the example order is
-// confirmed by stock.reserved and rejected, with the reason, by
-// stock.rejected.
+// confirmed by payment.captured and rejected, with the reason, by
+// stock.rejected and payment.declined.
 func TestSettleConsumerAcceptsEveryExampleOfTheAsyncAPIDocument(t *testing.T) {
 	doc := apitest.LoadEvents(t, events.AsyncAPI())
 	probe := settleSubscription(nil, nil)
@@ -49,7 +63,7 @@ func TestSettleConsumerAcceptsEveryExampleOfTheAsyncAPIDocument(t *testing.T) {
 	if len(received) != 1 || !slices.Equal(received[probe.Queue], types) {
 		t.Fatalf("the document delivers %v to order; it subscribes to %v on %s", received, types, probe.Queue)
 	}
-	for eventType, want := range map[string]Status{events.StockReserved: Confirmed, events.StockRejected: Rejected} {
+	for eventType, want := range map[string]Status{events.PaymentCaptured: Confirmed, events.StockRejected: Rejected, events.PaymentDeclined: Rejected} {
 		for _, raw := range doc.Examples(eventType) {
 			var e events.Envelope
 			if err := json.Unmarshal(raw, &e); err != nil {

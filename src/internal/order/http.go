@@ -9,11 +9,12 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
 
+	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
 )
 
 // Routes registers the order API on app.
-func Routes(app *fiber.App, p placer) {
+func Routes(app *fiber.App, p placer, adminToken platform.Secret) {
 	h := handlers{placer: p}
 	app.Get("/", h.info)
 	app.Post("/create-order", h.create)
@@ -21,6 +22,8 @@ func Routes(app *fiber.App, p placer) {
 	// Before /orders/:id, which would take "lookup" for an id.
 	app.Get("/orders/lookup", h.lookup)
 	app.Get("/orders/:id", h.get)
+	app.Post("/orders/:id/cancel", h.cancel)
+	app.Post("/orders/:id/ship", platform.RequireBearer(adminToken), h.ship)
 	platform.ServeOpenAPI(app, openAPI)
 }
 
@@ -30,7 +33,7 @@ func (h handlers) info(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{
 		"service": "order",
 		"endpoints": []string{
-			"POST /create-order", "POST /quote", "GET /orders/lookup", "GET /orders/{id}", platform.HealthPath, platform.ReadyPath, platform.MetricsPath, platform.OpenAPIPath,
+			"POST /create-order", "POST /quote", "GET /orders/lookup", "GET /orders/{id}", "POST /orders/{id}/cancel", "POST /orders/{id}/ship", platform.HealthPath, platform.ReadyPath, platform.MetricsPath, platform.OpenAPIPath,
 		},
 	})
 }
@@ -104,4 +107,56 @@ func (h handlers) lookup(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(o.shown())
+}
+
+// cancel moves a confirmed order to cancelled with its order.cancelled
+// event, on which the payment service refunds and the catalog releases
+// the stock. Cancelling a cancelled order again is accepted and changes
+// nothing; any other status is a 409 saying why.
+func (h handlers) cancel(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if _, err := uuid.Parse(id); err != nil {
+		return platform.NotFound("no order %q", utils.CopyString(id))
+	}
+	id = utils.CopyString(id)
+	e, err := events.New(Source, events.OrderCancelled, events.OrderCancelledData{OrderID: id})
+	if err != nil {
+		return err
+	}
+	o, err := h.placer.store.Move(c.UserContext(), id, Cancelled, &e)
+	switch {
+	case errors.Is(err, ErrConflict) && o.Status == Cancelled:
+	case errors.Is(err, ErrConflict):
+		return platform.NewError(http.StatusConflict, "not_cancellable", "order %s is %s: only a confirmed order that has not shipped can be cancelled", id, o.Status)
+	case err != nil:
+		return moveError(id, err)
+	default:
+		h.placer.metrics.cancelled.Inc()
+	}
+	return c.Status(http.StatusAccepted).JSON(o)
+}
+
+// ship marks a confirmed order shipped (admin): it can no longer be
+// cancelled.
+func (h handlers) ship(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if _, err := uuid.Parse(id); err != nil {
+		return platform.NotFound("no order %q", utils.CopyString(id))
+	}
+	id = utils.CopyString(id)
+	o, err := h.placer.store.Move(c.UserContext(), id, Shipped, nil)
+	if errors.Is(err, ErrConflict) {
+		return platform.NewError(http.StatusConflict, "not_shippable", "order %s is %s: only a confirmed order can be shipped", id, o.Status)
+	}
+	if err != nil {
+		return moveError(id, err)
+	}
+	return c.JSON(o)
+}
+
+func moveError(id string, err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return platform.NotFound("no order %s", id)
+	}
+	return err
 }

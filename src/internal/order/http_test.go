@@ -39,6 +39,22 @@ var testProducts = map[string]Product{
 	"tea-003": {ID: "tea-003", Name: "Tea", PriceCents: 500, Currency: "GBP"},
 }
 
+// paymentServer answers POST /payment-methods like the payment service's
+// test provider: a token, the brand and the last four digits.
+func paymentServer(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var card platform.Card
+		if r.URL.Path != "/payment-methods" || json.NewDecoder(r.Body).Decode(&card) != nil {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		_ = json.NewEncoder(w).Encode(Method{ID: "pm_card_" + card.Brand(), Brand: card.Brand(), Last4: card.Last4()})
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // testApp is the order API served on a real listener (body limits are
 // enforced by the server, not by fiber's in-memory test harness).
 type testApp struct {
@@ -55,7 +71,8 @@ func newTestApp(t *testing.T, catalogURL string) (testApp, *outbox.Memory) {
 	box := &outbox.Memory{}
 	store := NewMemoryStore(box)
 	app := platform.NewApp("order", base.Base, slog.New(slog.DiscardHandler), platform.NewRegistry(), nil)
-	Routes(app, placer{store: store, prices: NewCatalogClient(catalogURL, time.Second), metrics: NewMetrics(platform.NewRegistry())})
+	Routes(app, placer{store: store, prices: NewCatalogClient(catalogURL, time.Second), cards: NewPaymentClient(paymentServer(t).URL, time.Second),
+		metrics: NewMetrics(platform.NewRegistry())}, testAdminToken)
 	apitest.LoadContract(t, app).Enforce(t, app)
 	return testApp{url: testenv.Serve(t, app), app: app, store: store}, box
 }
@@ -70,7 +87,12 @@ func (a testApp) get(t *testing.T, path string) *http.Response {
 	return resp
 }
 
-const validBody = `{"customer":{"email":"ann@example.com","name":"Ann","address":{"line1":"1 High St","line2":"","city":"London","postal_code":"N1 1AA","country":"gb"}},"items":[{"product_id":"mug-001","quantity":2},{"product_id":"pan-002","quantity":1}]}`
+const validBody = `{"customer":{"email":"ann@example.com","name":"Ann","address":{"line1":"1 High St","line2":"","city":"London","postal_code":"N1 1AA","country":"gb"}},"items":[{"product_id":"mug-001","quantity":2},{"product_id":"pan-002","quantity":1}],` + testCard + `}`
+
+// testCard is the payment of validBody: the test provider's card that pays.
+const testCard = `"payment":{"card_number":"4242 4242 4242 4242","exp_month":12,"exp_year":2040,"cvc":"123","name":"Ann"}`
+
+const testAdminToken = "test-admin-token"
 
 func post(t *testing.T, app testApp, body, contentType string, header map[string]string) (int, string, http.Header) {
 	t.Helper()
@@ -146,7 +168,7 @@ func TestCreateOrderRefusesBadInputNamingTheProblem(t *testing.T) {
 		{"reserved country", replace(`"country":"gb"`, `"country":"UK"`), "application/json", 400, "ISO 3166-1"},
 		{"missing quantity", replace(`,"quantity":2`, ``), "application/json", 400, "items[0].quantity: is required"},
 		{"null quantity", replace(`"quantity":2`, `"quantity":null`), "application/json", 400, "items[0].quantity: is required"},
-		{"second items key", replace(`]}`, `],"items":[{"product_id":"tea-003","quantity":1}]}`), "application/json", 400, `key "items" appears more than once`},
+		{"second items key", replace(`],"payment"`, `],"items":[{"product_id":"tea-003","quantity":1}],"payment"`), "application/json", 400, `key "items" appears more than once`},
 		{"no items", replace(`[{"product_id":"mug-001","quantity":2},{"product_id":"pan-002","quantity":1}]`, `[]`), "application/json", 400, "items"},
 		{"zero quantity", replace(`"quantity":2`, `"quantity":0`), "application/json", 400, "items[0].quantity"},
 		{"huge quantity", replace(`"quantity":2`, `"quantity":101`), "application/json", 400, "items[0].quantity"},
@@ -155,10 +177,20 @@ func TestCreateOrderRefusesBadInputNamingTheProblem(t *testing.T) {
 		{"bad product id", replace(`"mug-001"`, `"../admin"`), "application/json", 400, "items[0].product_id"},
 		{"unknown product", replace(`"mug-001"`, `"ghost-404"`), "application/json", 422, "ghost-404"},
 		{"mixed currency", replace(`"pan-002"`, `"tea-003"`), "application/json", 422, "GBP"},
-		{"unknown shipping method", replace(`]}`, `],"shipping":{"method":"overnight"}}`), "application/json", 400, "shipping.method"},
+		{"unknown shipping method", replace(`"items":[`, `"shipping":{"method":"overnight"},"items":[`), "application/json", 400, "shipping.method"},
 		{"bad phone", replace(`"name":"Ann"`, `"name":"Ann","phone":"call me"`), "application/json", 400, "customer.phone"},
 		{"US without a state", replace(`"country":"gb"`, `"country":"US"`), "application/json", 400, "customer.address.region: is required"},
 		{"Japan without a phone", replace(`"country":"gb"`, `"country":"JP"`), "application/json", 400, "customer.phone: is required"},
+		{"no payment", replace(","+testCard, ""), "application/json", 400, "payment: is required"},
+		{"card failing Luhn", replace("4242 4242 4242 4242", "4242 4242 4242 4241"), "application/json", 400, "payment.card_number"},
+		{"card with letters", replace("4242 4242 4242 4242", "4242 4242 4242 424x"), "application/json", 400, "payment.card_number"},
+		{"card too long", replace("4242 4242 4242 4242", "4242 4242 4242 4242 4242"), "application/json", 400, "payment.card_number"},
+		{"month 13", replace(`"exp_month":12`, `"exp_month":13`), "application/json", 400, "payment.exp_month"},
+		{"expired card", replace(`"exp_year":2040`, `"exp_year":2020`), "application/json", 400, "payment.exp_year"},
+		{"impossible year", replace(`"exp_year":2040`, `"exp_year":2999`), "application/json", 400, "payment.exp_year"},
+		{"CVC with letters", replace(`"cvc":"123"`, `"cvc":"12a"`), "application/json", 400, "payment.cvc"},
+		{"CVC too long", replace(`"cvc":"123"`, `"cvc":"12345"`), "application/json", 400, "payment.cvc"},
+		{"card number not a string", replace(`"4242 4242 4242 4242"`, `4242424242424242`), "application/json", 400, "payment.card_number"},
 		{"too many lines", `{"customer":{"email":"a@b.co","name":"A","address":{"line1":"x","city":"y","postal_code":"z","country":"GB"}},"items":[` +
 			strings.TrimSuffix(strings.Repeat(`{"product_id":"a","quantity":1},`, MaxLines+1), ",") + `]}`, "application/json", 400, "at most"},
 	}

@@ -34,11 +34,11 @@ func TestStoreWritesOneMailPerStatusChangeUnderRedelivery(t *testing.T) {
 		}
 		event := uuid.NewString()
 		for range 3 {
-			if _, err := s.Settle(ctx, event, o.ID, Confirmed, ""); err != nil {
+			if _, err := s.Settle(ctx, event, o.ID, Confirmed, "", ""); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.Settle(ctx, uuid.NewString(), o.ID, Confirmed, ""); err != nil {
+		if _, err := s.Settle(ctx, uuid.NewString(), o.ID, Confirmed, "", ""); err != nil {
 			t.Fatal(err)
 		}
 		mails, err := q.PendingMail(ctx, 10)
@@ -67,7 +67,7 @@ func TestStoreWritesARejectionNoticeWithItsReason(t *testing.T) {
 		if _, _, err := s.Create(ctx, o, e, "", ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Settle(ctx, uuid.NewString(), o.ID, Rejected, "insufficient stock for product mug-001"); err != nil {
+		if _, err := s.Settle(ctx, uuid.NewString(), o.ID, Rejected, "insufficient stock for product mug-001", ""); err != nil {
 			t.Fatal(err)
 		}
 		mails, err := q.PendingMail(ctx, 10)
@@ -85,7 +85,7 @@ func TestStoreWritesNoMailWhileMailIsOff(t *testing.T) {
 		if _, _, err := s.Create(ctx, o, e, "", ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Settle(ctx, uuid.NewString(), o.ID, Confirmed, ""); err != nil {
+		if _, err := s.Settle(ctx, uuid.NewString(), o.ID, Confirmed, "", ""); err != nil {
 			t.Fatal(err)
 		}
 		if mails, err := mailQueue(t, s).PendingMail(ctx, 10); err != nil || len(mails) != 0 {
@@ -118,7 +118,7 @@ func TestMailRelaySendsEachMailOnceAndRetriesFailures(t *testing.T) {
 	for range 3 {
 		o, _ := newOrder(t)
 		s.orders[o.ID] = o
-		if _, err := s.Settle(ctx, uuid.NewString(), o.ID, Confirmed, ""); err != nil {
+		if _, err := s.Settle(ctx, uuid.NewString(), o.ID, Confirmed, "", ""); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, o.ID)

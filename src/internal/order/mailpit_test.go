@@ -113,7 +113,7 @@ func TestMailpitReceivesExactlyOneReceiptPerConfirmedOrder(t *testing.T) {
 			}
 			event := uuid.NewString()
 			for range 2 { // redelivered
-				if _, err := s.Settle(ctx, event, o.ID, status, reason); err != nil {
+				if _, err := s.Settle(ctx, event, o.ID, status, reason, ""); err != nil {
 					t.Fatal(err)
 				}
 			}

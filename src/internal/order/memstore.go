@@ -130,7 +130,7 @@ func (s *MemoryStore) ByReference(_ context.Context, ref string) (Order, error) 
 }
 
 // Settle implements Store.
-func (s *MemoryStore) Settle(_ context.Context, eventID, orderID string, status Status, reason string) (bool, error) {
+func (s *MemoryStore) Settle(_ context.Context, eventID, orderID string, status Status, reason, payment string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.outbox.MarkProcessed(settleConsumer, eventID) {
@@ -140,10 +140,30 @@ func (s *MemoryStore) Settle(_ context.Context, eventID, orderID string, status 
 	if !ok || !canMove(o.Status, status) {
 		return false, nil
 	}
-	o.Status, o.Reason, o.UpdatedAt = status, reason, now()
+	o = movedTo(o, status, reason, payment, now())
 	s.orders[orderID] = o
 	s.addMail(o)
 	return true, nil
+}
+
+// Move implements Store.
+func (s *MemoryStore) Move(ctx context.Context, orderID string, status Status, e *events.Envelope) (Order, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[orderID]
+	switch {
+	case !ok:
+		return Order{}, ErrNotFound
+	case o.Status != Confirmed:
+		return o, ErrConflict
+	}
+	o = movedTo(o, status, "", "", now())
+	s.orders[orderID] = o
+	s.addMail(o)
+	if e != nil {
+		s.outbox.Add(ctx, *e)
+	}
+	return o, nil
 }
 
 // Ping implements Store: memory always answers.

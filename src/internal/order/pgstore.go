@@ -42,12 +42,12 @@ func (s *PostgresStore) EnableMail() { s.mail = true }
 func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
 
 const orderColumns = `id::text, coalesce(reference, ''), status, reason, customer, items,
-	subtotal_cents, shipping_cents, tax_cents, total_cents, currency, shipping, created_at, updated_at`
+	subtotal_cents, shipping_cents, tax_cents, total_cents, currency, shipping, payment, history, created_at, updated_at`
 
 // orderFields are the scan targets of orderColumns, in order.
 func orderFields(o *Order) []any {
 	return []any{&o.ID, &o.Reference, &o.Status, &o.Reason, &o.Customer, &o.Items,
-		&o.SubtotalCents, &o.ShippingCents, &o.TaxCents, &o.TotalCents, &o.Currency, &o.Shipping, &o.CreatedAt, &o.UpdatedAt}
+		&o.SubtotalCents, &o.ShippingCents, &o.TaxCents, &o.TotalCents, &o.Currency, &o.Shipping, &o.Payment, &o.History, &o.CreatedAt, &o.UpdatedAt}
 }
 
 func scanOrder(row pgx.CollectableRow) (Order, error) {
@@ -65,6 +65,9 @@ const referenceConstraint = "orders_reference_key"
 // one's row, then finds it.
 func (s *PostgresStore) Create(ctx context.Context, o Order, e events.Envelope, key, fingerprint string) (Order, bool, error) {
 	stored, created := o, true
+	if o.History == nil {
+		o.History = []Change{}
+	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var nkey, nfp *string
 		if key != "" {
@@ -72,11 +75,11 @@ func (s *PostgresStore) Create(ctx context.Context, o Order, e events.Envelope, 
 		}
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO orders (id, reference, status, reason, customer, items, subtotal_cents, shipping_cents, tax_cents, total_cents,
-			                    currency, shipping, idempotency_key, request_hash, created_at, updated_at)
-			VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+			                    currency, shipping, idempotency_key, request_hash, payment, history, created_at, updated_at)
+			VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
 			ON CONFLICT (idempotency_key) DO NOTHING`,
 			o.ID, o.Reference, o.Status, o.Reason, o.Customer, o.Items, o.SubtotalCents, o.ShippingCents, o.TaxCents, o.TotalCents,
-			o.Currency, o.Shipping, nkey, nfp, o.CreatedAt)
+			o.Currency, o.Shipping, nkey, nfp, o.Payment, o.History, o.CreatedAt)
 		if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.ConstraintName == referenceConstraint {
 			return ErrReferenceTaken
 		}
@@ -163,7 +166,7 @@ func (s *PostgresStore) ByReference(ctx context.Context, ref string) (Order, err
 
 // Settle implements Store: the processed-event record and the guarded
 // update (only a pending order moves) in one transaction.
-func (s *PostgresStore) Settle(ctx context.Context, eventID, orderID string, status Status, reason string) (bool, error) {
+func (s *PostgresStore) Settle(ctx context.Context, eventID, orderID string, status Status, reason, payment string) (bool, error) {
 	if !canMove(Pending, status) {
 		return false, fmt.Errorf("settling order %s: %q is not a final status", orderID, status)
 	}
@@ -173,8 +176,13 @@ func (s *PostgresStore) Settle(ctx context.Context, eventID, orderID string, sta
 		if err != nil || !first {
 			return err
 		}
-		rows, err := tx.Query(ctx, `UPDATE orders SET status = $2, reason = $3, updated_at = $4 WHERE id = $1 AND status = 'pending'
-			RETURNING `+orderColumns, orderID, status, reason, now())
+		at := now()
+		rows, err := tx.Query(ctx, `
+			UPDATE orders SET status = $2, reason = $3, updated_at = $4, history = history || $5,
+				payment = CASE WHEN $6 = '' OR payment IS NULL THEN payment ELSE jsonb_set(payment, '{status}', to_jsonb($6::text)) END
+			WHERE id = $1 AND status = 'pending'
+			RETURNING `+orderColumns,
+			orderID, status, reason, at, []Change{{Status: status, At: at, Reason: reason}}, payment)
 		if err != nil {
 			return err
 		}
@@ -223,6 +231,47 @@ func (s *PostgresStore) PendingMail(ctx context.Context, limit int) ([]Mail, err
 func (s *PostgresStore) MarkMailSent(ctx context.Context, id string) error {
 	_, err := s.pool.Exec(ctx, `UPDATE mail SET sent_at = now() WHERE id = $1`, id)
 	return pg.Wrap("marking mail sent", err)
+}
+
+// Move implements Store: the confirmed order's row locked, moved, and its
+// event written in one transaction.
+func (s *PostgresStore) Move(ctx context.Context, orderID string, status Status, e *events.Envelope) (Order, error) {
+	var o Order
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 FOR UPDATE`, orderID)
+		if err != nil {
+			return err
+		}
+		if o, err = pgx.CollectExactlyOneRow(rows, scanOrder); errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if o.Status != Confirmed {
+			return ErrConflict
+		}
+		o = movedTo(o, status, "", "", now())
+		if _, err := tx.Exec(ctx, `UPDATE orders SET status = $2, reason = '', updated_at = $3, history = $4 WHERE id = $1`,
+			orderID, o.Status, o.UpdatedAt, o.History); err != nil {
+			return err
+		}
+		if s.mail {
+			if err := insertMail(ctx, tx, o); err != nil {
+				return err
+			}
+		}
+		if e != nil {
+			return outbox.Insert(ctx, tx, *e)
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Order{}, err
+	case errors.Is(err, ErrConflict):
+		return o, err
+	}
+	return o, pg.Wrap("moving order", err)
 }
 
 // Ping implements Store.

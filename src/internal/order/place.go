@@ -23,6 +23,7 @@ const referenceDraws = 5
 type placer struct {
 	store   Store
 	prices  Prices
+	cards   Cards
 	metrics *Metrics
 }
 
@@ -40,7 +41,14 @@ func (p placer) place(ctx context.Context, r CreateRequest, key string) (Order, 
 	if err != nil {
 		return Order{}, false, err
 	}
-	e, err := events.New(Source, events.OrderCreated, createdEvent(o))
+	m, err := p.cards.Tokenize(ctx, *r.Payment)
+	if err != nil {
+		return Order{}, false, err
+	}
+	o.Payment = &Payment{Brand: m.Brand, Last4: m.Last4, Status: PaymentPending}
+	d := createdEvent(o)
+	d.PaymentMethodID = m.ID
+	e, err := events.New(Source, events.OrderCreated, d)
 	if err != nil {
 		return Order{}, false, fmt.Errorf("building event: %w", err)
 	}
@@ -83,7 +91,7 @@ func (p placer) price(ctx context.Context, r CreateRequest) (Order, error) {
 	return Order{
 		ID: uuid.NewString(), Reference: newReference(), Status: Pending, Customer: r.Customer, Items: lines, Currency: currency,
 		SubtotalCents: t.SubtotalCents, ShippingCents: t.ShippingCents, TaxCents: t.TaxCents, TotalCents: t.TotalCents, Shipping: t.Shipping,
-		CreatedAt: at, UpdatedAt: at,
+		CreatedAt: at, UpdatedAt: at, History: []Change{{Status: Pending, At: at}},
 	}, nil
 }
 

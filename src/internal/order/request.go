@@ -4,12 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -22,6 +24,9 @@ type CreateRequest struct {
 	Customer Customer       `json:"customer"`
 	Items    []RequestItem  `json:"items"`
 	Shipping ShippingChoice `json:"shipping"`
+	// Payment is the card; required. It goes to the payment service to be
+	// tokenised and is never stored or logged here.
+	Payment *platform.Card `json:"payment"`
 }
 
 // ShippingChoice is the delivery the shopper chose; the method defaults to
@@ -83,6 +88,10 @@ func (r *CreateRequest) normalize() {
 	for i := range r.Items {
 		r.Items[i].ProductID = trimSpaces(r.Items[i].ProductID)
 	}
+	if r.Payment != nil {
+		r.Payment.Number = platform.NormalizeCardNumber(r.Payment.Number)
+		r.Payment.CVC = trimSpaces(r.Payment.CVC)
+	}
 }
 
 func trimSpaces(s string) string {
@@ -121,7 +130,23 @@ func (r CreateRequest) validate() error {
 	if err := r.Shipping.validate(); err != nil {
 		return err
 	}
-	return validateItems(r.Items)
+	if err := validateItems(r.Items); err != nil {
+		return err
+	}
+	return validatePayment(r.Payment)
+}
+
+// validatePayment checks the card before any call to the payment service,
+// naming the field that is wrong (payment.card_number, ...).
+func validatePayment(card *platform.Card) error {
+	if card == nil {
+		return invalid("payment", "is required: a card (card_number, exp_month, exp_year, cvc)")
+	}
+	var ce *platform.CardError
+	if err := platform.CheckCard(*card, time.Now()); errors.As(err, &ce) {
+		return invalid("payment."+ce.Field, "%s", ce.Message)
+	}
+	return nil
 }
 
 func validateCountry(field, code string) error {
@@ -239,6 +264,11 @@ func validateItems(items []RequestItem) error {
 // fingerprint identifies a request's content, to tell a retry (same key,
 // same request) from a misuse of the key (same key, another request).
 func (r CreateRequest) fingerprint() string {
+	// The card enters as brand and last four digits only: a hash of a card
+	// number is card data too.
+	if r.Payment != nil {
+		r.Payment = &platform.Card{Number: r.Payment.Brand() + r.Payment.Last4(), ExpMonth: r.Payment.ExpMonth, ExpYear: r.Payment.ExpYear, Name: r.Payment.Name}
+	}
 	raw, _ := json.Marshal(r)
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:])

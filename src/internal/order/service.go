@@ -24,11 +24,12 @@ const (
 	MetricCreated   = "shop_orders_created_total"
 	MetricConfirmed = "shop_orders_confirmed_total"
 	MetricRejected  = "shop_orders_rejected_total"
+	MetricCancelled = "shop_orders_cancelled_total"
 )
 
 // Metrics count orders through the saga.
 type Metrics struct {
-	created, confirmed, rejected prometheus.Counter
+	created, confirmed, rejected, cancelled prometheus.Counter
 }
 
 // NewMetrics registers the order metrics on reg.
@@ -38,10 +39,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	m := &Metrics{
 		created:   c(MetricCreated, "Orders accepted (pending)."),
-		confirmed: c(MetricConfirmed, "Orders confirmed: their stock was reserved."),
-		rejected:  c(MetricRejected, "Orders rejected: their stock could not be reserved."),
+		confirmed: c(MetricConfirmed, "Orders confirmed: their stock was reserved and their payment captured."),
+		rejected:  c(MetricRejected, "Orders rejected: their stock could not be reserved or their payment was declined."),
+		cancelled: c(MetricCancelled, "Orders cancelled by the shopper: refunded, stock released."),
 	}
-	reg.MustRegister(m.created, m.confirmed, m.rejected)
+	reg.MustRegister(m.created, m.confirmed, m.rejected, m.cancelled)
 	return m
 }
 
@@ -96,7 +98,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	svc.events, svc.orders = mq.NewMetrics(reg), NewMetrics(reg)
 	mq.RegisterOutboxMetrics(reg, svc.relayBox)
 	svc.App = platform.NewApp("order", cfg.Base, logger, reg, platform.Checks{"store": svc.Store.Ping})
-	Routes(svc.App, placer{store: svc.Store, prices: NewCatalogClient(cfg.CatalogURL, cfg.CatalogTimeout).Traced(cfg.Tracer), metrics: svc.orders})
+	Routes(svc.App, placer{store: svc.Store, prices: NewCatalogClient(cfg.CatalogURL, cfg.CatalogTimeout).Traced(cfg.Tracer),
+		cards: NewPaymentClient(cfg.PaymentURL, cfg.PaymentTimeout).Traced(cfg.Tracer), metrics: svc.orders}, cfg.AdminToken)
 	return svc, nil
 }
 
@@ -118,31 +121,43 @@ func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
 	return g.Wait()
 }
 
-// settleSubscription is the order service's subscription: the stock
-// outcomes on SettleQueue, shared by its replicas.
+// settleSubscription is the order service's subscription: the saga's
+// outcomes on SettleQueue, shared by its replicas. stock.reserved is the
+// payment service's cue, not the order's: an order is confirmed once its
+// payment is captured.
 func settleSubscription(store Store, m *Metrics) mq.Subscription {
-	return mq.Subscription{Queue: SettleQueue, Types: []string{events.StockReserved, events.StockRejected}, Handler: settleHandler(store, m)}
+	return mq.Subscription{Queue: SettleQueue, Types: []string{events.StockRejected, events.PaymentCaptured, events.PaymentDeclined}, Handler: settleHandler(store, m)}
 }
 
 // settleHandler moves orders to confirmed or rejected.
 func settleHandler(store Store, m *Metrics) mq.Handler {
 	return func(ctx context.Context, e events.Envelope) error {
-		var orderID, reason string
+		var orderID, reason, payment string
 		status := Confirmed
-		if e.Type == events.StockRejected {
+		switch e.Type {
+		case events.StockRejected:
 			var d events.StockRejectedData
 			if err := e.Decode(&d); err != nil {
 				return mq.Permanent(err)
 			}
 			orderID, reason, status = d.OrderID, d.Reason, Rejected
-		} else {
-			var d events.StockReservedData
+		case events.PaymentDeclined:
+			var d events.PaymentDeclinedData
 			if err := e.Decode(&d); err != nil {
 				return mq.Permanent(err)
 			}
-			orderID = d.OrderID
+			orderID, reason, status, payment = d.OrderID, d.Reason, Rejected, PaymentDeclined
+			if d.Code == "processing_error" {
+				payment = PaymentFailed
+			}
+		default:
+			var d events.PaymentCapturedData
+			if err := e.Decode(&d); err != nil {
+				return mq.Permanent(err)
+			}
+			orderID, payment = d.OrderID, PaymentCaptured
 		}
-		moved, err := store.Settle(ctx, e.ID, orderID, status, reason)
+		moved, err := store.Settle(ctx, e.ID, orderID, status, reason, payment)
 		if err != nil || !moved {
 			return err
 		}

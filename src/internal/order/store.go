@@ -24,11 +24,17 @@ type Store interface {
 	// ErrNotFound. Create refuses a second order with one reference
 	// (ErrReferenceTaken).
 	ByReference(ctx context.Context, ref string) (Order, error)
-	// Settle applies the stock outcome event eventID: the order moves from
-	// pending to status (with reason), once. It reports whether the order
-	// moved; a redelivered event, an unknown order or one already final
-	// change nothing.
-	Settle(ctx context.Context, eventID, orderID string, status Status, reason string) (bool, error)
+	// Settle applies the saga's outcome event eventID: the order moves from
+	// pending to status (with reason, and its payment to payment unless
+	// that is empty), once. It reports whether the order moved; a
+	// redelivered event, an unknown order or one already final change
+	// nothing. With mail on, the shopper's email is written with it.
+	Settle(ctx context.Context, eventID, orderID string, status Status, reason, payment string) (bool, error)
+	// Move moves a confirmed order to status (cancelled or shipped) and
+	// writes e, when not nil, atomically, with the shopper's email when
+	// mail is on. It returns the order as it now is: ErrNotFound for an
+	// unknown order, ErrConflict with the order when it was not confirmed.
+	Move(ctx context.Context, orderID string, status Status, e *events.Envelope) (Order, error)
 	// Ping checks the store answers, for /ready.
 	Ping(ctx context.Context) error
 }

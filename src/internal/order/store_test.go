@@ -80,20 +80,20 @@ func TestStoreSettleMovesOnlyPendingOrdersOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		event := uuid.NewString()
-		if moved, err := s.Settle(ctx, event, o.ID, Rejected, "insufficient stock"); err != nil || !moved {
+		if moved, err := s.Settle(ctx, event, o.ID, Rejected, "insufficient stock", ""); err != nil || !moved {
 			t.Fatalf("settling a pending order: moved=%v %v", moved, err)
 		}
-		if moved, err := s.Settle(ctx, event, o.ID, Rejected, "insufficient stock"); err != nil || moved {
+		if moved, err := s.Settle(ctx, event, o.ID, Rejected, "insufficient stock", ""); err != nil || moved {
 			t.Fatalf("the same event again: moved=%v %v, want no change", moved, err)
 		}
-		if moved, err := s.Settle(ctx, uuid.NewString(), o.ID, Confirmed, ""); err != nil || moved {
+		if moved, err := s.Settle(ctx, uuid.NewString(), o.ID, Confirmed, "", PaymentCaptured); err != nil || moved {
 			t.Fatalf("confirming a rejected order: moved=%v %v, want no change", moved, err)
 		}
 		got, err := s.Get(ctx, o.ID)
 		if err != nil || got.Status != Rejected || got.Reason != "insufficient stock" || got.Items[0].Name != "Mug" {
 			t.Fatalf("order after settling: %+v %v", got, err)
 		}
-		if moved, err := s.Settle(ctx, uuid.NewString(), uuid.NewString(), Confirmed, ""); err != nil || moved {
+		if moved, err := s.Settle(ctx, uuid.NewString(), uuid.NewString(), Confirmed, "", ""); err != nil || moved {
 			t.Fatalf("settling an unknown order: moved=%v %v, want no change", moved, err)
 		}
 	})

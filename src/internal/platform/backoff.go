@@ -32,7 +32,7 @@ func BackoffDelay(base, limit time.Duration, attempt int) time.Duration {
 		d *= 2
 	}
 	d = min(d, limit)
-	return d/2 + rand.N(d/2+1)
+	return d/2 + rand.N(d/2+1) //nolint:gosec // jitter spreads retries; nothing to guess
 }
 
 // Pause waits for b's next delay, or until ctx ends, and tells whether the

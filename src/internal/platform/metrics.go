@@ -9,7 +9,7 @@ import (
 )
 
 // Metric names every service exposes, referred to by the dashboards and
-// alert rules in monitoring/: the HTTP metrics fiberprometheus records (with
+// alert rules in monitoring/: the HTTP metrics the app factory records (httpMetrics, with
 // a service label) and the Go runtime and process collectors' metrics.
 const (
 	MetricHTTPRequests        = "http_requests_total"
@@ -41,7 +41,7 @@ func NewRegistry() *prometheus.Registry {
 // span as its exemplar when that span is sampled, so a slow bucket in a
 // dashboard leads to a trace that exists; otherwise (tracing off, or a
 // trace the sampler dropped) it is a plain Observe. The label is traceID,
-// as on the HTTP histogram fiberprometheus records.
+// as on the HTTP histogram the app factory records.
 func Observe(ctx context.Context, o prometheus.Observer, v float64) {
 	if sc := trace.SpanContextFromContext(ctx); sc.IsSampled() {
 		if e, ok := o.(prometheus.ExemplarObserver); ok {

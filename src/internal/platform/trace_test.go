@@ -82,7 +82,7 @@ func TestAppMakesServerSpansThatContinueTheCaller(t *testing.T) {
 
 // A sampler setting the SDK would silently replace is refused at start.
 // The HTTP latency histogram carries the request's trace id as an exemplar
-// (fiberprometheus reads it from the server span in the request context),
+// (the metrics middleware reads it from the server span in the request context),
 // in the OpenMetrics format Prometheus scrapes exemplars from.
 func TestLatencyHistogramCarriesTheTraceID(t *testing.T) {
 	base, err := LoadConfig[Base](map[string]string{})
@@ -203,6 +203,7 @@ func BenchmarkRequestTracing(b *testing.B) {
 			var ctx fasthttp.RequestCtx
 			b.ReportAllocs()
 			for b.Loop() {
+				ctx.ResetUserValues()
 				ctx.Request.Reset()
 				ctx.Response.Reset()
 				ctx.Request.Header.SetMethod("GET")

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ansrivas/fiberprometheus/v2"
 	gojson "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
@@ -79,8 +78,7 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 	}
 	refuseUnknownMethods(app)
 
-	prom := fiberprometheus.NewWithRegistry(reg, service, "http", "", nil)
-	prom.SetSkipPaths([]string{HealthPath, ReadyPath, MetricsPath})
+	metrics := newHTTPMetrics(reg, service, HealthPath, ReadyPath, MetricsPath)
 
 	app.Use(requestContext(base.RequestTimeout))
 	// Answers are compressed (brotli or gzip) when the client accepts it:
@@ -90,7 +88,7 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 	if base.Tracer != nil {
 		app.Use(serverSpans(base.Tracer.Tracer(service)))
 	}
-	app.Use(prom.Middleware)
+	app.Use(metrics.handler)
 	// Errors are turned into responses here, inside the metrics middleware,
 	// so the recorded status is the one the client got.
 	app.Use(func(c *fiber.Ctx) error {
@@ -107,7 +105,7 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
 	app.Get(ReadyPath, ready.handler(base.ReadyTimeout))
-	prom.RegisterAt(app, MetricsPath)
+	app.Get(MetricsPath, metricsHandler(reg))
 	return app
 }
 
@@ -123,8 +121,8 @@ func requestContext(timeout time.Duration) fiber.Handler {
 			id = utils.UUID()
 		}
 		c.Set(fiber.HeaderXRequestID, id)
-		ctx, cancel := context.WithTimeout(WithRequestID(context.Background(), id), timeout)
-		defer cancel()
+		ctx := newRequestCtx(context.Background(), id, timeout)
+		defer ctx.end()
 		c.SetUserContext(ctx)
 		return c.Next()
 	}
@@ -188,7 +186,10 @@ func serverSpans(tracer trace.Tracer) fiber.Handler {
 			return c.Next()
 		}
 		ctx := propagation.TraceContext{}.Extract(c.UserContext(), fasthttpCarrier{&c.Request().Header})
-		ctx, span := tracer.Start(ctx, "HTTP", trace.WithSpanKind(trace.SpanKindServer))
+		// The method is known at the start, for the sampler: make run's
+		// traces every write (tracing.rateLimited).
+		ctx, span := tracer.Start(ctx, "HTTP", trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(semconv.HTTPRequestMethodKey.String(c.Method())))
 		defer span.End()
 		c.SetUserContext(ctx)
 		err := c.Next()
@@ -201,7 +202,6 @@ func serverSpans(tracer trace.Tracer) fiber.Handler {
 		method, route, status := c.Method(), c.Route().Path, c.Response().StatusCode()
 		span.SetName(method + " " + route)
 		span.SetAttributes(
-			semconv.HTTPRequestMethodKey.String(method),
 			semconv.URLPath(c.Path()),
 			semconv.HTTPRoute(route),
 			semconv.HTTPResponseStatusCode(status),

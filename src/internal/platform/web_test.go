@@ -192,3 +192,46 @@ func TestServeDrainsInFlightRequests(t *testing.T) {
 		t.Fatal("still accepting connections after shutdown")
 	}
 }
+
+// A context a handler hands to a goroutine ends with its request: the
+// goroutine sees context.Canceled, not a context that lives on.
+func TestRequestContextIsCanceledWhenTheRequestEnds(t *testing.T) {
+	app := testApp(t, io.Discard, nil)
+	kept := make(chan context.Context, 1)
+	app.Get("/keep", func(c *fiber.Ctx) error {
+		kept <- c.UserContext()
+		return c.SendString("ok")
+	})
+	if status, _, _ := get(t, app, "/keep"); status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	ctx := <-kept
+	<-ctx.Done()
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		t.Fatalf("after the request: %v, want context.Canceled", ctx.Err())
+	}
+}
+
+// The deadline is REQUEST_TIMEOUT from the request's arrival, seen by a
+// context derived from the request's (a database call with its own
+// timeout), which then ends at the earlier of the two.
+func TestRequestContextCarriesTheDeadlineToDerivedContexts(t *testing.T) {
+	app := testApp(t, io.Discard, nil)
+	app.Get("/derived", func(c *fiber.Ctx) error {
+		before := time.Now()
+		deadline, ok := c.UserContext().Deadline()
+		if !ok || deadline.Sub(before) > 300*time.Millisecond {
+			return BadRequest("no_deadline", "request context deadline %s", deadline)
+		}
+		ctx, cancel := context.WithTimeout(c.UserContext(), time.Hour)
+		defer cancel()
+		if d, _ := ctx.Deadline(); !d.Equal(deadline) {
+			return BadRequest("lost_deadline", "derived deadline %s", d)
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	if status, raw, body := get(t, app, "/derived"); status != 503 || body == nil || body.Error.Code != "timeout" {
+		t.Fatalf("%d %s, want 503 timeout", status, raw)
+	}
+}

@@ -169,7 +169,7 @@ func (e *Embedded) Count(context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("counting products: %w", err)
 	}
-	return int(n), nil
+	return int(n), nil //nolint:gosec // a document count, far below MaxInt
 }
 
 // Refresh implements Backend: bleve writes are visible at once.

@@ -104,7 +104,7 @@ func (t *facetTable) read(dv index.DocValueReader, first, n uint64) ([]uint32, e
 		err := dv.VisitDocValues(id, func(_ string, term []byte) {
 			code, ok := t.codes[string(term)]
 			if !ok {
-				code = uint32(len(t.terms))
+				code = uint32(len(t.terms)) //nolint:gosec // one code per category term: a few hundred
 				t.codes[string(term)] = code
 				t.terms = append(t.terms, string(term))
 			}

@@ -52,7 +52,7 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 		}
 		return Result{}, fmt.Errorf("searching the embedded index: %w", err)
 	}
-	out := Result{Hits: make([]Hit, 0, len(res.Hits)), Total: int(res.Total)}
+	out := Result{Hits: make([]Hit, 0, len(res.Hits)), Total: int(res.Total)} //nolint:gosec // a hit count, far below MaxInt
 	for _, m := range res.Hits {
 		out.Hits = append(out.Hits, bleveHit(m))
 	}
@@ -241,7 +241,9 @@ func bleveFilter(q Query) query.Query {
 }
 
 // Suggest implements Backend: names whose words start with the typed words,
-// the last one as a prefix, best matches first, then by name.
+// the last one as a prefix, best matches first, then by name. When no name
+// does, the words are taken as possibly mistyped ("cofee" suggests the
+// coffees): suggestFuzzy.
 func (e *Embedded) Suggest(ctx context.Context, text string) ([]Suggestion, error) {
 	terms := Terms(text)
 	if len(terms) == 0 {
@@ -259,6 +261,39 @@ func (e *Embedded) Suggest(ctx context.Context, text string) ([]Suggestion, erro
 		m.SetField("name")
 		c.AddQuery(m)
 	}
+	out, err := e.suggestions(ctx, c)
+	if err != nil || len(out) > 0 || !suggestFuzzy(terms) {
+		return out, err
+	}
+	fuzzy := bleve.NewConjunctionQuery()
+	for _, t := range terms {
+		exact := bleve.NewMatchQuery(t.Text)
+		exact.SetField("name")
+		exact.SetBoost(boostName)
+		d := bleve.NewDisjunctionQuery(exact)
+		if t.Fuzziness > 0 {
+			// Unstemmed words: stems of typos drift ("wireles" stems
+			// to "wirel", one edit from "wire").
+			m := bleve.NewMatchQuery(t.Text)
+			m.SetField("name_plain")
+			m.SetFuzziness(t.Fuzziness)
+			m.SetPrefix(fuzzyPrefix)
+			m.SetBoost(boostNameFuzzy)
+			d.AddQuery(m)
+		}
+		if t.Prefix {
+			p := bleve.NewPrefixQuery(t.Text)
+			p.SetField("name_plain")
+			p.SetBoost(boostNamePrefix)
+			d.AddQuery(p)
+		}
+		fuzzy.AddQuery(d)
+	}
+	return e.suggestions(ctx, fuzzy)
+}
+
+// suggestions runs a suggest query: the best MaxSuggestions names.
+func (e *Embedded) suggestions(ctx context.Context, c query.Query) ([]Suggestion, error) {
 	req := bleve.NewSearchRequestOptions(c, MaxSuggestions, 0, false)
 	req.Fields = []string{"name"}
 	req.SortBy([]string{"-_score", "name_sort", "_id"})

@@ -302,6 +302,14 @@ func runContract(t *testing.T, open func(t *testing.T) Backend) {
 			{"desk l", []string{"office-1", "office-2", "office-3"}},
 			{"zzz", []string{}},
 			{"", []string{}},
+			// A typo: no name starts with it, so near misses are suggested.
+			{"cofee", []string{"kitchen-1"}},
+			{"hedphone", []string{"audio-1", "audio-2", "audio-3"}},
+			{"wireles hea", []string{"audio-1"}},
+			// A name that starts with the text keeps near misses out:
+			// "wirel" is one letter from "wired".
+			{"wirel", []string{"audio-1"}},
+			{"mugg", []string{"kitchen-1", "kitchen-2"}},
 		}
 		for _, c := range cases {
 			got, err := e.backend.Suggest(e.ctx(), c.text)

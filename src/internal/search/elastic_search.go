@@ -198,7 +198,8 @@ func esFilters(q Query) []any {
 	return f
 }
 
-// Suggest implements Backend like Embedded.Suggest.
+// Suggest implements Backend like Embedded.Suggest, with the same fallback
+// to typo-forgiving matches when no name starts with the typed words.
 func (e *Elastic) Suggest(ctx context.Context, text string) ([]Suggestion, error) {
 	terms := Terms(text)
 	if len(terms) == 0 {
@@ -212,6 +213,29 @@ func (e *Elastic) Suggest(ctx context.Context, text string) ([]Suggestion, error
 			must = append(must, map[string]any{"match": map[string]any{"name": t.Text}})
 		}
 	}
+	list, err := e.suggestions(ctx, must)
+	if err != nil || len(list) > 0 || !suggestFuzzy(terms) {
+		return list, err
+	}
+	fuzzy := make([]any, 0, len(terms))
+	for _, t := range terms {
+		should := []any{map[string]any{"match": map[string]any{"name": map[string]any{"query": t.Text, "boost": boostName}}}}
+		if t.Fuzziness > 0 {
+			// Unstemmed words, as in the embedded index.
+			should = append(should, map[string]any{"match": map[string]any{"name_plain": map[string]any{"query": t.Text,
+				"boost": boostNameFuzzy, "fuzziness": strconv.Itoa(t.Fuzziness), "prefix_length": fuzzyPrefix}}})
+		}
+		if t.Prefix {
+			should = append(should, map[string]any{"prefix": map[string]any{"name_plain": map[string]any{"value": t.Text, "boost": boostNamePrefix}}})
+		}
+		fuzzy = append(fuzzy, map[string]any{"bool": map[string]any{"should": should, "minimum_should_match": 1}})
+	}
+	return e.suggestions(ctx, fuzzy)
+}
+
+// suggestions runs a suggest query whose clauses must all match: the best
+// MaxSuggestions names.
+func (e *Elastic) suggestions(ctx context.Context, must []any) ([]Suggestion, error) {
 	body := map[string]any{
 		"size":    MaxSuggestions,
 		"_source": []string{"name"},

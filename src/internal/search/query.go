@@ -157,6 +157,20 @@ func Terms(text string) []Term {
 	return terms
 }
 
+// suggestFuzzy reports whether a suggestion that found no name is worth
+// asking again with typos forgiven: some word is long enough to hold one.
+// Both backends forgive typos only then, so a name that starts with what
+// was typed is never pushed aside by near misses ("wirel" suggests the
+// wireless headphones, not also the wired ones).
+func suggestFuzzy(terms []Term) bool {
+	for _, t := range terms {
+		if t.Fuzziness > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func fuzziness(word string) int {
 	switch n := utf8.RuneCountInString(word); {
 	case n < 4:

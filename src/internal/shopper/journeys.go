@@ -219,7 +219,8 @@ func (s *Shopper) checkout() (string, error) {
 		return "", err
 	}
 	form := url.Values{"_csrf": {csrf[1]}, "nonce": {nonce[1]}, "name": {"Load Shopper"}, "email": {s.email()},
-		"line1": {"1 Test Street"}, "line2": {""}, "city": {"Testville"}, "postal_code": {"TE5 7ST"}, "country": {"GB"}}
+		"line1": {"1 Test Street"}, "line2": {""}, "city": {"Testville"}, "postal_code": {"TE5 7ST"}, "country": {"GB"},
+		"card_number": {s.card()}, "exp_month": {"12"}, "exp_year": {"2040"}, "cvc": {"123"}}
 	p, err := s.place(func() (page, error) { return s.postForm(s.hard, "checkout", "/checkout", form) })
 	if err != nil {
 		return "", err
@@ -349,7 +350,8 @@ func (s *Shopper) api(pageNo int) (string, error) {
 	order := map[string]any{
 		"customer": map[string]any{"email": s.email(), "name": "API Shopper",
 			"address": map[string]string{"line1": "1 Test Street", "city": "Testville", "postal_code": "TE5 7ST", "country": "GB"}},
-		"items": []map[string]any{{"product_id": item.ID, "quantity": 1 + s.rng.IntN(2)}},
+		"items":   []map[string]any{{"product_id": item.ID, "quantity": 1 + s.rng.IntN(2)}},
+		"payment": map[string]any{"card_number": s.card(), "exp_month": 12, "exp_year": 2040, "cvc": "123"},
 	}
 	// One key per order: a retry after a lost answer is the same order.
 	header := http.Header{"Idempotency-Key": {newKey()}}
@@ -373,4 +375,20 @@ func newKey() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return "shopper-" + hex.EncodeToString(b)
+}
+
+// The test provider's cards (docs/payment.md): one that pays, one that is
+// declined.
+const (
+	payingCard    = "4242424242424242"
+	decliningCard = "4000000000000002"
+)
+
+// card is the card of the shopper's next order: declining with the
+// configured share.
+func (s *Shopper) card() string {
+	if s.rng.Float64() < s.o.DeclineRate {
+		return decliningCard
+	}
+	return payingCard
 }

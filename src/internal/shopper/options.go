@@ -41,7 +41,10 @@ type Options struct {
 	RetryPause time.Duration
 	// TypoRate is the share of searches that are misspelt.
 	TypoRate float64
-	Mix      []Weight
+	// DeclineRate is the share of orders paid with a card the test
+	// provider declines (docs/payment.md).
+	DeclineRate float64
+	Mix         []Weight
 }
 
 // Weight is one journey's share of the mix.
@@ -82,6 +85,7 @@ func (o *Options) Flags(fs *flag.FlagSet) *string {
 	fs.DurationVar(&o.ErrorPause, "error-pause", time.Second, "how long a shopper waits after an error before the next journey")
 	fs.IntVar(&o.CheckoutRetries, "checkout-retries", 5, "how often a failed checkout is submitted again (same form, so the same order)")
 	fs.Float64Var(&o.TypoRate, "typos", 0.3, "share of searches that are misspelt (0-1)")
+	fs.Float64Var(&o.DeclineRate, "declines", 0, "share of orders paid with a declined test card (0-1)")
 	return fs.String("mix", "browse=50,search=30,buy=20", "journey mix: name=weight for browse, search, buy, api")
 }
 
@@ -100,6 +104,7 @@ func (o *Options) Check(mix string) error {
 	bad(o.Think < 0 || o.ErrorPause < 0 || o.Timeout <= 0 || o.OrderTimeout <= 0 || o.Poll <= 0,
 		"-think and -error-pause must not be negative; -timeout, -order-timeout and -poll must be positive")
 	bad(o.TypoRate < 0 || o.TypoRate > 1, "-typos must be from 0 to 1, got %g", o.TypoRate)
+	bad(o.DeclineRate < 0 || o.DeclineRate > 1, "-declines must be from 0 to 1, got %g", o.DeclineRate)
 	bad(o.CheckoutRetries < 0 || o.CheckoutRetries > 20, "-checkout-retries must be 0-20, got %d", o.CheckoutRetries)
 	var err error
 	o.Mix, err = ParseMix(mix)

@@ -48,7 +48,7 @@ func New(ctx context.Context, o *Options, rec *Recorder, email string) *Shopper 
 
 func newShopper(o *Options, transport http.RoundTripper, rec *Recorder, w *Words, seed uint64, stop, hard context.Context, email func() string) *Shopper {
 	jar, _ := cookiejar.New(nil)
-	return &Shopper{o: o, rec: rec, words: w, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+	return &Shopper{o: o, rec: rec, words: w, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), //nolint:gosec // simulated shoppers: seeded on purpose, reproducible
 		stop: stop, hard: hard, email: email,
 		client: &http.Client{Transport: transport, Jar: jar, Timeout: o.Timeout,
 			// Redirects are steps of their own: the 303 after a POST says

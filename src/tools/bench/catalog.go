@@ -60,7 +60,7 @@ func benchCatalogOn(ctx context.Context, sum *summary, store string, env map[str
 	defer stopCatalog()
 
 	fmt.Printf("GET /catalog?page_size=20, concurrency %d, 10 s per run, %s\n", benchConcurrency, store)
-	return againstBare(ctx, sum, "catalog", catalogURL, "/catalog?page_size=20", fiber.MIMEApplicationJSON, 0.5, 10*time.Millisecond)
+	return againstBare(ctx, sum, "catalog", catalogURL, "/catalog?page_size=20", fiber.MIMEApplicationJSON, listingRatio, halfRateP99)
 }
 
 // benchConcurrency is the workers of every againstBare run.

@@ -47,6 +47,7 @@ func run(ctx context.Context, names []string) error {
 		"order-scale":      benchOrderScale,
 		"search":           benchSearch,
 		"search-scale":     benchSearchScale,
+		"shop":             benchShop,
 	}
 	// groups name several scenarios at once: BENCH=scale make bench.
 	groups := map[string][]string{"scale": {"catalog-scale", "search-scale", "order-scale"}}

@@ -26,6 +26,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/order"
+	"github.com/shop-platform/shop/src/internal/payment"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 	"github.com/shop-platform/shop/src/internal/shopper"
@@ -64,7 +65,7 @@ func benchOrder(ctx context.Context, sum *summary) error {
 		return err
 	}
 	// The HTTP path alone: the service's relay does not run in this phase.
-	_, orderURL, stopOrder, err := startBenchOrder(ctx, dbURL, catalogURL)
+	_, _, orderURL, stopOrder, err := startBenchOrder(ctx, dbURL, catalogURL)
 	if err != nil {
 		return err
 	}
@@ -145,30 +146,49 @@ func startBenchCatalog(ctx context.Context) (*catalog.Service, string, func(), e
 
 var benchProducts = []string{"bench-widget-a", "bench-widget-b"}
 
-// startBenchOrder opens an order service on dbURL and serves it; stop is
-// safe to call twice.
-func startBenchOrder(ctx context.Context, dbURL, catalogURL string) (*order.Service, string, func(), error) {
+// startBenchOrder opens an order service on dbURL and serves it, with the
+// payment service it tokenises cards with (embedded store, test
+// provider; its Run charges the orders in the saga bench); stop is safe
+// to call twice.
+func startBenchOrder(ctx context.Context, dbURL, catalogURL string) (*order.Service, *payment.Service, string, func(), error) {
+	payCfg, err := platform.LoadConfig[payment.Config](map[string]string{})
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	paySvc, err := payment.Open(ctx, payCfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	payURL, stopPay, err := serve(ctx, paySvc.App)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
 	cfg, err := platform.LoadConfig[order.Config](map[string]string{
-		"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": orderPoolConns, "CATALOG_URL": catalogURL,
+		"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": orderPoolConns, "CATALOG_URL": catalogURL, "PAYMENT_URL": payURL,
 	})
 	if err != nil {
-		return nil, "", nil, err
+		stopPay()
+		return nil, nil, "", nil, err
 	}
 	svc, err := order.Open(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
-		return nil, "", nil, err
+		stopPay()
+		return nil, nil, "", nil, err
 	}
 	url, stopServe, err := serve(ctx, svc.App)
 	if err != nil {
+		stopPay()
 		svc.Close()
-		return nil, "", nil, err
+		return nil, nil, "", nil, err
 	}
 	stopped := false
-	return svc, url, func() {
+	return svc, paySvc, url, func() {
 		if !stopped {
 			stopped = true
 			stopServe()
+			stopPay()
 			svc.Close()
+			paySvc.Close()
 		}
 	}, nil
 }
@@ -178,7 +198,8 @@ func startBenchOrder(ctx context.Context, dbURL, catalogURL string) (*order.Serv
 var benchOrderBody = mustJSON(map[string]any{
 	"customer": map[string]any{"email": "bench@example.com", "name": "Bench Customer",
 		"address": map[string]any{"line1": "1 Load Street", "line2": "", "city": "Leeds", "postal_code": "LS1 1AA", "country": "GB"}},
-	"items": []map[string]any{{"product_id": benchProducts[0], "quantity": 1}, {"product_id": benchProducts[1], "quantity": 2}},
+	"items":   []map[string]any{{"product_id": benchProducts[0], "quantity": 1}, {"product_id": benchProducts[1], "quantity": 2}},
+	"payment": map[string]any{"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"},
 })
 
 func mustJSON(v any) []byte {
@@ -347,14 +368,14 @@ func benchSaga(ctx context.Context, sum *summary, catalogSvc *catalog.Service, c
 	if err != nil {
 		return err
 	}
-	orderSvc, orderURL, stopOrder, err := startBenchOrder(ctx, dbURL, catalogURL)
+	orderSvc, paySvc, orderURL, stopOrder, err := startBenchOrder(ctx, dbURL, catalogURL)
 	if err != nil {
 		return err
 	}
 	defer stopOrder()
 
 	runCtx, stopRun := context.WithCancel(ctx)
-	done := make(chan error, 3)
+	done := make(chan error, 4)
 	buses := []mq.Bus{}
 	defer func() {
 		stopRun()
@@ -367,7 +388,7 @@ func benchSaga(ctx context.Context, sum *summary, catalogSvc *catalog.Service, c
 			_ = b.Close()
 		}
 	}()
-	services := map[string]func(context.Context, mq.Bus) error{"order": orderSvc.Run, "catalog": catalogSvc.Run, "search": productSink}
+	services := map[string]func(context.Context, mq.Bus) error{"order": orderSvc.Run, "catalog": catalogSvc.Run, "payment": paySvc.Run, "search": productSink}
 	for name, run := range services {
 		bus, err := mq.Open(broker, mq.Options{ConnectionName: name})
 		if err != nil {

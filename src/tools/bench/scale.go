@@ -421,7 +421,7 @@ func benchOrderScale(ctx context.Context, sum *summary) error {
 			return err
 		}
 		defer func() { _ = dropDatabase(context.WithoutCancel(ctx), part) }()
-		_, orderURL, stop, err := startBenchOrder(ctx, dbURL, catalogURL)
+		_, _, orderURL, stop, err := startBenchOrder(ctx, dbURL, catalogURL)
 		if err != nil {
 			return err
 		}

@@ -58,7 +58,7 @@ func startShopWithCatalog(t *testing.T) (site, catalogURL string) {
 	cmd := exec.Command(bin)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "HOST=127.0.0.1", "LOG_LEVEL=error", "ADMIN_TOKEN=" + browserAdminToken}
 	ports := map[string]int{}
-	for _, name := range []string{"CATALOG_PORT", "SEARCH_PORT", "ORDER_PORT", "FRONTEND_PORT"} {
+	for _, name := range []string{"CATALOG_PORT", "SEARCH_PORT", "ORDER_PORT", "PAYMENT_PORT", "FRONTEND_PORT"} {
 		ports[name] = testenv.FreePort(t)
 		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", name, ports[name]))
 	}
@@ -208,7 +208,10 @@ func addToCart(t *testing.T, ctx context.Context, quantity string) {
 	step(t, ctx, "filling the quantity",
 		chromedp.WaitVisible(chromedp.CSS(`form.add`)),
 		chromedp.SetValue(chromedp.CSS(`#quantity`), quantity))
-	clickAndLoad(t, ctx, "adding to cart", `form.add button`)
+	// With JavaScript the product page stays and says what was added.
+	step(t, ctx, "adding to cart", chromedp.Click(chromedp.CSS(`form.add button`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="added-notice"] a[href="/cart"]`)))
+	clickAndLoad(t, ctx, "opening the cart", `[data-testid="added-notice"] a[href="/cart"]`)
 	step(t, ctx, "seeing the cart", chromedp.WaitVisible(chromedp.CSS(`table.cart`)))
 }
 
@@ -256,7 +259,11 @@ func TestBrowserShopperBuysSomething(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#line1`), "12 Analytical Way"),
 		chromedp.SendKeys(chromedp.CSS(`#city`), "London"),
 		chromedp.SendKeys(chromedp.CSS(`#postal_code`), "N1 9GU"),
-		chromedp.SetValue(chromedp.CSS(`#country`), "GB"))
+		chromedp.SetValue(chromedp.CSS(`#country`), "GB"),
+		chromedp.SendKeys(chromedp.CSS(`#card_number`), "4242 4242 4242 4242"),
+		chromedp.SendKeys(chromedp.CSS(`#exp_month`), "12"),
+		chromedp.SendKeys(chromedp.CSS(`#exp_year`), "2040"),
+		chromedp.SendKeys(chromedp.CSS(`#cvc`), "123"))
 	clickAndLoad(t, ctx, "placing the order", `#place-order`)
 	if got := text(t, ctx, "#email-error"); !strings.Contains(got, "Enter an email address like name@example.com") {
 		t.Fatalf("email error %q", got)
@@ -272,7 +279,10 @@ func TestBrowserShopperBuysSomething(t *testing.T) {
 
 	step(t, ctx, "correcting the email",
 		chromedp.Clear(chromedp.CSS(`#email`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), "ada@example.com"))
+		chromedp.SendKeys(chromedp.CSS(`#email`), "ada@example.com"),
+		// The card number and CVC are never sent back into the page.
+		chromedp.SendKeys(chromedp.CSS(`#card_number`), "4242 4242 4242 4242"),
+		chromedp.SendKeys(chromedp.CSS(`#cvc`), "123"))
 	clickAndLoad(t, ctx, "placing the order", `#place-order`)
 	step(t, ctx, "seeing the order page", chromedp.WaitVisible(chromedp.CSS(`[data-testid="order-status"]`)))
 	// The page reloads itself while the order is pending; the saga

@@ -465,7 +465,7 @@ func browse(ctx context.Context, client *http.Client, base func(string) string, 
 
 func createOrder(t *testing.T, client *http.Client, orderURL, productID string, quantity int) string {
 	t.Helper()
-	body := fmt.Sprintf(`{"customer":{"email":"ann@example.com","name":"Ann","address":{"line1":"1 High St","city":"London","postal_code":"N1 1AA","country":"GB"}},"items":[{"product_id":%q,"quantity":%d}]}`, productID, quantity)
+	body := fmt.Sprintf(`{"customer":{"email":"ann@example.com","name":"Ann","address":{"line1":"1 High St","city":"London","postal_code":"N1 1AA","country":"GB"}},"items":[{"product_id":%q,"quantity":%d}],"payment":{"card_number":"4242424242424242","exp_month":12,"exp_year":2040,"cvc":"123"}}`, productID, quantity)
 	res, err := client.Post(orderURL+"/create-order", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)

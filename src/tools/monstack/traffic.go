@@ -124,7 +124,7 @@ func productIDs(client *http.Client, catalog string) ([]string, error) {
 }
 
 func createOrder(client *http.Client, orderURL, productID string, quantity int) (string, error) {
-	body := fmt.Sprintf(`{"customer":{"email":"monstack@example.com","name":"Ann","address":{"line1":"1 High St","city":"London","postal_code":"N1 1AA","country":"GB"}},"items":[{"product_id":%q,"quantity":%d}]}`, productID, quantity)
+	body := fmt.Sprintf(`{"customer":{"email":"monstack@example.com","name":"Ann","address":{"line1":"1 High St","city":"London","postal_code":"N1 1AA","country":"GB"}},"items":[{"product_id":%q,"quantity":%d}],"payment":{"card_number":"4242424242424242","exp_month":12,"exp_year":2040,"cvc":"123"}}`, productID, quantity)
 	res, err := client.Post(orderURL+"/create-order", "application/json", strings.NewReader(body))
 	if err != nil {
 		return "", fmt.Errorf("creating an order: %w", err)

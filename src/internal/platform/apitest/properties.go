@@ -61,18 +61,46 @@ type request struct {
 func (c *Contract) checkOperation(t *testing.T, app *fiber.App, headers map[string]string, method, template string,
 	params []*v3.Parameter, body *v3.MediaType,
 ) {
+	base := exampleRequest(t, params, body)
+	variants, targets := mutations(base, params, body)
+	refusedBy := map[string]int{} // constrained target -> requests the document refused
+	for _, r := range variants {
+		valid, status, answer := c.exchange(t, app, headers, method, template, r)
+		switch {
+		case !valid && (status < 400 || status >= 500):
+			t.Errorf("%s (refused by the document): %d %.200s, want a 4xx", r.describe(), status, answer)
+		case !valid:
+			refusedBy[r.what]++
+			if _, err := ErrorShape(answer); err != nil {
+				t.Errorf("%s: %v", r.describe(), err)
+			}
+		case status >= 500:
+			t.Errorf("%s (valid by the document): %d %.200s", r.describe(), status, answer)
+		}
+	}
+	for target := range targets {
+		if refusedBy[target] == 0 {
+			t.Errorf("no generated request broke the constraints of %s", target)
+		}
+	}
+}
+
+// exampleRequest is the operation's request built from the document's
+// examples: its path parameters and its body.
+func exampleRequest(t *testing.T, params []*v3.Parameter, body *v3.MediaType) request {
 	base := request{what: "the example", path: map[string]string{}, query: url.Values{}, header: map[string]string{}}
 	for _, p := range params {
-		if p.In == "path" {
-			if p.Example == nil {
-				t.Fatalf("path parameter %s has no example to build requests from", p.Name)
-			}
-			var v any
-			if err := p.Example.Decode(&v); err != nil {
-				t.Fatal(err)
-			}
-			base.path[p.Name] = fmt.Sprint(v)
+		if p.In != "path" {
+			continue
 		}
+		if p.Example == nil {
+			t.Fatalf("path parameter %s has no example to build requests from", p.Name)
+		}
+		var v any
+		if err := p.Example.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		base.path[p.Name] = fmt.Sprint(v)
 	}
 	if body != nil {
 		if body.Example == nil {
@@ -82,9 +110,15 @@ func (c *Contract) checkOperation(t *testing.T, app *fiber.App, headers map[stri
 			t.Fatal(err)
 		}
 	}
-	variants := []request{base}
-	refusedBy := map[string]int{} // constrained target -> requests the document refused
-	targets := map[string]bool{}
+	return base
+}
+
+// mutations are base and, for each parameter and body field, base with
+// that one changed to each candidate value; targets are the parameters and
+// fields whose schema constrains them, each of which some variant must
+// break.
+func mutations(base request, params []*v3.Parameter, body *v3.MediaType) (variants []request, targets map[string]bool) {
+	variants, targets = []request{base}, map[string]bool{}
 	for _, p := range params {
 		s := p.Schema.Schema()
 		target := p.In + " " + p.Name
@@ -92,11 +126,11 @@ func (c *Contract) checkOperation(t *testing.T, app *fiber.App, headers map[stri
 			targets[target] = true
 		}
 		for _, v := range candidates(s) {
-			r := base.clone(target)
 			value := fmt.Sprint(v)
 			if p.In == "header" && strings.ContainsFunc(value, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 				continue // not HTTP: the malformed-request tests send those over raw TCP
 			}
+			r := base.clone(target)
 			switch p.In {
 			case "path":
 				r.path[p.Name] = value
@@ -118,25 +152,7 @@ func (c *Contract) checkOperation(t *testing.T, app *fiber.App, headers map[stri
 			variants = append(variants, r)
 		}
 	}
-	for _, r := range variants {
-		valid, status, answer := c.exchange(t, app, headers, method, template, r)
-		switch {
-		case !valid && (status < 400 || status >= 500):
-			t.Errorf("%s (refused by the document): %d %.200s, want a 4xx", r.describe(), status, answer)
-		case !valid:
-			refusedBy[r.what]++
-			if _, err := ErrorShape(answer); err != nil {
-				t.Errorf("%s: %v", r.describe(), err)
-			}
-		case status >= 500:
-			t.Errorf("%s (valid by the document): %d %.200s", r.describe(), status, answer)
-		}
-	}
-	for target := range targets {
-		if refusedBy[target] == 0 {
-			t.Errorf("no generated request broke the constraints of %s", target)
-		}
-	}
+	return variants, targets
 }
 
 func (r request) clone(what string) request {

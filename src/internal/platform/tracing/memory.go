@@ -93,17 +93,23 @@ func (r *Recorder) Shutdown(context.Context) error { return nil }
 func (r *Recorder) ForceFlush(context.Context) error { return nil }
 
 // Provider returns the tracer provider of service recording into r, with
-// cfg's sampler (parent-based always-on by default, so every request of
-// `make run` is kept).
+// cfg's sampler; by default parent-based with at most
+// memoryTracesPerSecond new traces a second (rateLimited), so every
+// request of a shopper clicking around `make run` is kept and a load test
+// does not pay for recording each of its requests.
 func (r *Recorder) Provider(ctx context.Context, cfg platform.TraceConfig, service string) (*Provider, error) {
 	res, err := resource.New(ctx, resource.WithAttributes(semconv.ServiceName(service)))
 	if err != nil {
 		return nil, err
 	}
+	s := sampler(cfg)
+	if cfg.Sampler == "" {
+		s = sdktrace.ParentBased(newRateLimited(memoryTracesPerSecond, time.Now))
+	}
 	return &Provider{sdktrace.NewTracerProvider(
 		sdktrace.WithSpanProcessor(r),
 		sdktrace.WithResource(res),
-		sdktrace.WithSampler(sampler(cfg)),
+		sdktrace.WithSampler(s),
 	)}, nil
 }
 

@@ -1,0 +1,52 @@
+package catalog
+
+import (
+	"bytes"
+	"testing"
+
+	gojson "github.com/goccy/go-json"
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+)
+
+// sentPage is what sendPage answers for p.
+func sentPage(t *testing.T, enc encoder, p Page) []byte {
+	t.Helper()
+	app := fiber.New()
+	c := app.AcquireCtx(&fasthttp.RequestCtx{})
+	defer app.ReleaseCtx(c)
+	if err := enc.sendPage(c, p); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Clone(c.Response().Body())
+}
+
+// The catalog's answers are the bytes json.Marshal writes, whether a
+// product's encoding comes from the encoder's cache or not, and a product
+// written again (a new revision) is encoded afresh.
+func TestEncoderWritesWhatJSONMarshalWrites(t *testing.T) {
+	store := memStoreOf(t, 30)
+	page, err := store.List(t.Context(), Query{Page: 1, PageSize: 20, Sort: "name", MaxPrice: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Items[0].Name = `<Lamp> & "shade"`
+	enc := newEncoder()
+	for round := range 2 {
+		got := sentPage(t, enc, page)
+		want, _ := gojson.Marshal(page)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("round %d:\n got %s\nwant %s", round, got, want)
+		}
+	}
+	changed := page.Items[1]
+	changed.Stock, changed.Revision = changed.Stock+1, changed.Revision+1000
+	got, _ := enc.product(changed)
+	if want, _ := gojson.Marshal(changed); !bytes.Equal(got, want) {
+		t.Fatalf("after a write: got %s, want %s", got, want)
+	}
+	empty := sentPage(t, enc, Page{Page: 3, PageSize: 20, Total: 40, Items: []Product{}})
+	if want, _ := gojson.Marshal(Page{Page: 3, PageSize: 20, Total: 40, Items: []Product{}}); !bytes.Equal(empty, want) {
+		t.Fatalf("empty page: got %s, want %s", empty, want)
+	}
+}

@@ -1,0 +1,85 @@
+package payment
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/mq"
+	"github.com/shop-platform/shop/src/internal/platform/outbox"
+	"github.com/shop-platform/shop/src/internal/platform/pg"
+)
+
+// Service is a running payment service. Open builds it for the payment
+// binary and the all-in-one runner alike.
+type Service struct {
+	Store    Store
+	Provider Provider
+	App      *fiber.App
+	Outbox   *outbox.Memory // the embedded outbox; nil on PostgreSQL
+
+	logger   *slog.Logger
+	relayBox mq.Outbox
+	events   *mq.Metrics
+	charger  charger
+	tracer   trace.TracerProvider // nil: tracing off
+	close    func()
+}
+
+// Open connects the store cfg selects (PostgreSQL when DATABASE_URL is set,
+// else memory) and the provider, and builds the HTTP app.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
+	svc := &Service{logger: logger, close: func() {}, tracer: cfg.Tracer}
+	reg := platform.NewRegistry()
+	if cfg.Database.URL != "" {
+		cfg.Database.Tracer = cfg.Tracer
+		pool, err := pg.Open(ctx, cfg.Database, logger)
+		if err != nil {
+			return nil, err
+		}
+		pg.RegisterPoolMetrics(reg, pool)
+		if err := Migrate(ctx, pool, logger); err != nil {
+			pool.Close()
+			return nil, err
+		}
+		svc.Store, svc.relayBox, svc.close = NewPostgresStore(pool), outbox.NewPostgres(pool, logger), pool.Close
+		logger.InfoContext(ctx, "payment store: PostgreSQL")
+	} else {
+		svc.Outbox = &outbox.Memory{}
+		svc.Store, svc.relayBox = NewMemoryStore(svc.Outbox), svc.Outbox
+		logger.InfoContext(ctx, "payment store: embedded (in memory); set DATABASE_URL for PostgreSQL")
+	}
+	switch cfg.Provider {
+	case "stripe":
+		svc.Provider = NewStripe(cfg.StripeKey, cfg.StripeURL, cfg.Tracer)
+	default:
+		svc.Provider = NewTestProvider()
+	}
+	logger.InfoContext(ctx, "payment provider", "provider", svc.Provider.Name())
+	svc.events = mq.NewMetrics(reg)
+	mq.RegisterOutboxMetrics(reg, svc.relayBox)
+	svc.charger = charger{store: svc.Store, provider: svc.Provider, timeout: cfg.ProviderTimeout, metrics: NewMetrics(reg), logger: logger}
+	svc.App = platform.NewApp("payment", cfg.Base, logger, reg, platform.Checks{"store": svc.Store.Ping})
+	Routes(svc.App, svc.Store, svc.Provider, cfg.ProviderTimeout, cfg.AdminToken)
+	return svc, nil
+}
+
+// Run does the payment service's background work on bus until ctx ends:
+// it records, charges and refunds on the saga's events and relays its
+// outbox.
+func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
+	sub := s.charger.subscription()
+	sub.Metrics, sub.Tracer = s.events, s.tracer
+	if err := bus.Subscribe(ctx, sub); err != nil {
+		return fmt.Errorf("subscribing to the saga's events: %w", err)
+	}
+	return mq.NewRelay(s.relayBox, bus, s.events, mq.RelayOptions{Logger: s.logger, Tracer: s.tracer}).Run(ctx)
+}
+
+// Close releases the store's connections, after the HTTP server has
+// drained and the bus has stopped.
+func (s *Service) Close() { s.close() }

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/shop-platform/shop/src/internal/shopper"
+)
+
+// The issue's targets for the pages a user of `make run` meets, against
+// bare Fiber sending the same bytes, and for tracing.
+const (
+	listingRatio   = 0.6 // catalog page, storefront home
+	pageRatio      = 0.5 // product and search pages
+	halfRateP99    = 5 * time.Millisecond
+	maxTracingCost = 0.10 // of throughput, in-memory tracing on against off
+)
+
+// shopPages are the pages measured on the composed process: where they
+// are served (the catalog's port or the storefront's), and their target.
+var shopPages = []struct {
+	name, service, path, contentType string
+	ratio                            float64
+}{
+	{"catalog page", "catalog", "/catalog?page_size=20", fiber.MIMEApplicationJSON, listingRatio},
+	{"storefront home", "frontend", "/", fiber.MIMETextHTMLCharsetUTF8, listingRatio},
+	{"product page", "frontend", "/product/kitchenware-007", fiber.MIMETextHTMLCharsetUTF8, pageRatio},
+	{"search page", "frontend", "/search?q=table", fiber.MIMETextHTMLCharsetUTF8, pageRatio},
+}
+
+// benchShop measures `make run`'s process as a user runs it: src/cmd/shop
+// built and started with its defaults (embedded stores, SHOP_TRACES=memory),
+// each page against bare Fiber; then the cost of its in-memory tracing,
+// wrk on a second process started with SHOP_TRACES empty, the two runs
+// alternating three times on the same pages.
+func benchShop(ctx context.Context, sum *summary) error {
+	dir, err := os.MkdirTemp("", "shop-bench-shop-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	bin := filepath.Join(dir, "shop")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./src/cmd/shop").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./src/cmd/shop (run from the repository root): %w\n%s", err, out)
+	}
+	traced, stopTraced, err := startShop(ctx, bin, "memory")
+	if err != nil {
+		return err
+	}
+	defer stopTraced()
+	fmt.Printf("the shop binary (src/cmd/shop, embedded stores, SHOP_TRACES=memory, as make run), concurrency %d, 10 s per run\n\n", benchConcurrency)
+	for _, p := range shopPages {
+		if err := againstBare(ctx, sum, p.name, traced[p.service], p.path, p.contentType, p.ratio, halfRateP99); err != nil {
+			return err
+		}
+	}
+	untraced, stopUntraced, err := startShop(ctx, bin, "")
+	if err != nil {
+		return err
+	}
+	defer stopUntraced()
+	fmt.Printf("in-memory tracing: wrk -t1 -c32 -d10s, SHOP_TRACES=memory and empty alternating, three rounds\n\n| page | round | tracing on | tracing off |\n|---|---|---|---|\n")
+	for _, p := range shopPages[:2] {
+		var on, off float64
+		for round := 1; round <= 3; round++ {
+			a, err := runWrk(ctx, traced[p.service]+p.path)
+			if err != nil {
+				return err
+			}
+			b, err := runWrk(ctx, untraced[p.service]+p.path)
+			if err != nil {
+				return err
+			}
+			on, off = on+a.rps, off+b.rps
+			fmt.Printf("| %s | %d | %.0f req/s | %.0f req/s |\n", p.name, round, a.rps, b.rps)
+		}
+		cost := 1 - on/off
+		sum.add(p.name+": in-memory tracing's cost of throughput (wrk, 3 rounds)", fmt.Sprintf("%.1f%% (%.0f req/s)", 100*cost, on/3),
+			fmt.Sprintf("%.0f req/s off", off/3), fmt.Sprintf("<= %.0f%%", 100*maxTracingCost), cost <= maxTracingCost)
+	}
+	return nil
+}
+
+// startShop starts the shop binary on free loopback ports with
+// SHOP_TRACES=traces, waits until the storefront and the search index are
+// ready, and returns each service's base URL by name and the stop.
+func startShop(ctx context.Context, bin, traces string) (map[string]string, func(), error) {
+	names := []string{"catalog", "search", "order", "frontend", "traces"}
+	urls := map[string]string{}
+	env := append(os.Environ(), "SHOP_TRACES="+traces, "HOST=127.0.0.1")
+	for _, name := range names {
+		port, err := freePort(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		urls[name] = "http://127.0.0.1:" + strconv.Itoa(port)
+		env = append(env, fmt.Sprintf("%s_PORT=%d", map[string]string{"catalog": "CATALOG", "search": "SEARCH", "order": "ORDER",
+			"frontend": "FRONTEND", "traces": "TRACES"}[name], port))
+	}
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Env = env
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		<-exited
+	}
+	client := shopper.NewClient(1)
+	start := time.Now()
+	for _, ready := range []string{urls["frontend"] + "/ready", urls["search"] + "/ready", urls["frontend"] + "/search?q=table"} {
+		get := shopper.Get(client, ready)
+		for get(ctx, 0) != nil {
+			select {
+			case err := <-exited:
+				return nil, nil, fmt.Errorf("the shop exited before it was ready: %v", err)
+			case <-ctx.Done():
+				stop()
+				return nil, nil, ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+			if time.Since(start) > 2*time.Minute {
+				stop()
+				return nil, nil, errors.New("the shop was not ready after 2 minutes")
+			}
+		}
+	}
+	return urls, stop, nil
+}
+
+func freePort(ctx context.Context) (int, error) {
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = ln.Close() }()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
