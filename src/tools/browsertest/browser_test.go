@@ -268,6 +268,14 @@ func TestBrowserShopperBuysSomething(t *testing.T) {
 	if got := text(t, ctx, "#email-error"); !strings.Contains(got, "Enter an email address like name@example.com") {
 		t.Fatalf("email error %q", got)
 	}
+	// Post/redirect/get: the page with the errors is a GET of /checkout,
+	// and the error summary has the focus.
+	if loc := value(t, ctx, "reading the address", chromedp.Location()); loc != site+"/checkout" {
+		t.Fatalf("after a refused checkout the browser is at %s, want %s/checkout", loc, site)
+	}
+	if got := value(t, ctx, "reading the focus", chromedp.Evaluate[string](`document.activeElement.id`)); got != "error-summary" {
+		t.Fatalf("the focus is on %q, want the error summary", got)
+	}
 	describedBy := value(t, ctx, "reading the email field", chromedp.AttributeValue(chromedp.CSS(`#email`), "aria-describedby"))
 	if describedBy.Value != "email-error" {
 		t.Fatalf("the email field is described by %q, want the error next to it", describedBy.Value)
@@ -424,6 +432,9 @@ func TestBrowserStockLimitsAndWarnings(t *testing.T) {
 	clickAndLoad(t, ctx, "going to checkout", `a[href="/checkout"].button`)
 	if got := text(t, ctx, `.summary [data-testid="stock-warning"]`); !strings.Contains(got, "Only 1 left") {
 		t.Fatalf("the checkout summary warns %q, want only 1 left", got)
+	}
+	if !value(t, ctx, "checking Place order", chromedp.Evaluate[bool](`document.getElementById("place-order").disabled`)) {
+		t.Fatal("Place order is enabled while a line exceeds the stock")
 	}
 }
 
