@@ -332,6 +332,19 @@ func TestBrowserPhoneViewport(t *testing.T) {
 		t.Error("the cart scrolls sideways on a 390 px wide phone")
 	}
 	screenshot(t, ctx, "phone-cart")
+	// A second product: the Checkout button and the totals are still on
+	// the first screen, above the lines.
+	step(t, ctx, "opening a second product", chromedp.Navigate(site+"/product/books-001"))
+	addToCart(t, ctx, "1")
+	if !value(t, ctx, "measuring the Checkout button", chromedp.Evaluate[bool](
+		`document.querySelector('a[href="/checkout"].button').getBoundingClientRect().bottom <= window.innerHeight`)) {
+		t.Error("with two items the cart's Checkout button is below the first screen of a phone")
+	}
+	clickAndLoad(t, ctx, "going to checkout", `a[href="/checkout"].button`)
+	if !value(t, ctx, "comparing the summary and Place order", chromedp.Evaluate[bool](
+		`document.querySelector('.checkout .summary').getBoundingClientRect().top < document.getElementById('place-order').getBoundingClientRect().top`)) {
+		t.Error("on a phone the order summary comes after Place order")
+	}
 }
 
 // catalogProduct is a product as the catalog API has it.
