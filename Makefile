@@ -93,6 +93,23 @@ test-go: $(GOTESTSUM) $(STRIPE_MOCK) ## Run the Go tests (integration tests use 
 test-browser: $(GOTESTSUM) ## Run the browser tests of the storefront in headless Chromium.
 	cd src/tools/browsertest && $(call gotest,browser) -count=1 -timeout 10m ./...
 
+# Mailpit, an SMTP server with an HTTP API, is the server the order
+# service's receipts are tested against (src/internal/order/mailpit_test.go):
+# built once per machine like the other tools; the tests find it through
+# SHOP_MAILPIT (missing: a loud skip, a failure under SHOP_REQUIRE_INTEGRATION=1).
+MAILPIT_VERSION := v1.33.1
+MAILPIT := $(TOOLS)/mailpit-$(MAILPIT_VERSION)/mailpit
+export SHOP_MAILPIT := $(MAILPIT)
+
+$(MAILPIT):
+	GOBIN=$(dir $@) $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+
+.PHONY: mailpit
+mailpit: $(MAILPIT) ## Build Mailpit, the SMTP server the order receipts are tested against.
+
+# The Go tests need Mailpit (an extra prerequisite of test-go).
+test-go: $(MAILPIT)
+
 FUZZTIME ?= 5s
 
 .PHONY: test-fuzz

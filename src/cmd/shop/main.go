@@ -228,6 +228,13 @@ func serve(ctx context.Context, logger *slog.Logger, environ map[string]string, 
 	if err := td.trace(ctx, logger, "order", &orderCfg.Base); err != nil {
 		return err
 	}
+	// Beside the traces, make run keeps the shoppers' emails in a mailbox
+	// shown at /mail, unless SMTP_HOST sends them to a real server.
+	var mailbox *order.Mailbox
+	if td.recorder != nil && orderCfg.Mail.Host == "" {
+		mailbox = &order.Mailbox{}
+		orderCfg.Mail.Mailbox = mailbox
+	}
 	orderSvc, err := order.Open(ctx, orderCfg, logger.With("service", "order"))
 	if err != nil {
 		return fmt.Errorf("order: %w", err)
@@ -292,6 +299,9 @@ func serve(ctx context.Context, logger *slog.Logger, environ map[string]string, 
 	if tracesLn != nil {
 		fmt.Fprintf(stdout, "  traces     http://localhost:%d/ (recent traces, in memory)\n", p.TracesPort)
 	}
+	if tracesLn != nil && mailbox != nil {
+		fmt.Fprintf(stdout, "  mail       http://localhost:%d/mail (emails to shoppers, in memory)\n", p.TracesPort)
+	}
 	fmt.Fprintf(stdout, "  admin token (catalog PUT/DELETE, POST /search/reindex): %s\n", environ["ADMIN_TOKEN"])
 
 	// stopping ends on the signal or on the first failure of any part.
@@ -321,7 +331,7 @@ func serve(ctx context.Context, logger *slog.Logger, environ map[string]string, 
 	httpStep("catalog", doneWith(orderDrained, searchDrained), catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout)
 	httpStep("payment", doneWith(orderDrained), paymentSvc.App, paymentLn, paymentCfg.ShutdownTimeout)
 	if tracesLn != nil {
-		servers.Go(failing(func() error { return serveTraces(ctx, stopping, td.recorder, tracesLn) }))
+		servers.Go(failing(func() error { return serveTraces(ctx, stopping, td.recorder, mailbox, tracesLn) }))
 	}
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -338,8 +348,13 @@ func serve(ctx context.Context, logger *slog.Logger, environ map[string]string, 
 // serveTraces serves the recorder's pages on ln until stopping ends. It is
 // a plain net/http server: a developer's page, not a service, with no
 // middleware (its own requests would otherwise fill the recorder).
-func serveTraces(ctx context.Context, stopping context.Context, rec *tracing.Recorder, ln net.Listener) error {
-	srv := &http.Server{Handler: rec.Handler(), ReadHeaderTimeout: 5 * time.Second}
+func serveTraces(ctx context.Context, stopping context.Context, rec *tracing.Recorder, mailbox *order.Mailbox, ln net.Listener) error {
+	mux := http.NewServeMux()
+	mux.Handle("/", rec.Handler())
+	if mailbox != nil {
+		mux.Handle("GET /mail", mailbox.Handler())
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-stopping.Done()
 		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -3,10 +3,12 @@ package events
 // OrderCreatedData is the payload of the OrderCreated event: an order waiting
 // for its stock. Prices are the catalog's, looked up when it was placed.
 type OrderCreatedData struct {
-	OrderID    string      `json:"order_id"`
-	Lines      []OrderLine `json:"lines"`
-	TotalCents int64       `json:"total_cents"`
-	Currency   string      `json:"currency"`
+	OrderID string      `json:"order_id"`
+	Lines   []OrderLine `json:"lines"`
+	// TotalCents is what the shopper pays and payment charges: the lines
+	// plus shipping.
+	TotalCents int64  `json:"total_cents"`
+	Currency   string `json:"currency"`
 	// PaymentMethodID is the payment service's token of the card the
 	// order is paid with (added in v1, optional: orders from before the
 	// payment service have none).

@@ -21,6 +21,10 @@ type cartItem struct {
 	Short bool
 }
 
+// SoldOut is true when the product has no stock at all: the line is left
+// out of the totals.
+func (i cartItem) SoldOut() bool { return i.Product.Stock <= 0 }
+
 // MaxQuantity is the most of the product a shopper can choose.
 func (i cartItem) MaxQuantity() int { return maxOrderable(i.Product) }
 
@@ -30,9 +34,16 @@ func maxOrderable(p Product) int { return max(min(p.Stock, maxQuantity), 0) }
 
 // cartData is what the cart and checkout pages show.
 type cartData struct {
-	Items      []cartItem
+	Items []cartItem
+	// TotalCents is the sum of the lines that are not sold out.
 	TotalCents int64
 	Currency   string
+	// Quote is the order service's subtotal, shipping, tax and total of
+	// the lines that are not sold out; nil when it cannot say now (the
+	// page then shows the lines' sum alone).
+	Quote *Quote
+	// Country is the destination the quote is for.
+	Country string
 	// Dropped counts lines whose product no longer exists.
 	Dropped int
 	// Short counts lines that exceed the current stock.
@@ -78,7 +89,9 @@ func (h *handlers) loadCart(c *fiber.Ctx) (cartData, error) {
 			d.Short++
 		}
 		d.Items = append(d.Items, item)
-		d.TotalCents += line
+		if !item.SoldOut() {
+			d.TotalCents += line
+		}
 		d.Currency = p.Currency
 	}
 	kept.Order = cart.Order
@@ -89,6 +102,36 @@ func (h *handlers) loadCart(c *fiber.Ctx) (cartData, error) {
 		}
 	}
 	return d, nil
+}
+
+// Blocked is true while a line cannot be ordered as it is (sold out, or
+// more than the stock): "Place order" waits until the shopper fixes it.
+func (d cartData) Blocked() bool { return d.Short > 0 }
+
+// defaultCountry is where the cart's quote delivers before the shopper
+// has given an address, and the checkout form's first choice.
+const defaultCountry = "US"
+
+// quoteCart asks the order service for the totals of the cart's orderable
+// lines delivered to country by method. An order service that cannot
+// answer, or refuses, leaves d.Quote nil: the page still works.
+func (h *handlers) quoteCart(c *fiber.Ctx, d *cartData, country, method string) {
+	d.Country = country
+	req := QuoteRequest{Country: country, Shipping: ShippingChoice{Method: method}}
+	for _, it := range d.Items {
+		if !it.SoldOut() {
+			req.Items = append(req.Items, OrderItem{ProductID: it.Product.ID, Quantity: it.Quantity})
+		}
+	}
+	if len(req.Items) == 0 {
+		return
+	}
+	q, err := h.backends.quote(c.UserContext(), req)
+	if err != nil {
+		h.logger.WarnContext(c.UserContext(), "no quote for the cart", "error", err)
+		return
+	}
+	d.Quote = &q
 }
 
 // settleCart takes the ordered lines out of the cart once the order placed
@@ -140,6 +183,7 @@ func (h *handlers) cart(c *fiber.Ctx) error {
 			}
 		}
 	}
+	h.quoteCart(c, &d, defaultCountry, "standard")
 	v := view{Title: "Your cart", Data: d, Description: "The products in your cart, their quantities and the total, before checkout."}
 	var soldOut *Product
 	if id := c.Query("soldout"); productIDPattern.MatchString(id) {
@@ -148,12 +192,14 @@ func (h *handlers) cart(c *fiber.Ctx) error {
 		}
 	}
 	switch {
+	case c.Query("full") != "":
+		v.Notice = "Your cart already has " + strconv.Itoa(maxCartLines) + " different products, the most it can hold, so that one was not added. Check out or remove a product first."
 	case soldOut != nil:
 		v.Notice = soldOut.Name + " is out of stock right now, so it was not added to your cart."
 	case d.Dropped > 0:
 		v.Notice = "Some items in your cart are no longer sold and were removed."
 	case d.Short > 0:
-		v.Notice = "Some items are not in stock in the quantity in your cart: lower the quantity or remove them before you check out."
+		v.Notice = blockedNotice
 	case d.Limited != nil:
 		v.Notice = "We have only " + strconv.Itoa(d.Limited.Quantity) + " of " + d.Limited.Product.Name +
 			" in stock, so your cart holds " + strconv.Itoa(d.Limited.Quantity) + "."
@@ -203,8 +249,15 @@ func (h *handlers) cartAdd(c *fiber.Ctx) error {
 		// which says so.
 		return c.Redirect("/cart?soldout="+url.QueryEscape(id), http.StatusSeeOther)
 	}
-	return h.changeCart(c, p, h.cookies.cart(c).Quantity(id)+n)
+	cart := h.cookies.cart(c)
+	if cart.Quantity(id) == 0 && len(cart.Lines) >= maxCartLines {
+		return c.Redirect("/cart?full=1", http.StatusSeeOther)
+	}
+	return h.changeCart(c, p, cart.Quantity(id)+n)
 }
+
+// blockedNotice says why the order cannot be placed yet and what to do.
+const blockedNotice = "Some items are out of stock or not in stock in the quantity in your cart. They are not counted in the total: remove them or lower the quantity to place your order."
 
 func (h *handlers) cartUpdate(c *fiber.Ctx) error {
 	id, err := formProduct(c)

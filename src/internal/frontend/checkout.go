@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,20 +21,34 @@ import (
 	"github.com/shop-platform/shop/src/internal/platform"
 )
 
-// countries the shop delivers to, by ISO 3166-1 alpha-2 code.
-var countries = []struct{ Code, Name string }{
-	{"AU", "Australia"}, {"AT", "Austria"}, {"BE", "Belgium"}, {"CA", "Canada"}, {"DK", "Denmark"},
-	{"FI", "Finland"}, {"FR", "France"}, {"DE", "Germany"}, {"IE", "Ireland"}, {"IT", "Italy"},
-	{"JP", "Japan"}, {"NL", "Netherlands"}, {"NZ", "New Zealand"}, {"NO", "Norway"}, {"PL", "Poland"},
-	{"PT", "Portugal"}, {"ES", "Spain"}, {"SE", "Sweden"}, {"CH", "Switzerland"},
-	{"GB", "United Kingdom"}, {"US", "United States"},
+// country is a destination the shop delivers to. Region and Phone say
+// what its addresses need, as the order service requires them: a state,
+// province or territory (US, CA, AU), a phone number for customs (outside
+// the US and Europe).
+type country struct {
+	Code, Name    string
+	Region, Phone bool
 }
+
+// countries the shop delivers to, by ISO 3166-1 alpha-2 code.
+var countries = []country{
+	{"AU", "Australia", true, true}, {"AT", "Austria", false, false}, {"BE", "Belgium", false, false},
+	{"CA", "Canada", true, true}, {"DK", "Denmark", false, false}, {"FI", "Finland", false, false},
+	{"FR", "France", false, false}, {"DE", "Germany", false, false}, {"IE", "Ireland", false, false},
+	{"IT", "Italy", false, false}, {"JP", "Japan", false, true}, {"NL", "Netherlands", false, false},
+	{"NZ", "New Zealand", false, true}, {"NO", "Norway", false, false}, {"PL", "Poland", false, false},
+	{"PT", "Portugal", false, false}, {"ES", "Spain", false, false}, {"SE", "Sweden", false, false},
+	{"CH", "Switzerland", false, false}, {"GB", "United Kingdom", false, false}, {"US", "United States", true, false},
+}
+
+// shippingMethods are the delivery choices, as the order service names them.
+var shippingMethods = []string{"standard", "express"}
 
 var postalCodePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$`)
 
 // checkoutForm is the checkout form as posted, and its problems by field.
 type checkoutForm struct {
-	Name, Email, Line1, Line2, City, PostalCode, Country string
+	Name, Email, Phone, Line1, Line2, City, Region, PostalCode, Country, Method string
 	// Nonce is issued with the form; it makes the Idempotency-Key of one
 	// filled-in form stable across double submits, and different for the
 	// next order.
@@ -45,22 +60,77 @@ type checkoutForm struct {
 	Errors            map[string]string
 	// Problem is an error that belongs to no single field.
 	Problem string
+	// Notice is a message above the form (an outage, a blocked cart).
+	Notice string
+}
+
+// errorOrder is the order of the fields in the form, so the error summary
+// lists the problems as the shopper meets them.
+var errorOrder = []struct{ ID, Label string }{
+	{"name", "Full name"}, {"email", "Email"}, {"phone", "Phone"}, {"line1", "Street address"}, {"line2", "Apartment, suite"},
+	{"city", "Town or city"}, {"region", "State, province or region"}, {"postal_code", "Postal code"}, {"country", "Country"}, {"method", "Delivery"},
+	{"card_number", "Card number"}, {"exp", "Expiry date"}, {"cvc", "Security code"},
+}
+
+// fieldError is one problem of the error summary, linking to its field.
+type fieldError struct{ ID, Label, Message string }
+
+// ErrorList is the form's problems in the order of the form.
+func (f checkoutForm) ErrorList() []fieldError {
+	var out []fieldError
+	for _, e := range errorOrder {
+		if msg, ok := f.Errors[e.ID]; ok {
+			out = append(out, fieldError{ID: e.ID, Label: e.Label, Message: msg})
+		}
+	}
+	return out
 }
 
 // checkoutData is what the checkout page shows.
 type checkoutData struct {
 	Form      checkoutForm
 	Cart      cartData
-	Countries []struct{ Code, Name string }
+	Countries []country
+	Methods   []string
+}
+
+// Destination is the country the form delivers to.
+func (d checkoutData) Destination() country {
+	for _, c := range countries {
+		if c.Code == d.Form.Country {
+			return c
+		}
+	}
+	return country{}
+}
+
+// PhoneLabel names the phone field, saying whether the destination needs it.
+func (d checkoutData) PhoneLabel() string {
+	if d.Destination().Phone {
+		return "Phone (needed for customs)"
+	}
+	return "Phone (optional)"
+}
+
+// RegionLabel names the region field, saying whether the destination needs it.
+func (d checkoutData) RegionLabel() string {
+	if d.Destination().Region {
+		return "State, province or territory"
+	}
+	return "State, province or region (optional)"
 }
 
 func readCheckoutForm(c *fiber.Ctx) checkoutForm {
 	v := func(k string) string { return utils.CopyString(strings.TrimSpace(c.FormValue(k))) }
-	return checkoutForm{
-		Name: v("name"), Email: v("email"), Line1: v("line1"), Line2: v("line2"), City: v("city"),
-		PostalCode: v("postal_code"), Country: strings.ToUpper(v("country")), Nonce: v("nonce"),
+	f := checkoutForm{
+		Name: v("name"), Email: v("email"), Phone: v("phone"), Line1: v("line1"), Line2: v("line2"), City: v("city"),
+		Region: v("region"), PostalCode: v("postal_code"), Country: strings.ToUpper(v("country")), Method: v("method"), Nonce: v("nonce"),
 		CardNumber: platform.NormalizeCardNumber(v("card_number")), CVC: v("cvc"), ExpMonth: v("exp_month"), ExpYear: v("exp_year"),
 	}
+	if f.Method == "" {
+		f.Method = "standard"
+	}
+	return f
 }
 
 // validate fills f.Errors with a message per wrong field and reports
@@ -79,6 +149,17 @@ func (f *checkoutForm) validate() bool {
 	text("line1", f.Line1, "street address", true, 200)
 	text("line2", f.Line2, "second address line", false, 200)
 	text("city", f.City, "town or city", true, 100)
+	dest, known := countryOf(f.Country)
+	text("region", f.Region, "state, province or region", known && dest.Region, 100)
+	switch {
+	case f.Phone == "" && known && dest.Phone:
+		f.Errors["phone"] = "Enter a phone number: the carrier needs one for customs outside the US and Europe."
+	case f.Phone != "" && !phonePattern.MatchString(f.Phone):
+		f.Errors["phone"] = "Enter a phone number of digits, like +44 20 7946 0958."
+	}
+	if !slices.Contains(shippingMethods, f.Method) {
+		f.Errors["method"] = "Choose standard or express delivery."
+	}
 	if addr, err := mail.ParseAddress(f.Email); f.Email == "" {
 		f.Errors["email"] = "Enter your email address."
 	} else if err != nil || addr.Address != f.Email || !strings.Contains(f.Email[strings.LastIndex(f.Email, "@"):], ".") || len(f.Email) > 254 {
@@ -89,7 +170,7 @@ func (f *checkoutForm) validate() bool {
 	} else if !postalCodePattern.MatchString(f.PostalCode) {
 		f.Errors["postal_code"] = "Enter a postal code of letters, digits, spaces or dashes (2 to 12 characters)."
 	}
-	if !knownCountry(f.Country) {
+	if !known {
 		f.Errors["country"] = "Choose the country to deliver to."
 	}
 	f.validateCard()
@@ -123,13 +204,16 @@ func (f *checkoutForm) setCardError(field, message string) bool {
 	return ok
 }
 
-func knownCountry(code string) bool {
+// phonePattern is a phone number as people type it, 6 to 15 digits.
+var phonePattern = regexp.MustCompile(`^\+?(?:[ ().-]*[0-9]){6,15}[ ().-]*$`)
+
+func countryOf(code string) (country, bool) {
 	for _, c := range countries {
 		if c.Code == code {
-			return true
+			return c, true
 		}
 	}
-	return false
+	return country{}, false
 }
 
 // idempotencyKey is derived from everything the shopper submitted, so the
@@ -138,7 +222,8 @@ func knownCountry(code string) bool {
 func (f checkoutForm) idempotencyKey(cart Cart) string {
 	h := sha256.New()
 	card := f.card()
-	for _, s := range []string{f.Nonce, f.Name, f.Email, f.Line1, f.Line2, f.City, f.PostalCode, f.Country, card.Brand() + card.Last4(), f.ExpMonth, f.ExpYear} {
+	for _, s := range []string{f.Nonce, f.Name, f.Email, f.Phone, f.Line1, f.Line2, f.City, f.Region, f.PostalCode, f.Country, f.Method,
+		card.Brand() + card.Last4(), f.ExpMonth, f.ExpYear} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -154,20 +239,22 @@ func newNonce() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// checkoutForm shows the form: empty with a new nonce, or as the last
+// post left it (its errors, a notice), which the post keeps in a flash
+// cookie before redirecting here: post/redirect/get, so Back and reload
+// never post the form again.
 func (h *handlers) checkoutForm(c *fiber.Ctx) error {
 	if h.cookies.cart(c).Count() == 0 {
 		return c.Redirect("/cart", http.StatusSeeOther)
 	}
-	return h.renderCheckout(c, http.StatusOK, checkoutForm{Country: "US", Nonce: newNonce()}, "")
+	f, ok := h.cookies.takeCheckout(c)
+	if !ok {
+		f = checkoutForm{Country: defaultCountry, Method: "standard", Nonce: newNonce()}
+	}
+	return h.renderCheckout(c, http.StatusOK, f)
 }
 
-// shortNotice warns that some lines exceed the stock. Placing the order
-// is still allowed: the stock shown may be up to BACKEND_CACHE_TTL old,
-// and the catalog, which reserves atomically, has the last word; a
-// rejected order keeps the cart and its page says which product was short.
-const shortNotice = "Some items are not in stock in the quantity in your cart: lower the quantity in your cart before you place the order, or it will be rejected."
-
-func (h *handlers) renderCheckout(c *fiber.Ctx, status int, f checkoutForm, notice string) error {
+func (h *handlers) renderCheckout(c *fiber.Ctx, status int, f checkoutForm) error {
 	if err := h.settleCart(c); err != nil {
 		return err
 	}
@@ -175,12 +262,27 @@ func (h *handlers) renderCheckout(c *fiber.Ctx, status int, f checkoutForm, noti
 	if err != nil {
 		return err
 	}
-	if notice == "" && d.Short > 0 {
-		notice = shortNotice
+	notice := f.Notice
+	if notice == "" && d.Blocked() {
+		notice = blockedNotice
+	}
+	if _, known := countryOf(f.Country); known {
+		h.quoteCart(c, &d, f.Country, f.Method)
 	}
 	return h.renderView(c, status, "checkout", view{Title: "Checkout", Notice: notice,
-		Description: "Enter your name, email and delivery address to place your order.",
-		Data:        checkoutData{Form: f, Cart: d, Countries: countries}})
+		Description: "Enter your name, email and delivery address, choose a delivery, and place your order.",
+		Data:        checkoutData{Form: f, Cart: d, Countries: countries, Methods: shippingMethods}})
+}
+
+// backToForm keeps f for the form page and redirects there (303). The card
+// number and CVC are never kept, not even in the encrypted cookie: the
+// shopper types them again.
+func (h *handlers) backToForm(c *fiber.Ctx, f checkoutForm) error {
+	f.CardNumber, f.CVC = "", ""
+	if err := h.cookies.keepCheckout(c, f); err != nil {
+		return err
+	}
+	return c.Redirect("/checkout", http.StatusSeeOther)
 }
 
 func (h *handlers) checkout(c *fiber.Ctx) error {
@@ -192,15 +294,28 @@ func (h *handlers) checkout(c *fiber.Ctx) error {
 	if f.Nonce == "" {
 		f.Nonce = newNonce()
 	}
+	// "Update delivery and totals" re-prices the form without placing it.
+	if c.FormValue("action") == "quote" {
+		return h.backToForm(c, f)
+	}
 	if !f.validate() {
-		return h.renderCheckout(c, http.StatusUnprocessableEntity, f, "")
+		return h.backToForm(c, f)
+	}
+	d, err := h.loadCart(c)
+	if err != nil {
+		return err
+	}
+	if d.Blocked() {
+		f.Notice = blockedNotice
+		return h.backToForm(c, f)
 	}
 	card := f.card()
 	req := OrderRequest{
-		Customer: Customer{Email: f.Email, Name: f.Name, Address: Address{
-			Line1: f.Line1, Line2: f.Line2, City: f.City, PostalCode: f.PostalCode, Country: f.Country,
+		Customer: Customer{Email: f.Email, Name: f.Name, Phone: f.Phone, Address: Address{
+			Line1: f.Line1, Line2: f.Line2, City: f.City, Region: f.Region, PostalCode: f.PostalCode, Country: f.Country,
 		}},
-		Payment: &card,
+		Shipping: ShippingChoice{Method: f.Method},
+		Payment:  &card,
 	}
 	for _, l := range cart.Lines {
 		req.Items = append(req.Items, OrderItem(l))
@@ -209,11 +324,14 @@ func (h *handlers) checkout(c *fiber.Ctx) error {
 	var ae *apiError
 	switch {
 	case isUnavailable(err):
-		return h.renderCheckout(c, http.StatusServiceUnavailable, f,
-			"We could not place your order: ordering is unavailable right now. Nothing was ordered and your cart is kept; please try again in a moment.")
+		// Not redirected: a 503 tells browsers and scripts alike to try
+		// again, and posting the same form again is what trying again
+		// means here (its nonce makes it the same order, never a second).
+		f.Notice = "We could not place your order: ordering is unavailable right now. Nothing was ordered and your cart is kept; please try again in a moment."
+		return h.renderCheckout(c, http.StatusServiceUnavailable, f)
 	case errors.As(err, &ae):
 		f.attachProblem(ae)
-		return h.renderCheckout(c, http.StatusUnprocessableEntity, f, "")
+		return h.backToForm(c, f)
 	case err != nil:
 		return err
 	}
@@ -237,7 +355,7 @@ func (f *checkoutForm) attachProblem(ae *apiError) {
 	if card, ok := strings.CutPrefix(path, "payment."); ok && f.setCardError(card, detail) {
 		return
 	}
-	for _, field := range []string{"email", "postal_code", "line1", "line2", "city", "country", "name"} {
+	for _, field := range []string{"email", "phone", "postal_code", "line1", "line2", "city", "region", "country", "name", "method"} {
 		if strings.HasSuffix(path, "."+field) && detail != "" {
 			f.Errors[field] = strings.ToUpper(detail[:1]) + detail[1:] + "."
 			return
@@ -256,6 +374,8 @@ type orderData struct {
 	// CartKept is true when the order was rejected and the cart it came
 	// from is still there to adjust.
 	CartKept bool
+	// Country is the delivery country's name.
+	Country string
 }
 
 // productRef matches the catalog's "product <id>" in a rejection reason.
@@ -306,7 +426,14 @@ func (h *handlers) order(c *fiber.Ctx) error {
 	if err := h.settleCartWith(c, cart, o); err != nil {
 		return err
 	}
-	d := orderData{Order: o, Ref: orderRef(o.ID), Reason: shopperReason(o), CartKept: o.Status == "rejected" && cart.Order == o.ID}
+	d := orderData{Order: o, Ref: o.Reference, Reason: shopperReason(o), CartKept: o.Status == "rejected" && cart.Order == o.ID, Country: o.Customer.Address.Country}
+	if d.Ref == "" {
+		// Placed before the order service gave references.
+		d.Ref = orderRef(o.ID)
+	}
+	if c, ok := countryOf(d.Country); ok {
+		d.Country = c.Name
+	}
 	v := view{Title: "Order " + d.Ref, Data: d, Description: "The status of your order: pending, confirmed or rejected, with its items and total."}
 	if c.Query("cancel") == "refused" && o.Status != "cancelled" {
 		v.Notice = "This order can no longer be cancelled: it has shipped."

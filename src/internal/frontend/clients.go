@@ -89,6 +89,7 @@ type Address struct {
 	Line1      string `json:"line1"`
 	Line2      string `json:"line2"`
 	City       string `json:"city"`
+	Region     string `json:"region,omitempty"`
 	PostalCode string `json:"postal_code"`
 	Country    string `json:"country"`
 }
@@ -97,7 +98,13 @@ type Address struct {
 type Customer struct {
 	Email   string  `json:"email"`
 	Name    string  `json:"name"`
+	Phone   string  `json:"phone,omitempty"`
 	Address Address `json:"address"`
+}
+
+// ShippingChoice is the delivery method chosen at checkout.
+type ShippingChoice struct {
+	Method string `json:"method"`
 }
 
 // OrderItem is one line of an order request.
@@ -110,22 +117,66 @@ type OrderItem struct {
 type OrderRequest struct {
 	Customer Customer       `json:"customer"`
 	Items    []OrderItem    `json:"items"`
+	Shipping ShippingChoice `json:"shipping"`
 	Payment  *platform.Card `json:"payment"`
 }
 
+// QuoteRequest is the body of the order service's POST /quote.
+type QuoteRequest struct {
+	Country  string         `json:"country"`
+	Items    []OrderItem    `json:"items"`
+	Shipping ShippingChoice `json:"shipping"`
+}
+
+// ShippingOption is a delivery method's price and estimate.
+type ShippingOption struct {
+	Method          string `json:"method"`
+	Cents           int64  `json:"cents"`
+	EstimateMinDays int    `json:"estimate_min_days"`
+	EstimateMaxDays int    `json:"estimate_max_days"`
+	Tracking        string `json:"tracking"`
+}
+
+// Quote is what an order would cost: the order service computes every
+// amount, the storefront only shows them.
+type Quote struct {
+	SubtotalCents          int64            `json:"subtotal_cents"`
+	ShippingCents          int64            `json:"shipping_cents"`
+	TaxCents               int64            `json:"tax_cents"`
+	TotalCents             int64            `json:"total_cents"`
+	Currency               string           `json:"currency"`
+	Shipping               ShippingOption   `json:"shipping"`
+	Options                []ShippingOption `json:"options"`
+	FreeShippingAboveCents int64            `json:"free_shipping_above_cents"`
+}
+
+// OrderLine is one line of a placed order.
+type OrderLine struct {
+	ProductID      string `json:"product_id"`
+	Name           string `json:"name"`
+	Quantity       int    `json:"quantity"`
+	UnitPriceCents int64  `json:"unit_price_cents"`
+}
+
+// LineCents is the line's total.
+func (l OrderLine) LineCents() int64 { return l.UnitPriceCents * int64(l.Quantity) }
+
 // Order is an order as the order service reports it.
 type Order struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
-	Reason string `json:"reason"`
-	Items  []struct {
-		ProductID      string `json:"product_id"`
-		Name           string `json:"name"`
-		Quantity       int    `json:"quantity"`
-		UnitPriceCents int64  `json:"unit_price_cents"`
-	} `json:"items"`
-	TotalCents int64  `json:"total_cents"`
-	Currency   string `json:"currency"`
+	ID            string         `json:"id"`
+	Reference     string         `json:"reference"`
+	Status        string         `json:"status"`
+	Reason        string         `json:"reason"`
+	Customer      Customer       `json:"customer"`
+	Items         []OrderLine    `json:"items"`
+	SubtotalCents int64          `json:"subtotal_cents"`
+	ShippingCents int64          `json:"shipping_cents"`
+	TaxCents      int64          `json:"tax_cents"`
+	TotalCents    int64          `json:"total_cents"`
+	Currency      string         `json:"currency"`
+	Shipping      ShippingOption `json:"shipping"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
 	// Payment is the card (brand, last four digits) and its payment's
 	// status; nil on orders placed before payments.
 	Payment *struct {
@@ -139,8 +190,6 @@ type Order struct {
 		At     time.Time `json:"at"`
 		Reason string    `json:"reason"`
 	} `json:"history"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // backends are the three services behind the storefront.
@@ -207,6 +256,20 @@ func (b backends) createOrder(ctx context.Context, key string, req OrderRequest)
 func (b backends) getOrder(ctx context.Context, id string) (Order, error) {
 	var o Order
 	return o, b.order.getJSON(ctx, "/orders/"+url.PathEscape(id), nil, &o)
+}
+
+// quote asks the order service what an order would cost.
+func (b backends) quote(ctx context.Context, req QuoteRequest) (Quote, error) {
+	var q Quote
+	_, err := b.order.postJSON(ctx, "/quote", nil, req, &q)
+	return q, err
+}
+
+// lookupOrder finds an order by its reference and email; a miss is a 404
+// whether the reference exists or not.
+func (b backends) lookupOrder(ctx context.Context, ref, email string) (Order, error) {
+	var o Order
+	return o, b.order.getJSON(ctx, "/orders/lookup", url.Values{"reference": {ref}, "email": {email}}, &o)
 }
 
 // cancelOrder asks the order service to cancel an order: it refunds the

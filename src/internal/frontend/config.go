@@ -35,6 +35,10 @@ type Config struct {
 	// may make per minute; behind a proxy, set TRUSTED_PROXIES so the
 	// address is the shopper's (X-Forwarded-For), not the proxy's.
 	CheckoutRateLimit int `env:"CHECKOUT_RATE_LIMIT" envDefault:"10"`
+	// FindOrderRateLimit is how many "find my order" attempts one client
+	// address may make per minute: few enough that guessing references
+	// and emails is hopeless, enough for a shopper who mistypes.
+	FindOrderRateLimit int `env:"FIND_ORDER_RATE_LIMIT" envDefault:"5"`
 	// PublicURL is the shop's address as shoppers and search engines see
 	// it (https://shop.example.com), for canonical links, the sitemap and
 	// robots.txt. When empty, each request's own scheme and host are used.
@@ -58,6 +62,9 @@ func (c Config) Validate() error {
 	}
 	if c.CheckoutRateLimit < 1 {
 		errs = append(errs, fmt.Errorf("CHECKOUT_RATE_LIMIT must be at least 1, got %d", c.CheckoutRateLimit))
+	}
+	if c.FindOrderRateLimit < 1 {
+		errs = append(errs, fmt.Errorf("FIND_ORDER_RATE_LIMIT must be at least 1, got %d", c.FindOrderRateLimit))
 	}
 	errs = append(errs, c.Base.Validate(),
 		platform.ValidateURL("CATALOG_URL", c.CatalogURL),

@@ -16,12 +16,15 @@ import (
 
 // Cookie names and limits.
 const (
-	cartCookie   = "cart"
-	csrfCookie   = "csrf"
-	csrfField    = "_csrf"
-	cookieMaxAge = 30 * 24 * time.Hour
-	maxCartLines = 50
-	maxQuantity  = 99
+	cartCookie = "cart"
+	// checkoutCookie keeps the checkout form between a post and its page.
+	checkoutCookie = "checkout"
+	flashMaxAge    = 10 * time.Minute
+	csrfCookie     = "csrf"
+	csrfField      = "_csrf"
+	cookieMaxAge   = 30 * 24 * time.Hour
+	maxCartLines   = 50
+	maxQuantity    = 99
 )
 
 var productIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
@@ -100,7 +103,10 @@ func (c Cart) valid() bool {
 // cookies signs and checks the storefront's cookies: the cart and the CSRF
 // token. Both are HttpOnly, SameSite=Lax, and Secure when configured.
 type cookies struct {
-	codec  *securecookie.SecureCookie
+	codec *securecookie.SecureCookie
+	// flash signs and encrypts the checkout form kept between a post and
+	// the page it redirects to: it holds the shopper's address.
+	flash  *securecookie.SecureCookie
 	secure bool
 }
 
@@ -111,7 +117,39 @@ func newCookies(secret []byte, secure bool) cookies {
 	codec := securecookie.New(hashKey.Sum(nil), nil)
 	codec.SetSerializer(securecookie.JSONEncoder{})
 	codec.MaxAge(int(cookieMaxAge.Seconds()))
-	return cookies{codec: codec, secure: secure}
+	flashHash, flashBlock := hmac.New(sha256.New, secret), hmac.New(sha256.New, secret)
+	flashHash.Write([]byte("shop-frontend-flash-signing"))
+	flashBlock.Write([]byte("shop-frontend-flash-encryption"))
+	flash := securecookie.New(flashHash.Sum(nil), flashBlock.Sum(nil))
+	flash.SetSerializer(securecookie.JSONEncoder{})
+	flash.MaxAge(int(flashMaxAge.Seconds()))
+	return cookies{codec: codec, flash: flash, secure: secure}
+}
+
+// keepCheckout keeps the checkout form as posted, with its problems, for
+// the page the post redirects to.
+func (k cookies) keepCheckout(c *fiber.Ctx, f checkoutForm) error {
+	value, err := k.flash.Encode(checkoutCookie, f)
+	if err != nil {
+		return err
+	}
+	k.set(c, checkoutCookie, value, flashMaxAge)
+	return nil
+}
+
+// takeCheckout reads the kept checkout form once: it is cleared, so a
+// later visit starts from a fresh form.
+func (k cookies) takeCheckout(c *fiber.Ctx) (checkoutForm, bool) {
+	raw := c.Cookies(checkoutCookie)
+	if raw == "" {
+		return checkoutForm{}, false
+	}
+	k.set(c, checkoutCookie, "", -time.Second)
+	var f checkoutForm
+	if k.flash.Decode(checkoutCookie, raw, &f) != nil {
+		return checkoutForm{}, false
+	}
+	return f, true
 }
 
 // cart reads the cart cookie. A missing, expired or tampered cookie is an

@@ -152,3 +152,26 @@ func pastTheEnd(basePath string, query url.Values, page, size, total int) error 
 type redirectError struct{ to string }
 
 func (e *redirectError) Error() string { return "redirect to " + e.to }
+
+// deliveryDays says a delivery estimate as people read it: "1-2 working
+// days", "3 working days".
+func deliveryDays(lo, hi int) string {
+	switch {
+	case lo == hi && lo == 1:
+		return "1 working day"
+	case lo == hi:
+		return strconv.Itoa(lo) + " working days"
+	}
+	return strconv.Itoa(lo) + "–" + strconv.Itoa(hi) + " working days"
+}
+
+// methodName is a shipping method as the pages name it.
+func methodName(method string) string {
+	switch method {
+	case "express":
+		return "Express"
+	case "standard":
+		return "Standard"
+	}
+	return method
+}

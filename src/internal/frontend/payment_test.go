@@ -55,8 +55,7 @@ func TestCheckoutShowsCardErrorsNextToTheirFields(t *testing.T) {
 	} {
 		form := checkoutFields()
 		form.Set(tc.field, tc.value)
-		p := s.post("/checkout", form)
-		wantStatus(t, p, http.StatusUnprocessableEntity)
+		p := s.afterCheckout(form)
 		got := fieldError(t, p, tc.errorOn)
 		if tc.errorOn == "exp" {
 			got = expiryError(p)

@@ -18,7 +18,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/platform"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFS embed.FS
 
 // view is what every page template gets: the layout's fields and the
@@ -53,9 +53,10 @@ func newRenderer(m *metrics, a *assets) (*renderer, error) {
 	funcs := template.FuncMap{
 		"money": formatMoney, "slug": slug, "title": titleCase, "image": a.image, "asset": a.url,
 		"highlight": highlight, "add": func(a, b int) int { return a + b },
-		"dict": dict, "maxQuantity": maxOrderable, "productLD": productJSONLD,
+		"dict": dict, "maxQuantity": maxOrderable, "productLD": productJSONLD, "days": deliveryDays, "methodName": methodName,
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	// The partials (templates/partials) are shared by several pages.
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parsing layout: %w", err)
 	}

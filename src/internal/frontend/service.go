@@ -141,6 +141,13 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 		LimitReached: func(*fiber.Ctx) error { return errTooManyCheckouts },
 	}), h.checkout)
 	app.Get("/orders/:id", h.order)
+	app.Get("/find-order", h.findOrderForm)
+	app.Post("/find-order", csrf, limiter.New(limiter.Config{
+		Max:          cfg.FindOrderRateLimit,
+		Expiration:   time.Minute,
+		KeyGenerator: cfg.ClientIP,
+		LimitReached: func(*fiber.Ctx) error { return errTooManyLookups },
+	}), h.findOrder)
 	app.Post("/orders/:id/cancel", csrf, h.cancelOrder)
 	methodNotAllowedPages(app)
 	app.Use(func(*fiber.Ctx) error { return notFoundPage("that page") })
@@ -202,6 +209,9 @@ func (h *handlers) serverErrorPage(app *fiber.App, base platform.Base) func(*fas
 
 var errTooManyCheckouts = &pageError{status: http.StatusTooManyRequests, title: "Slow down a little",
 	message: "We received many orders from you in a short time. Please wait a minute and try again."}
+
+var errTooManyLookups = &pageError{status: http.StatusTooManyRequests, title: "Slow down a little",
+	message: "We received many searches for orders from you in a short time. Please wait a minute and try again."}
 
 // handlers serve the storefront pages.
 type handlers struct {

@@ -3,6 +3,7 @@ package order
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"time"
 
 	"github.com/shop-platform/shop/src/internal/platform"
@@ -30,6 +31,53 @@ type Config struct {
 	PaymentTimeout time.Duration `env:"PAYMENT_TIMEOUT" envDefault:"5s"`
 	// AdminToken guards POST /orders/{id}/ship; empty disables it.
 	AdminToken platform.Secret `env:"ADMIN_TOKEN"`
+	// Mail configures the shoppers' emails: a receipt when an order is
+	// confirmed, a notice when it is rejected or cancelled.
+	Mail MailConfig
+}
+
+// MailConfig is the SMTP server the emails go through; with SMTP_HOST unset
+// no email is written or sent, unless Mailbox (the all-in-one runner's
+// embedded mailbox) takes them.
+type MailConfig struct {
+	Host     string          `env:"SMTP_HOST"`
+	Port     int             `env:"SMTP_PORT" envDefault:"587"`
+	From     string          `env:"SMTP_FROM" envDefault:"Shop <shop@localhost>"`
+	Username string          `env:"SMTP_USERNAME"`
+	Password platform.Secret `env:"SMTP_PASSWORD"`
+	// Timeout bounds one message's delivery to the server.
+	Timeout time.Duration `env:"SMTP_TIMEOUT" envDefault:"10s"`
+	// Mailbox receives the emails instead of a server when Host is unset.
+	Mailbox *Mailbox `env:"-"`
+}
+
+// mailer is the configured Mailer, or nil when email is off.
+func (c MailConfig) mailer() Mailer {
+	switch {
+	case c.Host != "":
+		return SMTP{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password, Timeout: c.Timeout}
+	case c.Mailbox != nil:
+		return c.Mailbox
+	}
+	return nil
+}
+
+// validate reports the mail settings that cannot work.
+func (c MailConfig) validate() error {
+	var errs []error
+	if c.Port < 1 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("SMTP_PORT must be 1-65535, got %d", c.Port))
+	}
+	if _, err := mail.ParseAddress(c.From); err != nil {
+		errs = append(errs, fmt.Errorf("SMTP_FROM must be an address like Shop <shop@example.com>: %w", err))
+	}
+	if c.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("SMTP_TIMEOUT must be positive, got %s", c.Timeout))
+	}
+	if c.Password != "" && c.Username == "" {
+		errs = append(errs, errors.New("SMTP_PASSWORD is set without SMTP_USERNAME"))
+	}
+	return errors.Join(errs...)
 }
 
 // Validate reports every setting that cannot work.
@@ -38,7 +86,7 @@ func (c Config) Validate() error {
 	if c.Port < 1 || c.Port > 65535 {
 		errs = append(errs, fmt.Errorf("PORT must be 1-65535, got %d", c.Port))
 	}
-	errs = append(errs, c.Base.Validate(), c.Database.Validate(), c.Broker.Validate(), platform.ValidateURL("CATALOG_URL", c.CatalogURL), platform.ValidateURL("PAYMENT_URL", c.PaymentURL))
+	errs = append(errs, c.Base.Validate(), c.Database.Validate(), c.Broker.Validate(), platform.ValidateURL("CATALOG_URL", c.CatalogURL), platform.ValidateURL("PAYMENT_URL", c.PaymentURL), c.Mail.validate())
 	if c.PaymentTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("PAYMENT_TIMEOUT must be positive, got %s", c.PaymentTimeout))
 	}

@@ -3,6 +3,7 @@ package order
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -17,6 +18,9 @@ func Routes(app *fiber.App, p placer, adminToken platform.Secret) {
 	h := handlers{placer: p}
 	app.Get("/", h.info)
 	app.Post("/create-order", h.create)
+	app.Post("/quote", h.quote)
+	// Before /orders/:id, which would take "lookup" for an id.
+	app.Get("/orders/lookup", h.lookup)
 	app.Get("/orders/:id", h.get)
 	app.Post("/orders/:id/cancel", h.cancel)
 	app.Post("/orders/:id/ship", platform.RequireBearer(adminToken), h.ship)
@@ -29,7 +33,7 @@ func (h handlers) info(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{
 		"service": "order",
 		"endpoints": []string{
-			"POST /create-order", "GET /orders/{id}", "POST /orders/{id}/cancel", "POST /orders/{id}/ship", platform.HealthPath, platform.ReadyPath, platform.MetricsPath, platform.OpenAPIPath,
+			"POST /create-order", "POST /quote", "GET /orders/lookup", "GET /orders/{id}", "POST /orders/{id}/cancel", "POST /orders/{id}/ship", platform.HealthPath, platform.ReadyPath, platform.MetricsPath, platform.OpenAPIPath,
 		},
 	})
 }
@@ -73,7 +77,36 @@ func (h handlers) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(o)
+	return c.JSON(o.shown())
+}
+
+// lookupMiss is the one answer to a lookup that finds nothing, whether no
+// order has the reference or its email differs: the API tells nobody which
+// references exist.
+const lookupMiss = "no order has this reference and email"
+
+// lookup finds an order by its human reference and the customer's email
+// (case-insensitive), for a shopper who lost its link. The storefront
+// rate-limits it.
+func (h handlers) lookup(c *fiber.Ctx) error {
+	ref := strings.ToUpper(strings.TrimSpace(c.Query("reference")))
+	email := strings.TrimSpace(c.Query("email"))
+	switch {
+	case ref == "":
+		return platform.BadRequest("invalid_parameter", "reference: is required, like SHP-7K3M2Q")
+	case email == "":
+		return platform.BadRequest("invalid_parameter", "email: is required")
+	case !referencePattern.MatchString(ref):
+		return platform.NotFound(lookupMiss)
+	}
+	o, err := h.placer.store.ByReference(c.UserContext(), ref)
+	if errors.Is(err, ErrNotFound) || (err == nil && !strings.EqualFold(o.Customer.Email, email)) {
+		return platform.NotFound(lookupMiss)
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(o.shown())
 }
 
 // cancel moves a confirmed order to cancelled with its order.cancelled

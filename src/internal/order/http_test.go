@@ -98,7 +98,12 @@ const testAdminToken = "test-admin-token"
 
 func post(t *testing.T, app testApp, body, contentType string, header map[string]string) (int, string, http.Header) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, app.url+"/create-order", strings.NewReader(body))
+	return postTo(t, app, "/create-order", body, contentType, header)
+}
+
+func postTo(t *testing.T, app testApp, path, body, contentType string, header map[string]string) (int, string, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, app.url+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +139,7 @@ func TestCreateOrderPricesFromTheCatalogAndStoresItPending(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&o); err != nil {
 		t.Fatal(err)
 	}
-	if o.TotalCents != 2*900+3000 || o.Currency != "USD" || o.Items[0].Name != "Mug" || o.Customer.Address.Country != "GB" || o.Status != Pending {
+	if o.SubtotalCents != 2*900+3000 || o.TotalCents != o.SubtotalCents+o.ShippingCents || o.Currency != "USD" || o.Items[0].Name != "Mug" || o.Customer.Address.Country != "GB" || o.Status != Pending {
 		t.Fatalf("stored order %+v", o)
 	}
 	pending, _ := box.Pending(context.Background(), 10)
@@ -174,6 +179,10 @@ func TestCreateOrderRefusesBadInputNamingTheProblem(t *testing.T) {
 		{"bad product id", replace(`"mug-001"`, `"../admin"`), "application/json", 400, "items[0].product_id"},
 		{"unknown product", replace(`"mug-001"`, `"ghost-404"`), "application/json", 422, "ghost-404"},
 		{"mixed currency", replace(`"pan-002"`, `"tea-003"`), "application/json", 422, "GBP"},
+		{"unknown shipping method", replace(`"items":[`, `"shipping":{"method":"overnight"},"items":[`), "application/json", 400, "shipping.method"},
+		{"bad phone", replace(`"name":"Ann"`, `"name":"Ann","phone":"call me"`), "application/json", 400, "customer.phone"},
+		{"US without a state", replace(`"country":"gb"`, `"country":"US"`), "application/json", 400, "customer.address.region: is required"},
+		{"Japan without a phone", replace(`"country":"gb"`, `"country":"JP"`), "application/json", 400, "customer.phone: is required"},
 		{"no payment", replace(","+testCard, ""), "application/json", 400, "payment: is required"},
 		{"card failing Luhn", replace("4242 4242 4242 4242", "4242 4242 4242 4241"), "application/json", 400, "payment.card_number"},
 		{"card with letters", replace("4242 4242 4242 4242", "4242 4242 4242 424x"), "application/json", 400, "payment.card_number"},

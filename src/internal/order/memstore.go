@@ -15,14 +15,54 @@ type MemoryStore struct {
 	mu     sync.RWMutex
 	orders map[string]Order
 	keys   map[string]keyed
+	refs   map[string]string // reference -> order id
 	outbox *outbox.Memory
+	// mail holds the emails written by status changes (EnableMail), in
+	// order; sent ones are dropped.
+	mail   []Mail
+	mailOn bool
+	mailed map[string]bool // order id + kind
+}
+
+// EnableMail makes every status change a shopper is told about write its
+// email, for the mail relay to send.
+func (s *MemoryStore) EnableMail() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mailOn = true
+}
+
+// addMail queues the email about o's new status, once per order and kind;
+// the caller holds the lock.
+func (s *MemoryStore) addMail(o Order) {
+	m, ok := mailFor(o)
+	if !s.mailOn || !ok || s.mailed[o.ID+"/"+string(o.Status)] {
+		return
+	}
+	s.mailed[o.ID+"/"+string(o.Status)] = true
+	s.mail = append(s.mail, m)
+}
+
+// PendingMail implements MailQueue.
+func (s *MemoryStore) PendingMail(_ context.Context, limit int) ([]Mail, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.mail[:min(limit, len(s.mail))]), nil
+}
+
+// MarkMailSent implements MailQueue.
+func (s *MemoryStore) MarkMailSent(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mail = slices.DeleteFunc(s.mail, func(m Mail) bool { return m.ID == id })
+	return nil
 }
 
 type keyed struct{ id, fingerprint string }
 
 // NewMemoryStore returns an empty store recording its events in box.
 func NewMemoryStore(box *outbox.Memory) *MemoryStore {
-	return &MemoryStore{orders: map[string]Order{}, keys: map[string]keyed{}, outbox: box}
+	return &MemoryStore{orders: map[string]Order{}, keys: map[string]keyed{}, refs: map[string]string{}, mailed: map[string]bool{}, outbox: box}
 }
 
 // Create implements Store.
@@ -33,7 +73,15 @@ func (s *MemoryStore) Create(ctx context.Context, o Order, e events.Envelope, ke
 		if existing, err := s.byKey(key, fingerprint); !errors.Is(err, ErrNotFound) {
 			return existing, false, err
 		}
+	}
+	if _, taken := s.refs[o.Reference]; taken && o.Reference != "" {
+		return Order{}, false, ErrReferenceTaken
+	}
+	if key != "" {
 		s.keys[key] = keyed{id: o.ID, fingerprint: fingerprint}
+	}
+	if o.Reference != "" {
+		s.refs[o.Reference] = o.ID
 	}
 	o.Items = slices.Clone(o.Items)
 	s.orders[o.ID] = o
@@ -70,6 +118,17 @@ func (s *MemoryStore) Get(_ context.Context, id string) (Order, error) {
 	return o, nil
 }
 
+// ByReference implements Store.
+func (s *MemoryStore) ByReference(_ context.Context, ref string) (Order, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.refs[ref]
+	if !ok {
+		return Order{}, ErrNotFound
+	}
+	return s.orders[id], nil
+}
+
 // Settle implements Store.
 func (s *MemoryStore) Settle(_ context.Context, eventID, orderID string, status Status, reason, payment string) (bool, error) {
 	s.mu.Lock()
@@ -81,7 +140,9 @@ func (s *MemoryStore) Settle(_ context.Context, eventID, orderID string, status 
 	if !ok || !canMove(o.Status, status) {
 		return false, nil
 	}
-	s.orders[orderID] = movedTo(o, status, reason, payment, now())
+	o = movedTo(o, status, reason, payment, now())
+	s.orders[orderID] = o
+	s.addMail(o)
 	return true, nil
 }
 
@@ -98,6 +159,7 @@ func (s *MemoryStore) Move(ctx context.Context, orderID string, status Status, e
 	}
 	o = movedTo(o, status, "", "", now())
 	s.orders[orderID] = o
+	s.addMail(o)
 	if e != nil {
 		s.outbox.Add(ctx, *e)
 	}

@@ -27,13 +27,22 @@ const (
 
 // Order is an order as the API shows it (DESIGN.md section 3).
 type Order struct {
-	ID         string   `json:"id"`
-	Status     Status   `json:"status"`
-	Reason     string   `json:"reason"`
-	Customer   Customer `json:"customer"`
-	Items      []Item   `json:"items"`
-	TotalCents int64    `json:"total_cents"`
-	Currency   string   `json:"currency"`
+	ID string `json:"id"`
+	// Reference is the human reference (SHP-XXXXXX) a shopper quotes and
+	// finds the order by; empty for orders placed before it existed.
+	Reference string   `json:"reference"`
+	Status    Status   `json:"status"`
+	Reason    string   `json:"reason"`
+	Customer  Customer `json:"customer"`
+	Items     []Item   `json:"items"`
+	// The amounts, computed once when the order is placed (totals.go):
+	// total = subtotal + shipping, tax is the VAT the total includes.
+	SubtotalCents int64    `json:"subtotal_cents"`
+	ShippingCents int64    `json:"shipping_cents"`
+	TaxCents      int64    `json:"tax_cents"`
+	TotalCents    int64    `json:"total_cents"`
+	Currency      string   `json:"currency"`
+	Shipping      Shipping `json:"shipping"`
 	// Payment is the card it is paid with and where its payment is; nil
 	// for orders placed before the payment service.
 	Payment *Payment `json:"payment,omitempty"`
@@ -67,16 +76,21 @@ type Change struct {
 
 // Customer is who ordered and where it goes.
 type Customer struct {
-	Email   string  `json:"email"`
-	Name    string  `json:"name"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	// Phone is required where the carrier needs one (requiresPhone).
+	Phone   string  `json:"phone"`
 	Address Address `json:"address"`
 }
 
 // Address is a shipping address.
 type Address struct {
-	Line1      string `json:"line1"`
-	Line2      string `json:"line2"`
-	City       string `json:"city"`
+	Line1 string `json:"line1"`
+	Line2 string `json:"line2"`
+	City  string `json:"city"`
+	// Region is the state, province or territory, required where the
+	// postal system needs it (requiresRegion).
+	Region     string `json:"region"`
 	PostalCode string `json:"postal_code"`
 	Country    string `json:"country"`
 }
@@ -99,6 +113,15 @@ var ErrKeyReused = errors.New("idempotency key reused with a different request")
 // another: only out of pending, to confirmed or rejected.
 func canMove(from, to Status) bool {
 	return from == Pending && (to == Confirmed || to == Rejected)
+}
+
+// shown is o as the API shows it: with its tracking reference once it is
+// confirmed or shipped.
+func (o Order) shown() Order {
+	if o.Status == Confirmed || o.Status == Shipped {
+		o.Shipping.Tracking = trackingFor(o.ID)
+	}
+	return o
 }
 
 // ErrConflict is a cancel or ship of an order whose status does not allow

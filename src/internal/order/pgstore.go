@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/shop-platform/shop/src/internal/events"
@@ -29,16 +30,24 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error
 // PostgresStore keeps the orders in PostgreSQL.
 type PostgresStore struct {
 	pool *pgxpool.Pool
+	// mail: a status change also writes the shopper's email (EnableMail).
+	mail bool
 }
+
+// EnableMail makes every status change a shopper is told about write its
+// email in the same transaction, for the mail relay to send.
+func (s *PostgresStore) EnableMail() { s.mail = true }
 
 // NewPostgresStore uses pool, whose database Migrate has prepared.
 func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
 
-const orderColumns = `id::text, status, reason, customer, items, total_cents, currency, payment, history, created_at, updated_at`
+const orderColumns = `id::text, coalesce(reference, ''), status, reason, customer, items,
+	subtotal_cents, shipping_cents, tax_cents, total_cents, currency, shipping, payment, history, created_at, updated_at`
 
-// orderFields are the scan targets of orderColumns.
+// orderFields are the scan targets of orderColumns, in order.
 func orderFields(o *Order) []any {
-	return []any{&o.ID, &o.Status, &o.Reason, &o.Customer, &o.Items, &o.TotalCents, &o.Currency, &o.Payment, &o.History, &o.CreatedAt, &o.UpdatedAt}
+	return []any{&o.ID, &o.Reference, &o.Status, &o.Reason, &o.Customer, &o.Items,
+		&o.SubtotalCents, &o.ShippingCents, &o.TaxCents, &o.TotalCents, &o.Currency, &o.Shipping, &o.Payment, &o.History, &o.CreatedAt, &o.UpdatedAt}
 }
 
 func scanOrder(row pgx.CollectableRow) (Order, error) {
@@ -47,6 +56,9 @@ func scanOrder(row pgx.CollectableRow) (Order, error) {
 	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 	return o, err
 }
+
+// referenceConstraint is the unique index of orders.reference.
+const referenceConstraint = "orders_reference_key"
 
 // Create implements Store: the order row and the outbox row in one
 // transaction. A concurrent request with the same key waits on the first
@@ -62,10 +74,15 @@ func (s *PostgresStore) Create(ctx context.Context, o Order, e events.Envelope, 
 			nkey, nfp = &key, &fingerprint
 		}
 		tag, err := tx.Exec(ctx, `
-			INSERT INTO orders (id, status, reason, customer, items, total_cents, currency, idempotency_key, request_hash, payment, history, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+			INSERT INTO orders (id, reference, status, reason, customer, items, subtotal_cents, shipping_cents, tax_cents, total_cents,
+			                    currency, shipping, idempotency_key, request_hash, payment, history, created_at, updated_at)
+			VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
 			ON CONFLICT (idempotency_key) DO NOTHING`,
-			o.ID, o.Status, o.Reason, o.Customer, o.Items, o.TotalCents, o.Currency, nkey, nfp, o.Payment, o.History, o.CreatedAt)
+			o.ID, o.Reference, o.Status, o.Reason, o.Customer, o.Items, o.SubtotalCents, o.ShippingCents, o.TaxCents, o.TotalCents,
+			o.Currency, o.Shipping, nkey, nfp, o.Payment, o.History, o.CreatedAt)
+		if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.ConstraintName == referenceConstraint {
+			return ErrReferenceTaken
+		}
 		if err != nil {
 			return err
 		}
@@ -76,7 +93,7 @@ func (s *PostgresStore) Create(ctx context.Context, o Order, e events.Envelope, 
 		}
 		return outbox.Insert(ctx, tx, e)
 	})
-	if errors.Is(err, ErrKeyReused) {
+	if errors.Is(err, ErrKeyReused) || errors.Is(err, ErrReferenceTaken) {
 		return Order{}, false, err
 	}
 	if err != nil {
@@ -134,6 +151,19 @@ func (s *PostgresStore) Get(ctx context.Context, id string) (Order, error) {
 	return o, pg.Wrap("reading order", err)
 }
 
+// ByReference implements Store.
+func (s *PostgresStore) ByReference(ctx context.Context, ref string) (Order, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE reference = $1`, ref)
+	if err != nil {
+		return Order{}, pg.Wrap("reading order", err)
+	}
+	o, err := pgx.CollectExactlyOneRow(rows, scanOrder)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Order{}, ErrNotFound
+	}
+	return o, pg.Wrap("reading order", err)
+}
+
 // Settle implements Store: the processed-event record and the guarded
 // update (only a pending order moves) in one transaction.
 func (s *PostgresStore) Settle(ctx context.Context, eventID, orderID string, status Status, reason, payment string) (bool, error) {
@@ -147,15 +177,60 @@ func (s *PostgresStore) Settle(ctx context.Context, eventID, orderID string, sta
 			return err
 		}
 		at := now()
-		tag, err := tx.Exec(ctx, `
+		rows, err := tx.Query(ctx, `
 			UPDATE orders SET status = $2, reason = $3, updated_at = $4, history = history || $5,
 				payment = CASE WHEN $6 = '' OR payment IS NULL THEN payment ELSE jsonb_set(payment, '{status}', to_jsonb($6::text)) END
-			WHERE id = $1 AND status = 'pending'`,
+			WHERE id = $1 AND status = 'pending'
+			RETURNING `+orderColumns,
 			orderID, status, reason, at, []Change{{Status: status, At: at, Reason: reason}}, payment)
-		moved = tag.RowsAffected() == 1
-		return err
+		if err != nil {
+			return err
+		}
+		o, err := pgx.CollectExactlyOneRow(rows, scanOrder)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		moved = err == nil
+		if err != nil || !s.mail {
+			return err
+		}
+		return insertMail(ctx, tx, o)
 	})
 	return moved, pg.Wrap("settling order", err)
+}
+
+// insertMail writes the email about o's new status, once per order and
+// kind.
+func insertMail(ctx context.Context, tx pgx.Tx, o Order) error {
+	m, ok := mailFor(o)
+	if !ok {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO mail (id, order_id, kind, recipient, subject, body, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, kind) DO NOTHING`,
+		m.ID, m.OrderID, m.Kind, m.To, m.Subject, m.Body, m.CreatedAt)
+	return err
+}
+
+// PendingMail implements MailQueue.
+func (s *PostgresStore) PendingMail(ctx context.Context, limit int) ([]Mail, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id::text, order_id::text, kind, recipient, subject, body, created_at
+		FROM mail WHERE sent_at IS NULL ORDER BY created_at LIMIT $1`, limit)
+	if err != nil {
+		return nil, pg.Wrap("reading mail", err)
+	}
+	mails, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Mail, error) {
+		var m Mail
+		err := row.Scan(&m.ID, &m.OrderID, &m.Kind, &m.To, &m.Subject, &m.Body, &m.CreatedAt)
+		return m, err
+	})
+	return mails, pg.Wrap("reading mail", err)
+}
+
+// MarkMailSent implements MailQueue.
+func (s *PostgresStore) MarkMailSent(ctx context.Context, id string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE mail SET sent_at = now() WHERE id = $1`, id)
+	return pg.Wrap("marking mail sent", err)
 }
 
 // Move implements Store: the confirmed order's row locked, moved, and its
@@ -179,6 +254,11 @@ func (s *PostgresStore) Move(ctx context.Context, orderID string, status Status,
 		if _, err := tx.Exec(ctx, `UPDATE orders SET status = $2, reason = '', updated_at = $3, history = $4 WHERE id = $1`,
 			orderID, o.Status, o.UpdatedAt, o.History); err != nil {
 			return err
+		}
+		if s.mail {
+			if err := insertMail(ctx, tx, o); err != nil {
+				return err
+			}
 		}
 		if e != nil {
 			return outbox.Insert(ctx, tx, *e)

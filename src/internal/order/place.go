@@ -16,6 +16,9 @@ import (
 // Source is the CloudEvents source of the order service's events.
 const Source = "/shop/order"
 
+// referenceDraws bounds the new references drawn after a clash.
+const referenceDraws = 5
+
 // placer turns a validated request into a stored, priced, pending order.
 type placer struct {
 	store   Store
@@ -50,6 +53,12 @@ func (p placer) place(ctx context.Context, r CreateRequest, key string) (Order, 
 		return Order{}, false, fmt.Errorf("building event: %w", err)
 	}
 	stored, created, err := p.store.Create(ctx, o, e, key, fp)
+	// A clash of random references is rare (one in hundreds of millions
+	// per existing order): draw again a few times.
+	for try := 0; errors.Is(err, ErrReferenceTaken) && try < referenceDraws; try++ {
+		o.Reference = newReference()
+		stored, created, err = p.store.Create(ctx, o, e, key, fp)
+	}
 	if err != nil {
 		return Order{}, false, keyError(err)
 	}
@@ -67,36 +76,64 @@ func keyError(err error) error {
 	return err
 }
 
-// price builds the order from the catalog's names and prices.
+// price builds the order from the catalog's names and prices, with its
+// totals for its destination and shipping method.
 func (p placer) price(ctx context.Context, r CreateRequest) (Order, error) {
-	ids := make([]string, len(r.Items))
-	for i, it := range r.Items {
-		ids[i] = it.ProductID
+	lines, currency, subtotal, err := p.priceLines(ctx, r.Items)
+	if err != nil {
+		return Order{}, err
 	}
-	products, err := p.prices.Lookup(ctx, ids)
-	if u, ok := asUnknown(err); ok {
-		return Order{}, platform.NewError(http.StatusUnprocessableEntity, "unknown_product", "items: product %s does not exist", u.ID)
-	}
+	t, err := totalsOf(subtotal, r.Customer.Address.Country, r.Shipping.Method)
 	if err != nil {
 		return Order{}, err
 	}
 	at := now()
-	o := Order{ID: newOrderID(), Status: Pending, Customer: r.Customer, Currency: products[0].Currency, CreatedAt: at, UpdatedAt: at,
-		History: []Change{{Status: Pending, At: at}}}
-	for i, it := range r.Items {
+	return Order{
+		ID: newOrderID(), Reference: newReference(), Status: Pending, Customer: r.Customer, Items: lines, Currency: currency,
+		SubtotalCents: t.SubtotalCents, ShippingCents: t.ShippingCents, TaxCents: t.TaxCents, TotalCents: t.TotalCents, Shipping: t.Shipping,
+		CreatedAt: at, UpdatedAt: at, History: []Change{{Status: Pending, At: at}},
+	}, nil
+}
+
+func totalsOf(subtotal int64, country, method string) (Totals, error) {
+	t, ok := quote(subtotal, country, method)
+	if !ok {
+		return Totals{}, platform.NewError(http.StatusUnprocessableEntity, "total_too_large", "items: the order total is too large")
+	}
+	return t, nil
+}
+
+// priceLines looks up the catalog's name and price of every line: the
+// lines, their currency and their subtotal.
+func (p placer) priceLines(ctx context.Context, items []RequestItem) ([]Item, string, int64, error) {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ProductID
+	}
+	products, err := p.prices.Lookup(ctx, ids)
+	if u, ok := asUnknown(err); ok {
+		return nil, "", 0, platform.NewError(http.StatusUnprocessableEntity, "unknown_product", "items: product %s does not exist", u.ID)
+	}
+	if err != nil {
+		return nil, "", 0, err
+	}
+	currency := products[0].Currency
+	var subtotal int64
+	lines := make([]Item, 0, len(items))
+	for i, it := range items {
 		pr := products[i]
-		if pr.Currency != o.Currency {
-			return Order{}, platform.NewError(http.StatusUnprocessableEntity, "mixed_currency",
-				"items[%d]: product %s is priced in %s, the order's other items in %s; place separate orders", i, pr.ID, pr.Currency, o.Currency)
+		if pr.Currency != currency {
+			return nil, "", 0, platform.NewError(http.StatusUnprocessableEntity, "mixed_currency",
+				"items[%d]: product %s is priced in %s, the order's other items in %s; place separate orders", i, pr.ID, pr.Currency, currency)
 		}
 		line := pr.PriceCents * int64(*it.Quantity)
-		if pr.PriceCents < 0 || line/int64(*it.Quantity) != pr.PriceCents || o.TotalCents > math.MaxInt64-line {
-			return Order{}, platform.NewError(http.StatusUnprocessableEntity, "total_too_large", "items[%d]: the order total is too large", i)
+		if pr.PriceCents < 0 || line/int64(*it.Quantity) != pr.PriceCents || subtotal > math.MaxInt64-line {
+			return nil, "", 0, platform.NewError(http.StatusUnprocessableEntity, "total_too_large", "items[%d]: the order total is too large", i)
 		}
-		o.TotalCents += line
-		o.Items = append(o.Items, Item{ProductID: pr.ID, Name: pr.Name, Quantity: *it.Quantity, UnitPriceCents: pr.PriceCents})
+		subtotal += line
+		lines = append(lines, Item{ProductID: pr.ID, Name: pr.Name, Quantity: *it.Quantity, UnitPriceCents: pr.PriceCents})
 	}
-	return o, nil
+	return lines, currency, subtotal, nil
 }
 
 func createdEvent(o Order) events.OrderCreatedData {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -19,11 +21,18 @@ import (
 
 // CreateRequest is the body of POST /create-order.
 type CreateRequest struct {
-	Customer Customer      `json:"customer"`
-	Items    []RequestItem `json:"items"`
+	Customer Customer       `json:"customer"`
+	Items    []RequestItem  `json:"items"`
+	Shipping ShippingChoice `json:"shipping"`
 	// Payment is the card; required. It goes to the payment service to be
 	// tokenised and is never stored or logged here.
 	Payment *platform.Card `json:"payment"`
+}
+
+// ShippingChoice is the delivery the shopper chose; the method defaults to
+// standard.
+type ShippingChoice struct {
+	Method string `json:"method"`
 }
 
 // RequestItem is a line as the client sends it: prices come from the
@@ -44,6 +53,7 @@ const (
 	maxLineLen     = 200
 	maxCityLen     = 100
 	maxPostalLen   = 20
+	maxRegionLen   = 100
 	MaxIdemKeyLen  = 200
 	idempotencyHdr = "Idempotency-Key"
 )
@@ -70,10 +80,11 @@ func ParseCreateRequest(body []byte) (CreateRequest, error) {
 // strings.TrimSpace would also drop, stays for validate to refuse.
 func (r *CreateRequest) normalize() {
 	c := &r.Customer
-	for _, s := range []*string{&c.Email, &c.Name, &c.Address.Line1, &c.Address.Line2, &c.Address.City, &c.Address.PostalCode, &c.Address.Country} {
+	for _, s := range []*string{&c.Email, &c.Name, &c.Phone, &c.Address.Line1, &c.Address.Line2, &c.Address.City, &c.Address.Region, &c.Address.PostalCode, &c.Address.Country} {
 		*s = trimSpaces(*s)
 	}
 	c.Address.Country = strings.ToUpper(c.Address.Country)
+	r.Shipping.normalize()
 	for i := range r.Items {
 		r.Items[i].ProductID = trimSpaces(r.Items[i].ProductID)
 	}
@@ -107,8 +118,17 @@ func (r CreateRequest) validate() error {
 			return err
 		}
 	}
-	if !isCountry(c.Address.Country) {
-		return invalid("customer.address.country", "must be an ISO 3166-1 alpha-2 country code, like GB, got %q", c.Address.Country)
+	if err := validateCountry("customer.address.country", c.Address.Country); err != nil {
+		return err
+	}
+	if err := validateText("customer.address.region", c.Address.Region, requiresRegion(c.Address.Country), maxRegionLen); err != nil {
+		return err
+	}
+	if err := validatePhone(c.Phone, requiresPhone(c.Address.Country)); err != nil {
+		return err
+	}
+	if err := r.Shipping.validate(); err != nil {
+		return err
 	}
 	if err := validateItems(r.Items); err != nil {
 		return err
@@ -125,6 +145,63 @@ func validatePayment(card *platform.Card) error {
 	var ce *platform.CardError
 	if err := platform.CheckCard(*card, time.Now()); errors.As(err, &ce) {
 		return invalid("payment."+ce.Field, "%s", ce.Message)
+	}
+	return nil
+}
+
+func validateCountry(field, code string) error {
+	if !isCountry(code) {
+		return invalid(field, "must be an ISO 3166-1 alpha-2 country code, like GB, got %q", code)
+	}
+	return nil
+}
+
+// requiresRegion: addresses in these countries need a state, province or
+// territory for the carrier to deliver.
+func requiresRegion(country string) bool {
+	return country == "US" || country == "CA" || country == "AU"
+}
+
+// requiresPhone: a parcel to the world zone crosses customs, whose
+// declaration needs the recipient's phone number.
+func requiresPhone(country string) bool { return zoneOf(country).name == world.name }
+
+// phonePattern is an international or national phone number as people
+// type it: digits with spaces, dashes, dots, brackets and a leading +.
+var phonePattern = regexp.MustCompile(`^\+?[0-9 ().-]{6,24}$`)
+
+func validatePhone(phone string, required bool) error {
+	const field = "customer.phone"
+	switch {
+	case phone == "" && required:
+		return invalid(field, "is required for deliveries to this country (customs needs it)")
+	case phone == "":
+		return nil
+	case !phonePattern.MatchString(phone) || countDigits(phone) < 6 || countDigits(phone) > 15:
+		return invalid(field, "must be a phone number of 6 to 15 digits, like +44 20 7946 0958")
+	}
+	return nil
+}
+
+func countDigits(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *ShippingChoice) normalize() {
+	if s.Method == "" {
+		s.Method = Standard
+	}
+}
+
+func (s ShippingChoice) validate() error {
+	if !slices.Contains(Methods, s.Method) {
+		return invalid("shipping.method", "must be one of %s, got %q", strings.Join(Methods, ", "), s.Method)
 	}
 	return nil
 }

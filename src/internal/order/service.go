@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/shop-platform/shop/src/internal/events"
 	"github.com/shop-platform/shop/src/internal/platform"
@@ -60,6 +62,7 @@ type Service struct {
 	events   *mq.Metrics
 	orders   *Metrics
 	tracer   trace.TracerProvider // nil: tracing off
+	mail     *MailRelay           // nil: email off
 	close    func()
 }
 
@@ -86,6 +89,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		svc.Store, svc.relayBox = NewMemoryStore(svc.Outbox), svc.Outbox
 		logger.InfoContext(ctx, "order store: embedded (in memory); set DATABASE_URL for PostgreSQL")
 	}
+	if m := cfg.Mail.mailer(); m != nil {
+		queue := svc.Store.(MailQueue)
+		queue.EnableMail()
+		svc.mail = &MailRelay{Queue: queue, Mailer: m, From: cfg.Mail.From, Logger: logger, Every: time.Second}
+		logger.InfoContext(ctx, "order email: on", "smtp_host", cfg.Mail.Host)
+	}
 	svc.events, svc.orders = mq.NewMetrics(reg), NewMetrics(reg)
 	mq.RegisterOutboxMetrics(reg, svc.relayBox)
 	svc.App = platform.NewApp("order", cfg.Base, logger, reg, platform.Checks{"store": svc.Store.Ping})
@@ -102,7 +111,14 @@ func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
 	if err := bus.Subscribe(ctx, sub); err != nil {
 		return fmt.Errorf("subscribing to stock outcomes: %w", err)
 	}
-	return mq.NewRelay(s.relayBox, bus, s.events, mq.RelayOptions{Logger: s.logger, Tracer: s.tracer}).Run(ctx)
+	g, ctx := errgroup.WithContext(ctx)
+	if s.mail != nil {
+		g.Go(func() error { return s.mail.Run(ctx) })
+	}
+	g.Go(func() error {
+		return mq.NewRelay(s.relayBox, bus, s.events, mq.RelayOptions{Logger: s.logger, Tracer: s.tracer}).Run(ctx)
+	})
+	return g.Wait()
 }
 
 // settleSubscription is the order service's subscription: the saga's

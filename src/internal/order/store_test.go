@@ -39,7 +39,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, s Store)) {
 func newOrder(t *testing.T) (Order, events.Envelope) {
 	at := now()
 	o := Order{ID: uuid.NewString(), Status: Pending, Customer: Customer{Email: "a@b.co", Name: "A"},
-		Items: []Item{{ProductID: "mug-001", Name: "Mug", Quantity: 2, UnitPriceCents: 900}}, TotalCents: 1800, Currency: "USD", CreatedAt: at, UpdatedAt: at}
+		Items: []Item{{ProductID: "mug-001", Name: "Mug", Quantity: 2, UnitPriceCents: 900}}, SubtotalCents: 1800, TotalCents: 1800, Currency: "USD", Reference: newReference(), Shipping: Shipping{Method: Standard}, CreatedAt: at, UpdatedAt: at}
 	e, err := events.New(Source, events.OrderCreated, createdEvent(o))
 	if err != nil {
 		t.Fatal(err)
@@ -95,6 +95,48 @@ func TestStoreSettleMovesOnlyPendingOrdersOnce(t *testing.T) {
 		}
 		if moved, err := s.Settle(ctx, uuid.NewString(), uuid.NewString(), Confirmed, "", ""); err != nil || moved {
 			t.Fatalf("settling an unknown order: moved=%v %v, want no change", moved, err)
+		}
+	})
+}
+
+func TestStoreFindsAnOrderByItsReference(t *testing.T) {
+	eachStore(t, func(t *testing.T, s Store) {
+		ctx := context.Background()
+		o, e := newOrder(t)
+		o.SubtotalCents, o.ShippingCents, o.TaxCents, o.TotalCents = 1800, 999, 466, 2799
+		o.Shipping = Shipping{Method: Express, Cents: 999, EstimateMinDays: 2, EstimateMaxDays: 4}
+		o.Customer.Phone, o.Customer.Address.Region = "+1 555 0100", "CA"
+		if _, _, err := s.Create(ctx, o, e, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.ByReference(ctx, o.Reference)
+		if err != nil || got.ID != o.ID || got.TotalCents != 2799 || got.TaxCents != 466 || got.Shipping != o.Shipping ||
+			got.Customer.Phone != o.Customer.Phone || got.Customer.Address.Region != "CA" {
+			t.Fatalf("by reference: %+v %v, want %+v", got, err, o)
+		}
+		if _, err := s.ByReference(ctx, "SHP-ZZZZZZ"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("unknown reference: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestStoreRefusesASecondOrderWithOneReference(t *testing.T) {
+	eachStore(t, func(t *testing.T, s Store) {
+		ctx := context.Background()
+		first, e1 := newOrder(t)
+		if _, _, err := s.Create(ctx, first, e1, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		second, e2 := newOrder(t)
+		second.Reference = first.Reference
+		if _, _, err := s.Create(ctx, second, e2, "key-2", "fp"); !errors.Is(err, ErrReferenceTaken) {
+			t.Fatalf("second order with reference %s: %v, want ErrReferenceTaken", first.Reference, err)
+		}
+		if _, err := s.Get(ctx, second.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("the clashing order was stored: %v", err)
+		}
+		if _, err := s.ByKey(ctx, "key-2", "fp"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("the clashing order's key was kept: %v", err)
 		}
 	})
 }

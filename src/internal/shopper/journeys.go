@@ -156,11 +156,34 @@ func (s *Shopper) buy() error {
 		return err
 	}
 	id, err := s.checkout()
-	if err != nil {
+	if err != nil || id == "" {
 		return err
 	}
 	_, err = s.follow(id, false)
 	return err
+}
+
+// placeBlocked marks a checkout page whose "Place order" waits for the
+// shopper to remove sold-out lines (docs/frontend.md).
+const placeBlocked = `id="place-order" disabled`
+
+// cartLine finds the products of the cart page's remove forms.
+var cartLine = regexp.MustCompile(`action="/cart/remove"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]+)">\s*<input type="hidden" name="product_id" value="([^"]+)">`)
+
+// giveUp empties the cart when a line sold out under the shopper: the
+// storefront will not place the order until it is fixed, and a person
+// would start again.
+func (s *Shopper) giveUp() error {
+	cart, err := s.get(s.stop, "cart", "/cart")
+	if err != nil {
+		return err
+	}
+	for _, m := range cartLine.FindAllStringSubmatch(cart.body, -1) {
+		if _, err := s.postForm(s.stop, "cart_remove", "/cart/remove", url.Values{"_csrf": {m[1]}, "product_id": {m[2]}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // addToCart opens the product's page and adds qty of it; false when it is
@@ -185,6 +208,9 @@ func (s *Shopper) checkout() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if strings.Contains(co.body, placeBlocked) {
+		return "", s.giveUp()
+	}
 	csrf, nonce := csrfField.FindStringSubmatch(co.body), nonceField.FindStringSubmatch(co.body)
 	if csrf == nil || nonce == nil {
 		return "", s.unexpected("checkout_form", "no CSRF token or nonce")
@@ -200,6 +226,15 @@ func (s *Shopper) checkout() (string, error) {
 		return "", err
 	}
 	m := orderPath.FindStringSubmatch(p.location)
+	if p.location == "/checkout" {
+		// Refused before any order was placed: a line sold out since the
+		// form was shown (the form says so) or a field was refused.
+		back, err := s.get(s.stop, "checkout_form", "/checkout")
+		if err != nil || !strings.Contains(back.body, placeBlocked) {
+			return "", errors.Join(err, s.unexpected("checkout", "the checkout was sent back to the form"))
+		}
+		return "", s.giveUp()
+	}
 	if m == nil {
 		return "", s.unexpected("checkout", "redirected to "+p.location+", not to /orders/{id}")
 	}

@@ -269,10 +269,10 @@ func pgbenchScript(ctx context.Context, dbURL string) (string, error) {
 		}
 	}
 	script := fmt.Sprintf(`BEGIN;
-INSERT INTO orders (id, status, reason, customer, items, total_cents, currency, idempotency_key, request_hash, created_at, updated_at) VALUES (gen_random_uuid(), 'pending', '', %s::jsonb, %s::jsonb, %d, '%s', NULL, NULL, now(), now());
+INSERT INTO orders (id, status, reason, customer, items, subtotal_cents, total_cents, currency, idempotency_key, request_hash, created_at, updated_at) VALUES (gen_random_uuid(), 'pending', '', %s::jsonb, %s::jsonb, %d, %d, '%s', NULL, NULL, now(), now());
 INSERT INTO outbox (id, type, envelope, created_at) VALUES (gen_random_uuid(), '%s', %s::jsonb, now());
 END;
-`, lits[0], lits[1], total, currency, eventType, lits[2])
+`, lits[0], lits[1], total, total, currency, eventType, lits[2])
 	dir, err := os.MkdirTemp("", "shop-bench-order-")
 	if err != nil {
 		return "", err

@@ -494,8 +494,8 @@ func fillOrders(ctx context.Context, dbURL string, n int) error {
 	}
 	defer func() { _ = conn.Close(ctx) }()
 	_, err = conn.Exec(ctx, `
-		INSERT INTO orders (id, status, reason, customer, items, total_cents, currency, idempotency_key, request_hash, created_at, updated_at)
-		SELECT gen_random_uuid(), 'confirmed', '', o.customer, o.items, o.total_cents, o.currency,
+		INSERT INTO orders (id, status, reason, customer, items, subtotal_cents, shipping_cents, tax_cents, total_cents, shipping, currency, idempotency_key, request_hash, created_at, updated_at)
+		SELECT gen_random_uuid(), 'confirmed', '', o.customer, o.items, o.subtotal_cents, o.shipping_cents, o.tax_cents, o.total_cents, o.shipping, o.currency,
 			gen_random_uuid()::text, o.request_hash, t, t + interval '1 second'
 		FROM (SELECT * FROM orders LIMIT 1) o,
 			LATERAL (SELECT now() - interval '365 days' * random() AS t FROM generate_series(1, $1)) g`, n)

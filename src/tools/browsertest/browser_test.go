@@ -264,9 +264,17 @@ func TestBrowserShopperBuysSomething(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#exp_month`), "12"),
 		chromedp.SendKeys(chromedp.CSS(`#exp_year`), "2040"),
 		chromedp.SendKeys(chromedp.CSS(`#cvc`), "123"))
-	clickAndLoad(t, ctx, "placing the order", `form.stack button[type=submit]`)
+	clickAndLoad(t, ctx, "placing the order", `#place-order`)
 	if got := text(t, ctx, "#email-error"); !strings.Contains(got, "Enter an email address like name@example.com") {
 		t.Fatalf("email error %q", got)
+	}
+	// Post/redirect/get: the page with the errors is a GET of /checkout,
+	// and the error summary has the focus.
+	if loc := value(t, ctx, "reading the address", chromedp.Location()); loc != site+"/checkout" {
+		t.Fatalf("after a refused checkout the browser is at %s, want %s/checkout", loc, site)
+	}
+	if got := value(t, ctx, "reading the focus", chromedp.Evaluate[string](`document.activeElement.id`)); got != "error-summary" {
+		t.Fatalf("the focus is on %q, want the error summary", got)
 	}
 	describedBy := value(t, ctx, "reading the email field", chromedp.AttributeValue(chromedp.CSS(`#email`), "aria-describedby"))
 	if describedBy.Value != "email-error" {
@@ -283,7 +291,7 @@ func TestBrowserShopperBuysSomething(t *testing.T) {
 		// The card number and CVC are never sent back into the page.
 		chromedp.SendKeys(chromedp.CSS(`#card_number`), "4242 4242 4242 4242"),
 		chromedp.SendKeys(chromedp.CSS(`#cvc`), "123"))
-	clickAndLoad(t, ctx, "placing the order", `form.stack button[type=submit]`)
+	clickAndLoad(t, ctx, "placing the order", `#place-order`)
 	step(t, ctx, "seeing the order page", chromedp.WaitVisible(chromedp.CSS(`[data-testid="order-status"]`)))
 	// The page reloads itself while the order is pending; the saga
 	// confirms it once the catalog has reserved the stock, and only then
@@ -296,8 +304,8 @@ func TestBrowserShopperBuysSomething(t *testing.T) {
 	if got := text(t, ctx, `[data-testid="cart-count"]`); got != "0" {
 		t.Fatalf("cart count %q once the order is confirmed, want an empty cart", got)
 	}
-	if got := text(t, ctx, `[data-testid="order-ref"]`); !regexp.MustCompile(`^[0-9A-Z]{4}-[0-9A-Z]{4}$`).MatchString(got) {
-		t.Fatalf("the order page leads with %q, want a short reference like 7K3M-Q2XP", got)
+	if got := text(t, ctx, `[data-testid="order-ref"]`); !regexp.MustCompile(`^SHP-[2-9A-HJKMNP-TV-Z]{6}$`).MatchString(got) {
+		t.Fatalf("the order page leads with %q, want a reference like SHP-7K3M2Q", got)
 	}
 	screenshot(t, ctx, "order")
 }
@@ -324,6 +332,19 @@ func TestBrowserPhoneViewport(t *testing.T) {
 		t.Error("the cart scrolls sideways on a 390 px wide phone")
 	}
 	screenshot(t, ctx, "phone-cart")
+	// A second product: the Checkout button and the totals are still on
+	// the first screen, above the lines.
+	step(t, ctx, "opening a second product", chromedp.Navigate(site+"/product/books-001"))
+	addToCart(t, ctx, "1")
+	if !value(t, ctx, "measuring the Checkout button", chromedp.Evaluate[bool](
+		`document.querySelector('a[href="/checkout"].button').getBoundingClientRect().bottom <= window.innerHeight`)) {
+		t.Error("with two items the cart's Checkout button is below the first screen of a phone")
+	}
+	clickAndLoad(t, ctx, "going to checkout", `a[href="/checkout"].button`)
+	if !value(t, ctx, "comparing the summary and Place order", chromedp.Evaluate[bool](
+		`document.querySelector('.checkout .summary').getBoundingClientRect().top < document.getElementById('place-order').getBoundingClientRect().top`)) {
+		t.Error("on a phone the order summary comes after Place order")
+	}
 }
 
 // catalogProduct is a product as the catalog API has it.
@@ -424,6 +445,9 @@ func TestBrowserStockLimitsAndWarnings(t *testing.T) {
 	clickAndLoad(t, ctx, "going to checkout", `a[href="/checkout"].button`)
 	if got := text(t, ctx, `.summary [data-testid="stock-warning"]`); !strings.Contains(got, "Only 1 left") {
 		t.Fatalf("the checkout summary warns %q, want only 1 left", got)
+	}
+	if !value(t, ctx, "checking Place order", chromedp.Evaluate[bool](`document.getElementById("place-order").disabled`)) {
+		t.Fatal("Place order is enabled while a line exceeds the stock")
 	}
 }
 

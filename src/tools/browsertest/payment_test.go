@@ -43,13 +43,13 @@ func TestBrowserShopperPaysAfterADeclineAndCancels(t *testing.T) {
 	addToCart(t, ctx, "1")
 	clickAndLoad(t, ctx, "going to checkout", `a[href="/checkout"].button`)
 	fillCheckout(t, ctx, "4242 4242 4242 4241")
-	clickAndLoad(t, ctx, "placing the order with a mistyped card", `form.stack button[type=submit]`)
+	clickAndLoad(t, ctx, "placing the order with a mistyped card", `#place-order`)
 	if got := text(t, ctx, "#card_number-error"); !strings.Contains(got, "not a valid card number") {
 		t.Fatalf("the error next to the card number is %q", got)
 	}
 
 	fillCheckout(t, ctx, "4000 0000 0000 0002")
-	clickAndLoad(t, ctx, "placing the order with a declined card", `form.stack button[type=submit]`)
+	clickAndLoad(t, ctx, "placing the order with a declined card", `#place-order`)
 	if got := settled(t, ctx); !strings.Contains(got, "Your card was declined: try another card.") {
 		t.Fatalf("order status %q, want the decline's reason", got)
 	}
@@ -60,7 +60,7 @@ func TestBrowserShopperPaysAfterADeclineAndCancels(t *testing.T) {
 
 	step(t, ctx, "going back to checkout", chromedp.Navigate(site+"/checkout"))
 	fillCheckout(t, ctx, "4242 4242 4242 4242")
-	clickAndLoad(t, ctx, "paying with another card", `form.stack button[type=submit]`)
+	clickAndLoad(t, ctx, "paying with another card", `#place-order`)
 	if got := settled(t, ctx); !strings.HasPrefix(got, "Confirmed") {
 		t.Fatalf("order status %q after paying with another card", got)
 	}
