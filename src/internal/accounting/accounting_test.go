@@ -111,7 +111,7 @@ func TestBooksThatDoNotBalance(t *testing.T) {
 func pay(t *testing.T, db *pgxpool.Pool, orderID, status string, cents int64, captures int) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := db.Exec(ctx, `UPDATE orders SET total_cents = $2 WHERE id = $1`, orderID, cents); err != nil {
+	if _, err := db.Exec(ctx, `UPDATE orders SET total_cents = $2, subtotal_cents = $2 WHERE id = $1`, orderID, cents); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(ctx, `INSERT INTO payments (order_id, method_id, amount_cents, currency, status) VALUES ($1, 'pm_card_visa', $2, 'USD', $3)`,
