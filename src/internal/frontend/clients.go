@@ -269,7 +269,7 @@ func (b backends) quote(ctx context.Context, req QuoteRequest) (Quote, error) {
 // whether the reference exists or not.
 func (b backends) lookupOrder(ctx context.Context, ref, email string) (Order, error) {
 	var o Order
-	return o, b.order.getJSON(ctx, "/orders/lookup", url.Values{"reference": {ref}, "email": {email}}, &o)
+	return o, b.order.getJSON(ctx, "/orders", url.Values{"reference": {ref}, "email": {email}}, &o)
 }
 
 // cancelOrder asks the order service to cancel an order: it refunds the

@@ -86,7 +86,7 @@ func TestOrderGetsAHumanReferenceAndATrackingReferenceOnceConfirmed(t *testing.T
 }
 
 func lookupPath(ref, email string) string {
-	return "/orders/lookup?" + url.Values{"reference": {ref}, "email": {email}}.Encode()
+	return "/orders?" + url.Values{"reference": {ref}, "email": {email}}.Encode()
 }
 
 func TestLookupFindsAnOrderByReferenceAndEmail(t *testing.T) {
@@ -121,7 +121,7 @@ func TestLookupAnswersTheSameWhetherTheReferenceExistsOrNot(t *testing.T) {
 
 func TestLookupNeedsBothReferenceAndEmail(t *testing.T) {
 	app, _ := newTestApp(t, catalogServer(t, testProducts).URL)
-	for path, mention := range map[string]string{"/orders/lookup?email=a@b.co": "reference", "/orders/lookup?reference=SHP-ABCDEF": "email"} {
+	for path, mention := range map[string]string{"/orders?email=a@b.co": "reference", "/orders?reference=SHP-ABCDEF": "email"} {
 		resp := app.get(t, path)
 		var e struct{ Error struct{ Message string } }
 		if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || resp.StatusCode != 400 || !strings.Contains(e.Error.Message, mention) {

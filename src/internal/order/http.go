@@ -19,8 +19,10 @@ func Routes(app *fiber.App, p placer, adminToken platform.Secret) {
 	app.Get("/", h.info)
 	app.Post("/create-order", h.create)
 	app.Post("/quote", h.quote)
-	// Before /orders/:id, which would take "lookup" for an id.
-	app.Get("/orders/lookup", h.lookup)
+	// The collection answers one filter, reference and email, and never
+	// lists: it stays outside /orders/*, which callers read orders by id
+	// through (the helm test's identity among them).
+	app.Get("/orders", h.lookup)
 	app.Get("/orders/:id", h.get)
 	app.Post("/orders/:id/cancel", h.cancel)
 	app.Post("/orders/:id/ship", platform.RequireBearer(adminToken), h.ship)
@@ -33,7 +35,7 @@ func (h handlers) info(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{
 		"service": "order",
 		"endpoints": []string{
-			"POST /create-order", "POST /quote", "GET /orders/lookup", "GET /orders/{id}", "POST /orders/{id}/cancel", "POST /orders/{id}/ship", platform.HealthPath, platform.ReadyPath, platform.MetricsPath, platform.OpenAPIPath,
+			"POST /create-order", "POST /quote", "GET /orders?reference=&email=", "GET /orders/{id}", "POST /orders/{id}/cancel", "POST /orders/{id}/ship", platform.HealthPath, platform.ReadyPath, platform.MetricsPath, platform.OpenAPIPath,
 		},
 	})
 }

@@ -85,7 +85,7 @@ func TestPostgreSQLRolesScriptOnARealServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	catalog, orders := "catalog", "orders"
+	catalog, orders, payments := "catalog", "orders", "payments"
 
 	// The orders database as an earlier release left it: made and migrated
 	// by the superuser.
@@ -112,12 +112,13 @@ CREATE TYPE order_state AS ENUM ('pending', 'confirmed');`)
 		t.Fatal(err)
 	}
 
-	passwords := map[string]string{catalog: "catalog-" + testenv.RandomSuffix(), orders: "orders-" + testenv.RandomSuffix()}
+	passwords := map[string]string{catalog: "catalog-" + testenv.RandomSuffix(), orders: "orders-" + testenv.RandomSuffix(),
+		payments: "payments-" + testenv.RandomSuffix()}
 	s.writeSecrets(t, passwords)
 	s.runBootstrap(t, r, "apply")
 	s.runBootstrap(t, r, "apply") // idempotent
 
-	for role, db := range map[string]string{catalog: catalog, orders: orders} {
+	for role, db := range map[string]string{catalog: catalog, orders: orders, payments: payments} {
 		c, err := pgx.Connect(ctx, s.tcpURL(db, role, passwords[role]))
 		if err != nil {
 			t.Fatalf("role %s cannot connect to its database %s with its password: %v", role, db, err)
@@ -229,7 +230,7 @@ func TestRabbitMQUsersScriptOnARealBroker(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := "charttest-" + testenv.RandomSuffix()
-	users := map[string]string{"catalog": id + "-catalog", "order": id + "-order", "search": id + "-search"}
+	users := map[string]string{"catalog": id + "-catalog", "order": id + "-order", "search": id + "-search", "payment": id + "-payment"}
 	r, err := Render(ChartDir(), []string{writeValues(t, fmt.Sprintf(`global:
   rabbitmq:
     vhost: %s
@@ -239,7 +240,9 @@ order:
   rabbitmq: {username: %s}
 search:
   rabbitmq: {username: %s}
-`, id, users["catalog"], users["order"], users["search"]))})
+payment:
+  rabbitmq: {username: %s}
+`, id, users["catalog"], users["order"], users["search"], users["payment"]))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,12 +299,12 @@ search:
 		return b.Publish(ctx, e)
 	}
 	refused := func(err error) bool { return err != nil && strings.Contains(err.Error(), "ACCESS_REFUSED") }
-	for _, svc := range []string{"catalog", "order", "search"} {
+	for _, svc := range []string{"catalog", "order", "search", "payment"} {
 		b := bus(svc)
 		if err := subscribe(b, svc+".charttest", svc == "search"); err != nil {
 			t.Errorf("%s cannot subscribe to its own queue: %v", svc, err)
 		}
-		other := map[string]string{"catalog": "order", "order": "search", "search": "catalog"}[svc]
+		other := map[string]string{"catalog": "order", "order": "search", "search": "payment", "payment": "catalog"}[svc]
 		if err := subscribe(b, other+".charttest", false); !refused(err) {
 			t.Errorf("%s subscribes to %s's queue: %v, want ACCESS_REFUSED", svc, other, err)
 		}
