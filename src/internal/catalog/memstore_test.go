@@ -3,6 +3,7 @@ package catalog
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -128,7 +129,7 @@ func TestMemoryStoreListMatchesFullSortThroughWrites(t *testing.T) {
 				t.Fatal(err)
 			}
 		case 1:
-			if err := s.Delete(ctx, id); err != nil && err != ErrNotFound {
+			if err := s.Delete(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
 				t.Fatal(err)
 			}
 		default:
@@ -225,7 +226,7 @@ func TestMemoryStoreListDuringWrites(t *testing.T) {
 				q := randomQuery(r)
 				page, err := s.List(ctx, q)
 				if err != nil || len(page.Items) > q.PageSize || len(page.Items) > page.Total {
-					errs <- fmt.Errorf("%+v: %d items of %d, %v", q, len(page.Items), page.Total, err)
+					errs <- fmt.Errorf("%+v: %d items of %d, %w", q, len(page.Items), page.Total, err)
 					return
 				}
 			}

@@ -66,7 +66,7 @@ func (h *handlers) findOrder(c *fiber.Ctx) error {
 	case !referenceShape.MatchString(ref) || len(email) > 254:
 		return back(url.Values{"missed": {"1"}})
 	}
-	o, err := h.backends.lookupOrder(c.UserContext(), ref, email)
+	o, err := h.lookupOrder(c.UserContext(), ref, email)
 	if isNotFound(err) {
 		return back(url.Values{"missed": {"1"}})
 	}

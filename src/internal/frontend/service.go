@@ -105,7 +105,9 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	}
 	// Each backend call carries the request id and, with tracing on, is a
 	// client span whose traceparent the backend continues.
-	for _, b := range []*backend{h.backends.catalog, h.backends.search, h.backends.order} {
+	// (h.backends by name: handlers has methods named search and order.)
+	for _, b := range []*backend{h.backends.catalog, h.backends.search, h.backends.order} { //nolint:staticcheck
+
 		b.client.Transport = tracing.Transport(cfg.Tracer, b.name, b.client.Transport)
 	}
 	// Readiness is the catalog only: without it no page can be built, while

@@ -23,9 +23,6 @@ type Mail struct {
 	CreatedAt time.Time
 }
 
-// mailKinds are the statuses a shopper is mailed about.
-var mailKinds = []Status{Confirmed, Rejected, "cancelled"}
-
 // mailFor is the email that tells the shopper o has reached its status; ok
 // is false for a status nobody is mailed about.
 func mailFor(o Order) (Mail, bool) {

@@ -78,7 +78,7 @@ func (c *PaymentClient) Tokenize(ctx context.Context, card platform.Card) (Metho
 		return m, platform.BadRequest("invalid_field", "payment.%s", e.Error.Message)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || m.ID == "" {
-		return m, fmt.Errorf("decoding payment method: %w: %v", platform.ErrUnavailable, err)
+		return m, fmt.Errorf("decoding payment method: %w: %w", platform.ErrUnavailable, err)
 	}
 	return m, nil
 }

@@ -50,8 +50,9 @@ func TestShippingDependsOnTheDestinationZone(t *testing.T) {
 	us, _ := quote(1000, "US", Standard)
 	fr, _ := quote(1000, "FR", Standard)
 	br, _ := quote(1000, "BR", Standard)
-	if !(us.ShippingCents < fr.ShippingCents && fr.ShippingCents < br.ShippingCents) ||
-		!(us.Shipping.EstimateMaxDays < fr.Shipping.EstimateMaxDays && fr.Shipping.EstimateMaxDays < br.Shipping.EstimateMaxDays) {
+	cheaperNearer := us.ShippingCents < fr.ShippingCents && fr.ShippingCents < br.ShippingCents
+	fasterNearer := us.Shipping.EstimateMaxDays < fr.Shipping.EstimateMaxDays && fr.Shipping.EstimateMaxDays < br.Shipping.EstimateMaxDays
+	if !cheaperNearer || !fasterNearer {
 		t.Fatalf("US %+v, France %+v, Brazil %+v: want farther to cost more and take longer", us.Shipping, fr.Shipping, br.Shipping)
 	}
 	express, _ := quote(1000, "FR", Express)

@@ -29,7 +29,12 @@ func TestKeptRequestStringsSurviveTheNextRequest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, app, ln, time.Second) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
 
 	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
 	const n = 50

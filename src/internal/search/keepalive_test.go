@@ -43,7 +43,9 @@ func TestCachedAnswersBelongToTheirQueryOverKeepAlive(t *testing.T) {
 	go func() { done <- svc.Run(ctx, bus) }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 		_ = bus.Close()
 		_ = svc.Close()
 	})

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -64,7 +65,11 @@ func KeepAliveRounds(t testing.TB, base string, conns, rounds int, targets []str
 }
 
 func get(client *http.Client, url string) (int, []byte, error) {
-	resp, err := client.Get(url)
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}

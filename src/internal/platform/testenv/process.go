@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"context"
 	"net"
 	"strings"
 	"sync"
@@ -11,7 +12,7 @@ import (
 // process a test starts on ports of its own.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := new(net.ListenConfig).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
