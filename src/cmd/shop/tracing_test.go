@@ -288,7 +288,17 @@ func orderTraceProblem(spans []span) string {
 	if p != "" {
 		return p
 	}
-	if _, p := find("order", "process shop.stock.reserved.v1", &outcome); p != "" {
+	// The payment leg: payment charges the reserved order, and order
+	// confirms it on the capture.
+	charge, p := find("payment", "process shop.stock.reserved.v1", &outcome)
+	if p != "" {
+		return p
+	}
+	captured, p := find("", "publish shop.payment.captured.v1", &charge)
+	if p != "" {
+		return p
+	}
+	if _, p := find("order", "process shop.payment.captured.v1", &captured); p != "" {
 		return p
 	}
 	// The reservation changed the product's stock: search's index update

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -147,8 +148,12 @@ func TestStoreListsTheNewestPaymentsFirst(t *testing.T) {
 	eachStore(t, func(t *testing.T, s Store, _ pendingEvents) {
 		ctx := context.Background()
 		var ids []string
-		for range 3 {
+		start := now()
+		for i := range 3 {
+			// A millisecond apart: two payments made in one microsecond
+			// have no order between them.
 			p := newPayment()
+			p.CreatedAt = start.Add(time.Duration(i) * time.Millisecond)
 			ids = append(ids, p.OrderID)
 			if _, err := s.Record(ctx, p); err != nil {
 				t.Fatal(err)
