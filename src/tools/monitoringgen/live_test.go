@@ -25,7 +25,7 @@ import (
 const liveNamespace = "shop-live"
 
 // services are the shop's four, each scraped as its own target.
-var services = []string{"catalog", "search", "order", "frontend"}
+var services = []string{"catalog", "search", "order", "payment", "frontend"}
 
 // TestLivePrometheus runs the shop on PostgreSQL and RabbitMQ, a real
 // Prometheus scraping it with the rules loaded, and traffic; then every
@@ -252,7 +252,8 @@ func startShop(t *testing.T, dbURL, amqpURL string, ports map[string]int) *teste
 		"HOST=127.0.0.1", "LOG_LEVEL=info", "ADMIN_TOKEN="+adminToken,
 		"DATABASE_URL="+dbURL, "AMQP_URL="+amqpURL,
 		fmt.Sprintf("CATALOG_PORT=%d", ports["catalog"]), fmt.Sprintf("SEARCH_PORT=%d", ports["search"]),
-		fmt.Sprintf("ORDER_PORT=%d", ports["order"]), fmt.Sprintf("FRONTEND_PORT=%d", ports["frontend"]))
+		fmt.Sprintf("ORDER_PORT=%d", ports["order"]), fmt.Sprintf("FRONTEND_PORT=%d", ports["frontend"]),
+		fmt.Sprintf("PAYMENT_PORT=%d", ports["payment"]), fmt.Sprintf("TRACES_PORT=%d", testenv.FreePort(t)))
 	out := &testenv.Output{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
