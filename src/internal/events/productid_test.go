@@ -18,8 +18,16 @@ func TestCheckProductID(t *testing.T) {
 		"bücher":                "lowercase",
 		"categories":            "reserved",
 		"../catalog":            "lowercase",
+		"books-":                "",
+		"0":                     "",
+		"a_b":                   "lowercase",
+		"a/b":                   "lowercase",
+		"a\x00":                 "lowercase",
 	} {
 		err := CheckProductID(id)
+		if valid := ValidProductID(id); valid != (err == nil) {
+			t.Errorf("%q: ValidProductID says %v, CheckProductID %v", id, valid, err)
+		}
 		switch {
 		case want == "" && err != nil:
 			t.Errorf("%q refused: %v", id, err)
