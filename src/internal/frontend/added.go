@@ -7,6 +7,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/shop-platform/shop/src/internal/events"
 )
 
 // After "Add to cart" the shopper is sent to the cart, whose notice names
@@ -33,7 +35,7 @@ func (h *handlers) rememberAdded(c *fiber.Ctx) error {
 	}
 	id := utils.CopyString(strings.TrimSpace(c.FormValue("product_id")))
 	loc := string(c.Response().Header.Peek(fiber.HeaderLocation))
-	if c.Response().StatusCode() != http.StatusSeeOther || strings.Contains(loc, "soldout=") || !productIDPattern.MatchString(id) {
+	if c.Response().StatusCode() != http.StatusSeeOther || strings.Contains(loc, "soldout=") || !events.ValidProductID(id) {
 		return nil
 	}
 	h.addedCookie(c, id, time.Now().Add(time.Minute))
@@ -49,7 +51,7 @@ func (h *handlers) addedNotice(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	h.addedCookie(c, "", time.Unix(1, 0))
-	if productIDPattern.MatchString(id) && h.cookies.cart(c).Quantity(id) > 0 {
+	if events.ValidProductID(id) && h.cookies.cart(c).Quantity(id) > 0 {
 		if p, err := h.backends.product(c.UserContext(), id); err == nil {
 			c.Locals(noticeKey, "Added “"+p.Name+"” to your cart.")
 		}

@@ -12,6 +12,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/shop-platform/shop/src/internal/events"
 )
 
 // Listing sizes.
@@ -158,7 +160,7 @@ func (h *handlers) listing(c *fiber.Ctx, category string) (listingData, error) {
 
 func (h *handlers) product(c *fiber.Ctx) error {
 	id := utils.CopyString(c.Params("id"))
-	if !productIDPattern.MatchString(id) {
+	if !events.ValidProductID(id) {
 		return notFoundPage("that product")
 	}
 	return h.sharedPage(c, "product", func() (view, error) {

@@ -9,6 +9,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/shop-platform/shop/src/internal/events"
 )
 
 // cartItem is a cart line with its product as the catalog has it now.
@@ -186,7 +188,7 @@ func (h *handlers) cart(c *fiber.Ctx) error {
 	h.quoteCart(c, &d, defaultCountry, "standard")
 	v := view{Title: "Your cart", Data: d, Description: "The products in your cart, their quantities and the total, before checkout."}
 	var soldOut *Product
-	if id := c.Query("soldout"); productIDPattern.MatchString(id) {
+	if id := c.Query("soldout"); events.ValidProductID(id) {
 		if p, err := h.backends.product(c.UserContext(), id); err == nil && p.Stock <= 0 {
 			soldOut = &p
 		}
@@ -210,7 +212,7 @@ func (h *handlers) cart(c *fiber.Ctx) error {
 // formProduct reads the product_id field of a cart form.
 func formProduct(c *fiber.Ctx) (string, error) {
 	id := utils.CopyString(strings.TrimSpace(c.FormValue("product_id")))
-	if !productIDPattern.MatchString(id) {
+	if !events.ValidProductID(id) {
 		return "", notFoundPage("that product")
 	}
 	return id, nil

@@ -126,28 +126,37 @@ func TestTamperedCartCookieIsAnEmptyCart(t *testing.T) {
 	}
 }
 
-func TestPostWithoutValidCSRFTokenIs403(t *testing.T) {
+// A form posted from another site is refused with a 403 page and changes
+// nothing, whichever header says so: Sec-Fetch-Site (browsers since 2023)
+// or, without it, an Origin other than the shop. Posts from the shop's own
+// pages, and from clients that are no browser (no header), go through.
+func TestFormPostFromAnotherSiteIs403(t *testing.T) {
 	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, nil)
 	s := newShopper(t, site)
-	token := s.csrf()
-	for name, form := range map[string]url.Values{
-		"missing": formOf("product_id", "kitchenware-007"),
-		"wrong":   formOf("product_id", "kitchenware-007", "_csrf", token+"x"),
-		"empty":   formOf("product_id", "kitchenware-007", "_csrf", ""),
+	add := formOf("product_id", "kitchenware-007", "quantity", "1")
+	for _, header := range []http.Header{
+		{"Sec-Fetch-Site": {"cross-site"}},
+		{"Sec-Fetch-Site": {"same-site"}}, // a sibling subdomain is another site to the shop
+		{"Origin": {"http://attacker.example"}},
+		{"Sec-Fetch-Site": {"cross-site"}, "Origin": {s.base}},
 	} {
-		form := form
-		if name == "missing" {
-			p := s.do(http.MethodPost, "/cart/add", form)
-			wantStatus(t, p, http.StatusForbidden)
-			wantContains(t, p, "This form has expired")
-			continue
+		for _, path := range []string{"/cart/add", "/checkout", "/find-order", "/cart/remove"} {
+			p := s.doWith(http.MethodPost, path, add, header)
+			if p.status != http.StatusForbidden || !strings.Contains(p.body, "This form came from another site") {
+				t.Errorf("POST %s with %v: %d, want the 403 page", path, header, p.status)
+			}
 		}
-		wantStatus(t, s.post("/cart/add", form), http.StatusForbidden)
 	}
-	// A stranger's valid token does not work with our cookie.
-	other := newShopper(t, site)
-	wantStatus(t, s.post("/cart/add", formOf("product_id", "kitchenware-007", "_csrf", other.csrf())), http.StatusForbidden)
-	wantStatus(t, s.post("/checkout", formOf("_csrf", "forged")), http.StatusForbidden)
 	wantContains(t, s.get("/cart"), "Your cart is empty")
-	wantStatus(t, s.post("/cart/add", formOf("product_id", "kitchenware-007", "_csrf", token)), http.StatusSeeOther)
+	for name, header := range map[string]http.Header{
+		"same-origin":          {"Sec-Fetch-Site": {"same-origin"}},
+		"typed by the shopper": {"Sec-Fetch-Site": {"none"}},
+		"our origin":           {"Origin": {s.base}},
+		"no browser":           {},
+	} {
+		if p := s.doWith(http.MethodPost, "/cart/add", add, header); p.status != http.StatusSeeOther {
+			t.Errorf("%s: POST /cart/add answered %d, want 303", name, p.status)
+		}
+	}
+	wantContains(t, s.get("/cart"), `data-testid="cart-count">4<`)
 }

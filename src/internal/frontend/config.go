@@ -18,8 +18,9 @@ type Config struct {
 	CatalogURL string `env:"CATALOG_URL" envDefault:"http://localhost:5001"`
 	SearchURL  string `env:"SEARCH_URL" envDefault:"http://localhost:5002"`
 	OrderURL   string `env:"ORDER_URL" envDefault:"http://localhost:5003"`
-	// CookieSecret signs the cart and CSRF cookies; at least 32 bytes. When
-	// empty a random one is made at start, so carts do not survive a restart
+	// CookieSecret signs the cart cookie and encrypts the checkout form
+	// kept between a post and its page; at least 32 bytes. When empty a
+	// random one is made at start, so carts do not survive a restart
 	// and replicas do not share them: set it in production.
 	CookieSecret platform.Secret `env:"COOKIE_SECRET"`
 	// CookieSecure marks cookies Secure (HTTPS only).

@@ -2,16 +2,13 @@ package frontend
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gorilla/securecookie"
+
+	"github.com/shop-platform/shop/src/internal/events"
 )
 
 // Cookie names and limits.
@@ -20,14 +17,10 @@ const (
 	// checkoutCookie keeps the checkout form between a post and its page.
 	checkoutCookie = "checkout"
 	flashMaxAge    = 10 * time.Minute
-	csrfCookie     = "csrf"
-	csrfField      = "_csrf"
 	cookieMaxAge   = 30 * 24 * time.Hour
 	maxCartLines   = 50
 	maxQuantity    = 99
 )
-
-var productIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 
 // CartLine is one product in the cart. Only ids and quantities are kept in
 // the cookie; names and prices always come fresh from the catalog.
@@ -93,15 +86,16 @@ func (c Cart) valid() bool {
 		return false
 	}
 	for _, l := range c.Lines {
-		if !productIDPattern.MatchString(l.ProductID) || l.Quantity < 1 || l.Quantity > maxQuantity {
+		if !events.ValidProductID(l.ProductID) || l.Quantity < 1 || l.Quantity > maxQuantity {
 			return false
 		}
 	}
 	return true
 }
 
-// cookies signs and checks the storefront's cookies: the cart and the CSRF
-// token. Both are HttpOnly, SameSite=Lax, and Secure when configured.
+// cookies signs and checks the storefront's cookies: the cart and the
+// checkout form kept for its page. Both are HttpOnly, SameSite=Lax, and
+// Secure when configured.
 type cookies struct {
 	codec *securecookie.SecureCookie
 	// flash signs and encrypts the checkout form kept between a post and
@@ -184,43 +178,4 @@ func (k cookies) set(c *fiber.Ctx, name, value string, maxAge time.Duration) {
 		Name: name, Value: value, Path: "/", MaxAge: int(maxAge.Seconds()),
 		HTTPOnly: true, Secure: k.secure, SameSite: fiber.CookieSameSiteLaxMode,
 	})
-}
-
-// csrfToken returns the shopper's CSRF token, issuing a signed cookie with
-// a fresh one when there is none. Forms carry it in a hidden field.
-//
-// This is the signed double-submit pattern: stateless, so any replica can
-// check any form. Fiber's csrf middleware keeps tokens in per-process
-// storage, which breaks as soon as the chart runs two replicas.
-func (k cookies) csrfToken(c *fiber.Ctx) string {
-	if t, ok := c.Locals(csrfCookie).(string); ok {
-		return t
-	}
-	var token string
-	if raw := c.Cookies(csrfCookie); raw == "" || k.codec.Decode(csrfCookie, raw, &token) != nil || token == "" {
-		b := make([]byte, 32)
-		_, _ = rand.Read(b)
-		token = base64.RawURLEncoding.EncodeToString(b)
-		if value, err := k.codec.Encode(csrfCookie, token); err == nil {
-			k.set(c, csrfCookie, value, cookieMaxAge)
-		}
-	}
-	c.Locals(csrfCookie, token)
-	return token
-}
-
-// checkCSRF guards every form post: the form's token must equal the one
-// in the signed cookie, else 403. The token is read from the form body
-// only: one taken from the query string would end up in URLs, browser
-// history and access logs.
-func (k cookies) checkCSRF(c *fiber.Ctx) error {
-	var token string
-	raw := c.Cookies(csrfCookie)
-	given := string(c.Request().PostArgs().Peek(csrfField))
-	if raw == "" || given == "" || k.codec.Decode(csrfCookie, raw, &token) != nil ||
-		subtle.ConstantTimeCompare([]byte(token), []byte(given)) != 1 {
-		return &pageError{status: http.StatusForbidden, title: "This form has expired",
-			message: "For your security the form could not be accepted. Go back, reload the page and try again."}
-	}
-	return c.Next()
 }

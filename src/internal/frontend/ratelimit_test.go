@@ -21,7 +21,7 @@ func (f forwardedFor) RoundTrip(req *http.Request) (*http.Response, error) {
 // is trusted; from an untrusted peer the header is ignored, so a client
 // cannot dodge the limit by inventing addresses.
 func TestCheckoutLimitIsPerShopperBehindATrustedProxy(t *testing.T) {
-	// A fresh form each time: post adds the shopper's own CSRF token.
+	// A fresh form each time.
 	bad := func() url.Values {
 		f := checkoutFields()
 		f.Set("email", "")

@@ -28,7 +28,6 @@ type view struct {
 	// Description is the page's meta description, the snippet search
 	// engines and link previews show.
 	Description string
-	CSRF        string
 	CartCount   int
 	Query       string
 	Notice      string
@@ -135,8 +134,8 @@ func (r *renderer) page(page string, v view) ([]byte, error) {
 	if err := r.pages[page].ExecuteTemplate(buf, "layout.html", v); err != nil {
 		return nil, fmt.Errorf("rendering %s: %w", page, err)
 	}
-	// A copy: buf goes back to the pool, and another request's page (with
-	// its CSRF token) would be sent instead.
+	// A copy: buf goes back to the pool, and another request's page would
+	// be sent instead.
 	return slices.Clone(buf.Bytes()), nil
 }
 

@@ -3,7 +3,6 @@
 package frontend
 
 import (
-	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -121,7 +120,11 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	// unknown method) would get the platform's JSON error; a browser gets
 	// the storefront's page instead.
 	app.Server().ErrorHandler = h.serverErrorPage(app, cfg.Base)
-	csrf := h.cookies.checkCSRF
+	protection, err := newCrossOriginProtection(cfg.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	sameSite := refuseCrossSite(protection)
 	static.routes(app)
 	app.Get("/robots.txt", h.robots)
 	app.Get("/sitemap.xml", h.sitemap)
@@ -131,11 +134,11 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	app.Get("/search", h.search)
 	app.Get("/suggest", h.suggest)
 	app.Get("/cart", h.addedNotice, h.cart)
-	app.Post("/cart/add", csrf, h.rememberAdded, h.cartAdd)
-	app.Post("/cart/update", csrf, h.cartUpdate)
-	app.Post("/cart/remove", csrf, h.cartRemove)
+	app.Post("/cart/add", sameSite, h.rememberAdded, h.cartAdd)
+	app.Post("/cart/update", sameSite, h.cartUpdate)
+	app.Post("/cart/remove", sameSite, h.cartRemove)
 	app.Get("/checkout", h.checkoutForm)
-	app.Post("/checkout", csrf, limiter.New(limiter.Config{
+	app.Post("/checkout", sameSite, limiter.New(limiter.Config{
 		Max:        cfg.CheckoutRateLimit,
 		Expiration: time.Minute,
 		// Keyed on the shopper, not the Ingress or gateway in front.
@@ -144,13 +147,13 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	}), h.checkout)
 	app.Get("/orders/:id", h.order)
 	app.Get("/find-order", h.findOrderForm)
-	app.Post("/find-order", csrf, limiter.New(limiter.Config{
+	app.Post("/find-order", sameSite, limiter.New(limiter.Config{
 		Max:          cfg.FindOrderRateLimit,
 		Expiration:   time.Minute,
 		KeyGenerator: cfg.ClientIP,
 		LimitReached: func(*fiber.Ctx) error { return errTooManyLookups },
 	}), h.findOrder)
-	app.Post("/orders/:id/cancel", csrf, h.cancelOrder)
+	app.Post("/orders/:id/cancel", sameSite, h.cancelOrder)
 	methodNotAllowedPages(app)
 	app.Use(func(*fiber.Ctx) error { return notFoundPage("that page") })
 	return app, nil
@@ -230,32 +233,7 @@ type handlers struct {
 // sharedContent is a rendered page that is the same for every shopper
 // with as many items in their cart (listings, search results, a product),
 // by URL.
-type sharedContent = formPage
-
-// formPage is a rendered page and where its forms' CSRF token goes
-// (offsets of csrfSlot in body, found once when it is rendered).
-type formPage struct {
-	body  []byte
-	slots []int
-}
-
-// csrfSlot stands for the shopper's CSRF token in a rendered page until
-// the page is sent: a page is rendered once for every shopper, and the
-// token (and its cookie) is issued only to those shown a page with a form.
-// Letters and digits only, so html/template writes it unchanged.
-var csrfSlot = []byte("csrfslot0d7b1e4a9c2f")
-
-func newFormPage(body []byte) formPage {
-	p := formPage{body: body}
-	for i := 0; ; {
-		j := bytes.Index(body[i:], csrfSlot)
-		if j < 0 {
-			return p
-		}
-		p.slots = append(p.slots, i+j)
-		i += j + len(csrfSlot)
-	}
-}
+type sharedContent = []byte
 
 // sharedPage answers a page whose content depends only on its URL and the
 // cart's item count (the layout's badge): from the cache when it was
@@ -275,34 +253,16 @@ func (h *handlers) sharedPage(c *fiber.Ctx, page string, build func() (view, err
 		if err != nil {
 			return err
 		}
-		v.Query, v.CartCount, v.CSRF, v.Canonical = c.Query("q"), count, string(csrfSlot), canonical
+		v.Query, v.CartCount, v.Canonical = c.Query("q"), count, canonical
 		body, err := h.renderer.page(page, v)
 		if err != nil {
 			return err
 		}
-		s = newFormPage(body)
+		s = body
 		h.shared.Add(gen, key, s)
 	}
-	h.renderer.write(c, http.StatusOK, page, h.withCSRF(c, s))
+	h.renderer.write(c, http.StatusOK, page, s)
 	return nil
-}
-
-// withCSRF returns p's body with the shopper's CSRF token in its slots,
-// issuing the token (a signed cookie) when the shopper has none; a page
-// without a form is returned as it is, and issues nothing. p is not
-// changed: it may be a cached page.
-func (h *handlers) withCSRF(c *fiber.Ctx, p formPage) []byte {
-	if len(p.slots) == 0 {
-		return p.body
-	}
-	token := h.cookies.csrfToken(c)
-	out := make([]byte, 0, len(p.body)+len(p.slots)*(len(token)-len(csrfSlot)))
-	prev := 0
-	for _, i := range p.slots {
-		out = append(append(out, p.body[prev:i]...), token...)
-		prev = i + len(csrfSlot)
-	}
-	return append(out, p.body[prev:]...)
 }
 
 // errorPages turns every error of the routes below it into a friendly HTML
@@ -327,10 +287,9 @@ func (h *handlers) errorPages(c *fiber.Ctx) error {
 	return nil
 }
 
-// renderErrorPage writes the friendly page for pe. It has no form, so it
-// neither needs nor issues a CSRF token: a request the server could not
-// read has no readable cookies, and a fresh token would replace the
-// shopper's valid one, expiring every form they have open.
+// renderErrorPage writes the friendly page for pe. It sets no cookie: a
+// request the server could not read has no readable cookies, and a cookie
+// set from it would replace the shopper's valid one.
 func (h *handlers) renderErrorPage(c *fiber.Ctx, pe *pageError) error {
 	c.Response().Header.Del(fiber.HeaderLocation)
 	data := errorData{Status: pe.status, Title: pe.title, Message: pe.message}
@@ -344,10 +303,8 @@ type errorData struct {
 	Title, Message string
 }
 
-// renderView renders a page for this shopper alone: the CSRF token goes
-// in only if the page has a form (see withCSRF).
+// renderView renders a page for this shopper alone.
 func (h *handlers) renderView(c *fiber.Ctx, status int, page string, v view) error {
-	v.CSRF = string(csrfSlot)
 	v.CartCount = h.cookies.cart(c).Count()
 	v.Canonical = h.renderer.canonical(c)
 	if n, ok := c.Locals(noticeKey).(string); ok && v.Notice == "" {
@@ -360,6 +317,6 @@ func (h *handlers) renderView(c *fiber.Ctx, status int, page string, v view) err
 	if err != nil {
 		return err
 	}
-	h.renderer.write(c, status, page, h.withCSRF(c, newFormPage(body)))
+	h.renderer.write(c, status, page, body)
 	return nil
 }

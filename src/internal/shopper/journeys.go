@@ -20,7 +20,6 @@ import (
 var (
 	categoryLink = regexp.MustCompile(`href="/category/([a-z0-9-]+)"`)
 	productLink  = regexp.MustCompile(`href="/product/([a-z0-9][a-z0-9-]*)"`)
-	csrfField    = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 	nonceField   = regexp.MustCompile(`name="nonce" value="([^"]+)"`)
 	orderStatus  = regexp.MustCompile(`class="status status-([a-z]+)"`)
 	orderPath    = regexp.MustCompile(`^/orders/([A-Za-z0-9_-]+)$`)
@@ -168,7 +167,7 @@ func (s *Shopper) buy() error {
 const placeBlocked = `id="place-order" disabled`
 
 // cartLine finds the products of the cart page's remove forms.
-var cartLine = regexp.MustCompile(`action="/cart/remove"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]+)">\s*<input type="hidden" name="product_id" value="([^"]+)">`)
+var cartLine = regexp.MustCompile(`action="/cart/remove"[^>]*>\s*<input type="hidden" name="product_id" value="([^"]+)">`)
 
 // giveUp empties the cart when a line sold out under the shopper: the
 // storefront will not place the order until it is fixed, and a person
@@ -179,7 +178,7 @@ func (s *Shopper) giveUp() error {
 		return err
 	}
 	for _, m := range cartLine.FindAllStringSubmatch(cart.body, -1) {
-		if _, err := s.postForm(s.stop, "cart_remove", "/cart/remove", url.Values{"_csrf": {m[1]}, "product_id": {m[2]}}); err != nil {
+		if _, err := s.postForm(s.stop, "cart_remove", "/cart/remove", url.Values{"product_id": {m[1]}}); err != nil {
 			return err
 		}
 	}
@@ -193,11 +192,7 @@ func (s *Shopper) addToCart(id string, qty int) (bool, error) {
 	if err != nil || !strings.Contains(prod.body, addForm) {
 		return false, err
 	}
-	csrf := csrfField.FindStringSubmatch(prod.body)
-	if csrf == nil {
-		return false, s.unexpected("product", "no CSRF token")
-	}
-	form := url.Values{"_csrf": {csrf[1]}, "product_id": {id}, "quantity": {strconv.Itoa(qty)}}
+	form := url.Values{"product_id": {id}, "quantity": {strconv.Itoa(qty)}}
 	_, err = s.postForm(s.stop, "cart_add", "/cart/add", form)
 	return err == nil, err
 }
@@ -211,14 +206,14 @@ func (s *Shopper) checkout() (string, error) {
 	if strings.Contains(co.body, placeBlocked) {
 		return "", s.giveUp()
 	}
-	csrf, nonce := csrfField.FindStringSubmatch(co.body), nonceField.FindStringSubmatch(co.body)
-	if csrf == nil || nonce == nil {
-		return "", s.unexpected("checkout_form", "no CSRF token or nonce")
+	nonce := nonceField.FindStringSubmatch(co.body)
+	if nonce == nil {
+		return "", s.unexpected("checkout_form", "no nonce")
 	}
 	if err := s.think(); err != nil {
 		return "", err
 	}
-	form := url.Values{"_csrf": {csrf[1]}, "nonce": {nonce[1]}, "name": {"Load Shopper"}, "email": {s.email()},
+	form := url.Values{"nonce": {nonce[1]}, "name": {"Load Shopper"}, "email": {s.email()},
 		"line1": {"1 Test Street"}, "line2": {""}, "city": {"Testville"}, "postal_code": {"TE5 7ST"}, "country": {"GB"},
 		"card_number": {s.card()}, "exp_month": {"12"}, "exp_year": {"2040"}, "cvc": {"123"}}
 	p, err := s.place(func() (page, error) { return s.postForm(s.hard, "checkout", "/checkout", form) })

@@ -26,7 +26,7 @@ import (
 )
 
 // Shopper is one simulated person: a cookie jar (the storefront keeps the
-// cart and the CSRF token in cookies) and the journeys they take.
+// cart in a cookie) and the journeys they take.
 type Shopper struct {
 	o      *Options
 	client *http.Client

@@ -2,6 +2,9 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -113,13 +116,15 @@ func TestBrowserReservedProductIDIsAReadable404(t *testing.T) {
 func TestBrowserPagesHaveCanonicalLinksAndProductData(t *testing.T) {
 	site := startShop(t)
 	ctx := browserAt(t, desktop, true)
-	for path, want := range map[string]string{
-		"/category/books?sort=-price": site + "/category/books",
-		"/product/kitchenware-007":    site + "/product/kitchenware-007",
+	// In this order: the product page, opened last, is the one whose
+	// JSON-LD is read below.
+	for _, page := range []struct{ path, canonical string }{
+		{"/category/books?sort=-price", site + "/category/books"},
+		{"/product/kitchenware-007", site + "/product/kitchenware-007"},
 	} {
-		step(t, ctx, "opening "+path, chromedp.Navigate(site+path), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
-		if got := value(t, ctx, "reading the canonical link", chromedp.Evaluate[string](`document.querySelector('link[rel=canonical]').href`)); got != want {
-			t.Fatalf("%s: canonical %q, want %q", path, got, want)
+		step(t, ctx, "opening "+page.path, chromedp.Navigate(site+page.path), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+		if got := value(t, ctx, "reading the canonical link", chromedp.Evaluate[string](`document.querySelector('link[rel=canonical]').href`)); got != page.canonical {
+			t.Fatalf("%s: canonical %q, want %q", page.path, got, page.canonical)
 		}
 	}
 	type offer struct {
@@ -264,5 +269,34 @@ func TestBrowserSuggestionsForgiveATypo(t *testing.T) {
 				t.Fatal("cofee suggests nothing")
 			}
 		})
+	}
+}
+
+// A form on another site that posts to the shop, as a forged request
+// would, gets the shop's 403 page in a real browser and adds nothing to
+// the cart: Chromium marks the post cross-site (Sec-Fetch-Site), which the
+// storefront refuses. The same form on the shop's own page works
+// (TestBrowserAddToCartSaysWhatWasAdded).
+func TestBrowserRefusesAFormPostedFromAnotherSite(t *testing.T) {
+	site := startShop(t)
+	forger := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = fmt.Fprintf(w, `<!doctype html><title>Win a prize</title><form id="prize" method="post" action="%s/cart/add">`+
+			`<input type="hidden" name="product_id" value="kitchenware-007"><input type="hidden" name="quantity" value="3">`+
+			`<button type="submit">Claim</button></form>`, site)
+	}))
+	t.Cleanup(forger.Close)
+	// localhost is another site than the shop's 127.0.0.1, on the same machine.
+	other := strings.Replace(forger.URL, "127.0.0.1", "localhost", 1)
+	ctx := newBrowser(t)
+	step(t, ctx, "opening the other site", chromedp.Navigate(other), chromedp.WaitVisible(chromedp.CSS(`#prize button`)))
+	clickAndLoad(t, ctx, "posting its form to the shop", `#prize button`)
+	step(t, ctx, "seeing the shop's answer", chromedp.WaitVisible(chromedp.CSS(`.error-page`)))
+	if got := text(t, ctx, "main"); !strings.Contains(got, "This form came from another site") {
+		t.Fatalf("the shop answered the other site's form with %q, want its 403 page", got)
+	}
+	step(t, ctx, "opening the cart", chromedp.Navigate(site+"/cart"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="cart-count"]`)))
+	if got := text(t, ctx, `[data-testid="cart-count"]`); got != "0" {
+		t.Fatalf("the cart holds %s items after the other site's post, want 0", got)
 	}
 }

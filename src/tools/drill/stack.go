@@ -102,8 +102,8 @@ func (st *stack) env(name string) []string {
 	case "catalog", "order", "payment":
 		e = append(e, "DATABASE_URL="+st.pg.url(st.dbs[name]))
 	case "frontend":
-		// One cookie secret for every start, so carts and CSRF tokens
-		// survive a restart as they do across replicas; checkout's rate
+		// One cookie secret for every start, so carts survive a
+		// restart as they do across replicas; checkout's rate
 		// limit is per address and every shopper here is 127.0.0.1.
 		e = append(e, "SEARCH_URL="+st.url("search"), "ORDER_URL="+st.url("order"),
 			"COOKIE_SECRET="+st.cookie, "CHECKOUT_RATE_LIMIT=1000000")
