@@ -89,6 +89,12 @@ func startRealShopWith(t *testing.T, extra map[string]string) *shopUnderTest {
 				return s
 			}
 		}
+		select {
+		case err := <-s.done:
+			s.done <- err // for the cleanup, which waits for it
+			t.Fatalf("the shop stopped before it was ready: %v\n%s", err, out.String())
+		default:
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the shop never became ready:\n%s", out.String())
 		}

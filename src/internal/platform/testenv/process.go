@@ -2,22 +2,63 @@ package testenv
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 )
 
-// FreePort asks the kernel for a loopback port nobody listens on, for a
-// process a test starts on ports of its own.
+// FreePort returns a loopback port nobody listens on, for a process a test
+// starts on ports of its own. It is drawn below the kernel's ephemeral range:
+// a port the kernel hands out for port 0 can be taken again, before the
+// process listens on it, as the local end of one of that process's own
+// outgoing connections (CI saw "bind: address already in use" when the shop
+// opened its database pool before its listeners). It is also below
+// Kubernetes' NodePort range (30000-32767), which kube-proxy may route on
+// loopback while the local cluster runs. Ports already handed out in this
+// test binary are not handed out twice.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := new(net.ListenConfig).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	lowest, highest := 16384, min(ephemeralLow(), 30000)
+	for range 1000 {
+		port := lowest + rand.IntN(highest-lowest)
+		if _, taken := handedOut.LoadOrStore(port, true); taken {
+			continue
+		}
+		ln, err := new(net.ListenConfig).Listen(context.Background(), "tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		_ = ln.Close()
+		return port
 	}
-	defer func() { _ = ln.Close() }()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatalf("no free loopback port from %d to %d", lowest, highest-1)
+	return 0
+}
+
+// handedOut holds the ports FreePort returned in this test binary.
+var handedOut sync.Map
+
+// ephemeralLow is the first port the kernel uses for port 0 and for the
+// local end of outgoing connections (32768 on Linux unless configured).
+func ephemeralLow() int {
+	raw, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	fields := strings.Fields(string(raw))
+	if len(fields) == 0 {
+		return 32768
+	}
+	low, err := strconv.Atoi(fields[0])
+	if err != nil || low <= 16384+1024 {
+		return 32768
+	}
+	return low
 }
 
 // Output collects a process's stdout and stderr while it is still writing,
