@@ -186,16 +186,22 @@ func (s *Shopper) giveUp() error {
 }
 
 // addToCart opens the product's page and adds qty of it; false when it is
-// out of stock (the page has no add button).
+// out of stock: the page has no add button, or the last one sold between
+// the page and the add, and the storefront sent the shopper to the cart
+// saying so, with nothing added.
 func (s *Shopper) addToCart(id string, qty int) (bool, error) {
 	prod, err := s.get(s.stop, "product", "/product/"+id)
 	if err != nil || !strings.Contains(prod.body, addForm) {
 		return false, err
 	}
 	form := url.Values{"product_id": {id}, "quantity": {strconv.Itoa(qty)}}
-	_, err = s.postForm(s.stop, "cart_add", "/cart/add", form)
-	return err == nil, err
+	added, err := s.postForm(s.stop, "cart_add", "/cart/add", form)
+	return err == nil && !strings.HasPrefix(added.location, soldOutRedirect), err
 }
+
+// soldOutRedirect begins where the storefront sends an add of a product
+// that sold out since its page was shown.
+const soldOutRedirect = "/cart?soldout="
 
 // checkout fills in the checkout form and places the order.
 func (s *Shopper) checkout() (string, error) {
