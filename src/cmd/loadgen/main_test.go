@@ -23,7 +23,8 @@ func TestRunsUntilStoppedThenReports(t *testing.T) {
 	}))
 	defer srv.Close()
 	stop := make(chan struct{})
-	time.AfterFunc(time.Second, func() { close(stop) })
+	stoppedAt := make(chan time.Time, 1)
+	time.AfterFunc(time.Second, func() { stoppedAt <- time.Now(); close(stop) })
 	var stdout, stderr bytes.Buffer
 	err := run(t.Context(), []string{"-url", srv.URL, "-duration=0", "-users=2", "-think=10ms", "-mix=browse=1", "-json=-", "-progress=0"},
 		stop, &stdout, &stderr)
@@ -34,8 +35,13 @@ func TestRunsUntilStoppedThenReports(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatalf("stdout is not the JSON report: %v\n%s", err, stdout.String())
 	}
-	if rep.Journeys == 0 || rep.Requests == 0 || rep.Errors != 0 || rep.ElapsedS < 1 || rep.ElapsedS > 5 {
+	if rep.Journeys == 0 || rep.Requests == 0 || rep.Errors != 0 {
 		t.Fatalf("report %+v", rep)
+	}
+	// The run ends when it is stopped, not before, and promptly after.
+	ended, stopped := rep.Started.Add(time.Duration(rep.ElapsedS*float64(time.Second))), <-stoppedAt
+	if ended.Before(stopped.Add(-10*time.Millisecond)) || ended.After(stopped.Add(4*time.Second)) {
+		t.Fatalf("the run ended at %s, stopped at %s: report %+v", ended.Format(time.StampMicro), stopped.Format(time.StampMicro), rep)
 	}
 }
 
