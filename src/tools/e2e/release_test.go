@@ -19,6 +19,7 @@ import (
 	"helm.sh/helm/v3/pkg/strvals"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 
@@ -80,7 +81,21 @@ func (s *suite) need(t *testing.T, state releaseState) {
 }
 
 // upgrade runs helm upgrade to state and waits for every Deployment.
+//
+// A phase may have added kinds to the cluster since helm last looked (the
+// monitoring stack's CRDs, ServiceMonitor among them), and helm keeps what
+// the cluster served then: its REST mapper (the upgrade that adds the
+// shop's ServiceMonitors failed with "no matches for kind" on a fresh
+// cluster) and its Capabilities (the chart's PrometheusRule, rendered only
+// when the cluster serves the kind, was left out). Both are dropped before
+// every upgrade; helm reads Capabilities again, discovery invalidated.
 func (s *suite) upgrade(t *testing.T, state releaseState) {
+	s.helm.Capabilities = nil
+	mapper, err := s.helm.RESTClientGetter.ToRESTMapper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta.MaybeResetRESTMapper(mapper)
 	up := action.NewUpgrade(s.helm)
 	up.Namespace, up.Wait, up.Timeout = s.ns, true, 5*time.Minute
 	if _, err := up.Run(s.release, s.loadChart(t), s.values(t, state)); err != nil {
