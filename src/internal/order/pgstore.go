@@ -21,10 +21,7 @@ var migrations embed.FS
 
 // Migrate brings the order schema, outbox included, up to date.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
-	if err := pg.Migrate(ctx, pool, migrations, "order_schema_migrations", logger); err != nil {
-		return err
-	}
-	return outbox.Migrate(ctx, pool, logger)
+	return outbox.MigrateWith(ctx, pool, migrations, "order_schema_migrations", logger)
 }
 
 // PostgresStore keeps the orders in PostgreSQL.
@@ -140,20 +137,17 @@ func byKey(ctx context.Context, q querier, key, fingerprint string) (Order, erro
 
 // Get implements Store.
 func (s *PostgresStore) Get(ctx context.Context, id string) (Order, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id)
-	if err != nil {
-		return Order{}, pg.Wrap("reading order", err)
-	}
-	o, err := pgx.CollectExactlyOneRow(rows, scanOrder)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Order{}, ErrNotFound
-	}
-	return o, pg.Wrap("reading order", err)
+	return s.one(ctx, `WHERE id = $1`, id)
 }
 
 // ByReference implements Store.
 func (s *PostgresStore) ByReference(ctx context.Context, ref string) (Order, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE reference = $1`, ref)
+	return s.one(ctx, `WHERE reference = $1`, ref)
+}
+
+// one reads the order where selects, or ErrNotFound.
+func (s *PostgresStore) one(ctx context.Context, where string, arg any) (Order, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders `+where, arg)
 	if err != nil {
 		return Order{}, pg.Wrap("reading order", err)
 	}

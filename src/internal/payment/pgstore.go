@@ -19,10 +19,7 @@ var migrations embed.FS
 
 // Migrate brings the payment schema, outbox included, up to date.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
-	if err := pg.Migrate(ctx, pool, migrations, "payment_schema_migrations", logger); err != nil {
-		return err
-	}
-	return outbox.Migrate(ctx, pool, logger)
+	return outbox.MigrateWith(ctx, pool, migrations, "payment_schema_migrations", logger)
 }
 
 // PostgresStore keeps the payments in PostgreSQL.

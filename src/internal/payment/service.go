@@ -11,7 +11,6 @@ import (
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
-	"github.com/shop-platform/shop/src/internal/platform/pg"
 )
 
 // Service is a running payment service. Open builds it for the payment
@@ -35,23 +34,16 @@ type Service struct {
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
 	svc := &Service{logger: logger, close: func() {}, tracer: cfg.Tracer}
 	reg := platform.NewRegistry()
-	if cfg.Database.URL != "" {
-		cfg.Database.Tracer = cfg.Tracer
-		pool, err := pg.Open(ctx, cfg.Database, logger)
-		if err != nil {
-			return nil, err
-		}
-		pg.RegisterPoolMetrics(reg, pool)
-		if err := Migrate(ctx, pool, logger); err != nil {
-			pool.Close()
-			return nil, err
-		}
-		svc.Store, svc.relayBox, svc.close = NewPostgresStore(pool), outbox.NewPostgres(pool, logger), pool.Close
-		logger.InfoContext(ctx, "payment store: PostgreSQL")
+	cfg.Database.Tracer = cfg.Tracer
+	backing, err := outbox.OpenBacking(ctx, cfg.Database, "payment", reg, Migrate, logger)
+	if err != nil {
+		return nil, err
+	}
+	svc.Outbox, svc.relayBox, svc.close = backing.Memory, backing.Box, backing.Close
+	if backing.Pool != nil {
+		svc.Store = NewPostgresStore(backing.Pool)
 	} else {
-		svc.Outbox = &outbox.Memory{}
-		svc.Store, svc.relayBox = NewMemoryStore(svc.Outbox), svc.Outbox
-		logger.InfoContext(ctx, "payment store: embedded (in memory); set DATABASE_URL for PostgreSQL")
+		svc.Store = NewMemoryStore(backing.Memory)
 	}
 	switch cfg.Provider {
 	case "stripe":

@@ -21,11 +21,7 @@ import (
 
 // Outbox is what the relay needs of an outbox: outbox.Postgres or
 // outbox.Memory.
-type Outbox interface {
-	Relay(ctx context.Context, limit int, publish outbox.PublishFunc) (int, error)
-	Stats(ctx context.Context) (outbox.Stats, error)
-	Wake(ctx context.Context) <-chan struct{}
-}
+type Outbox = outbox.Box
 
 // RelayOptions tune a relay; zero values give the defaults.
 type RelayOptions struct {
