@@ -85,6 +85,8 @@ func (e encoder) sendPage(c *fiber.Ctx, p Page) error {
 	var n [20]byte
 	resp.AppendBodyString(`,"total":`)
 	resp.AppendBody(strconv.AppendInt(n[:0], int64(p.Total), 10))
+	resp.AppendBodyString(`,"total_capped":`)
+	resp.AppendBody(strconv.AppendBool(n[:0], p.TotalCapped))
 	resp.AppendBodyString(`,"page":`)
 	resp.AppendBody(strconv.AppendInt(n[:0], int64(p.Page), 10))
 	resp.AppendBodyString(`,"page_size":`)

@@ -132,16 +132,19 @@ func TestListFiltersAndSorts(t *testing.T) {
 func TestListRejectsBadParameters(t *testing.T) {
 	app := newTestApp(t)
 	cases := map[string][]string{
-		"/catalog?page=0":                          {"invalid_page", "page"},
-		"/catalog?page=abc":                        {"invalid_page", "abc"},
-		"/catalog?page_size=101":                   {"invalid_page_size", "page_size"},
-		"/catalog?min_price=-1":                    {"invalid_min_price", "min_price"},
-		"/catalog?max_price=1.50":                  {"invalid_max_price", "max_price"},
-		"/catalog?min_price=500&max_price=100":     {"invalid_price_range", "min_price"},
-		"/catalog?sort=popularity":                 {"invalid_sort", "popularity"},
-		"/catalog?in_stock=maybe":                  {"invalid_in_stock", "in_stock"},
-		"/catalog?q=" + strings.Repeat("x", 201):   {"invalid_q", "q must be"},
-		"/catalog?page=99999999999999999999999999": {"invalid_page", "page"},
+		"/catalog?page=0":                              {"invalid_page", "page"},
+		"/catalog?page=abc":                            {"invalid_page", "abc"},
+		"/catalog?page_size=101":                       {"invalid_page_size", "page_size"},
+		"/catalog?min_price=-1":                        {"invalid_min_price", "min_price"},
+		"/catalog?max_price=1.50":                      {"invalid_max_price", "max_price"},
+		"/catalog?min_price=500&max_price=100":         {"invalid_price_range", "min_price"},
+		"/catalog?sort=popularity":                     {"invalid_sort", "popularity"},
+		"/catalog?in_stock=maybe":                      {"invalid_in_stock", "in_stock"},
+		"/catalog?q=" + strings.Repeat("x", 201):       {"invalid_q", "q must be"},
+		"/catalog?page=99999999999999999999999999":     {"invalid_page", "page"},
+		"/catalog?page=10001":                          {"invalid_page", "from 1 to 10000"},
+		"/catalog?q=caf%E9":                            {"invalid_q", "UTF-8"},
+		"/catalog?category=" + strings.Repeat("c", 65): {"invalid_category", "64"},
 	}
 	for target, want := range cases {
 		wantError(t, do(t, app, "GET", target, ""), 400, want[0], want[1])

@@ -193,7 +193,9 @@ func (s *MemoryStore) List(_ context.Context, q Query) (Page, error) {
 		}
 		return page, nil
 	}
-	text := strings.ToLower(q.Text)
+	// Text: the scan stops one match past the count limit, which lies
+	// beyond the page.
+	text, limit := strings.ToLower(q.Text), q.countLimit()
 	for _, e := range list {
 		if !q.matches(e, text) {
 			continue
@@ -201,8 +203,11 @@ func (s *MemoryStore) List(_ context.Context, q Query) (Page, error) {
 		if page.Total >= off && len(page.Items) < q.PageSize {
 			page.Items = append(page.Items, e.Product)
 		}
-		page.Total++
+		if page.Total++; page.Total > limit {
+			break
+		}
 	}
+	page.capTotal(q)
 	return page, nil
 }
 

@@ -21,10 +21,7 @@ var migrations embed.FS
 // Migrate brings the catalog schema, outbox included, up to date. Several
 // replicas may call it at once: the migrations run under an advisory lock.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
-	if err := pg.Migrate(ctx, pool, migrations, "catalog_schema_migrations", logger); err != nil {
-		return err
-	}
-	return outbox.Migrate(ctx, pool, logger)
+	return outbox.MigrateWith(ctx, pool, migrations, "catalog_schema_migrations", logger)
 }
 
 // PostgresStore keeps the catalog in PostgreSQL.
@@ -91,22 +88,58 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 func (q Query) listSQL() (string, []any) {
 	where, args := q.where()
 	n := len(args)
+	page := ` ORDER BY ` + orderBy[q.Sort] + ` LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
+	args = append(args, q.PageSize, q.Offset())
+	if q.Text != "" {
+		return textListSQL(where, page, q.countLimit()), args
+	}
 	// The total is a subquery of its own (run once, in the same snapshot),
 	// not count(*) OVER (): a window over the page's rows made the planner
 	// cost the query as if LIMIT stopped it early while the window read
 	// every match, so a filtered page at 100,000 products walked the whole
-	// name index (80 ms; 1.4 ms this way, migration 00004). Counting stays
-	// exact, so its cost grows with the number of matches.
-	page := ` ORDER BY ` + orderBy[q.Sort] + ` LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
-	if q.Text != "" {
-		// A text filter is answered from the trigram indexes, and each
-		// match must then be checked against the row (lower() and LIKE on
-		// its name and description): matching once, into a CTE both the
-		// page and the count read, does that work once instead of twice.
-		return `WITH matches AS MATERIALIZED (SELECT ` + productColumns + ` FROM products` + where + `)
-			SELECT ` + productColumns + `, (SELECT count(*) FROM matches) FROM matches` + page, append(args, q.PageSize, q.Offset())
+	// name index (80 ms; 1.4 ms this way, migration 00004).
+	return `SELECT ` + productColumns + `, (SELECT count(*) FROM products` + where + `) FROM products` + where + page, args
+}
+
+// textListSQL finds a text query's page by the number of its matches, which
+// the planner cannot estimate for a substring (at 100,000 products it took
+// words in 300 products for words in 3,000, and the reverse). Each match
+// comes from the trigram indexes and must then be checked against its row,
+// so the statement first counts the matches up to one past limit
+// (textMatches). With at most limit
+// matches, the page is sorted from those rows; with more, it walks the
+// sort order's index and checks rows until the page is full, which for a
+// word in more than 1 % of the catalog ends within a few thousand rows
+// (newest first has no index, so that page still sorts every match).
+// A word in a third of 100,000 products took 178 ms matching and sorting
+// all of them; this way 15 ms, and a word in 300 products 5 ms
+// (docs/benchmarks.md, Scale). The branch not taken never runs: both are
+// gated by a one-time filter on the count.
+func textListSQL(where, page string, limit int) string {
+	upTo, counted := strconv.Itoa(limit), `(SELECT n FROM counted)`
+	return textMatches(productColumns, where, limit) + `
+		(SELECT ` + productColumns + `, ` + counted + ` FROM matches WHERE ` + counted + ` <= ` + upTo + page + `)
+		UNION ALL
+		(SELECT ` + productColumns + `, ` + counted + ` FROM products` + where + ` AND ` + counted + ` > ` + upTo + page + `)`
+}
+
+// countSQL counts the matches of where: exactly for filters, which the
+// indexes count cheaply, and up to one past countLimit for text, whose
+// every match must be checked against its row (through textMatches).
+func (q Query) countSQL(where string, args []any) (string, []any) {
+	if q.Text == "" {
+		return `SELECT count(*) FROM products` + where, args
 	}
-	return `SELECT ` + productColumns + `, (SELECT count(*) FROM products` + where + `) FROM products` + where + page, append(args, q.PageSize, q.Offset())
+	return textMatches("1", where, q.countLimit()) + ` SELECT n FROM counted`, args
+}
+
+// textMatches opens a text statement with two CTEs: matches, the columns of
+// the products where selects, and counted, their number up to one past
+// limit. A CTE is planned without the count's LIMIT, so as a bitmap scan of
+// the trigram indexes, and its rows are read only as far as the count goes.
+func textMatches(columns, where string, limit int) string {
+	return `WITH matches AS MATERIALIZED (SELECT ` + columns + ` FROM products` + where + `),
+		counted AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM matches LIMIT ` + strconv.Itoa(limit+1) + `) AS up_to)`
 }
 
 // List implements Store.
@@ -133,11 +166,12 @@ func (s *PostgresStore) List(ctx context.Context, q Query) (Page, error) {
 	page.Items = items
 	if len(items) == 0 && q.Page > 1 {
 		// Past the last page the count has no row to ride on.
-		where, args := q.where()
-		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM products`+where, args...).Scan(&page.Total); err != nil {
+		count, args := q.countSQL(q.where())
+		if err := s.pool.QueryRow(ctx, count, args...).Scan(&page.Total); err != nil {
 			return page, pg.Wrap("counting products", err)
 		}
 	}
+	page.capTotal(q)
 	return page, nil
 }
 

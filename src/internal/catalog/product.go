@@ -195,10 +195,20 @@ type Category struct {
 
 // Page is one page of a product listing.
 type Page struct {
-	Items    []Product `json:"items"`
-	Total    int       `json:"total"`
-	Page     int       `json:"page"`
-	PageSize int       `json:"page_size"`
+	Items []Product `json:"items"`
+	// Total is the number of matches; for a text query with more than
+	// Query.countLimit of them, that limit, with TotalCapped set.
+	Total       int  `json:"total"`
+	TotalCapped bool `json:"total_capped"`
+	Page        int  `json:"page"`
+	PageSize    int  `json:"page_size"`
+}
+
+// capTotal applies the text count limit to a total counted one past it.
+func (p *Page) capTotal(q Query) {
+	if limit := q.countLimit(); q.Text != "" && p.Total > limit {
+		p.Total, p.TotalCapped = limit, true
+	}
 }
 
 // now is the store clock: UTC at microsecond precision, as PostgreSQL keeps

@@ -13,7 +13,6 @@ import (
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
-	"github.com/shop-platform/shop/src/internal/platform/pg"
 )
 
 // Service is a running catalog: its store and its HTTP app. Open builds it
@@ -37,37 +36,28 @@ type Service struct {
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
 	svc := &Service{close: func() {}, logger: logger, tracer: cfg.Tracer}
 	reg := platform.NewRegistry()
-	if cfg.Database.URL != "" {
-		cfg.Database.Tracer = cfg.Tracer
-		pool, err := pg.Open(ctx, cfg.Database, logger)
-		if err != nil {
-			return nil, err
-		}
-		pg.RegisterPoolMetrics(reg, pool)
-		if err := Migrate(ctx, pool, logger); err != nil {
-			pool.Close()
-			return nil, err
-		}
-		cached := NewCachedStore(NewPostgresStore(pool))
+	cfg.Database.Tracer = cfg.Tracer
+	backing, err := outbox.OpenBacking(ctx, cfg.Database, "catalog", reg, Migrate, logger)
+	if err != nil {
+		return nil, err
+	}
+	svc.Outbox, svc.relayBox = backing.Memory, backing.Box
+	if backing.Pool != nil {
+		cached := NewCachedStore(NewPostgresStore(backing.Pool))
 		listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
 		listening := make(chan struct{})
 		go func() {
 			defer close(listening)
-			cached.Listen(listenCtx, pool, logger)
+			cached.Listen(listenCtx, backing.Pool, logger)
 		}()
 		svc.Store = cached
-		svc.relayBox = outbox.NewPostgres(pool, logger)
 		svc.close = func() {
 			stopListening()
 			<-listening
-			pool.Close()
+			backing.Close()
 		}
-		logger.InfoContext(ctx, "catalog store: PostgreSQL")
 	} else {
-		svc.Outbox = &outbox.Memory{}
-		svc.Store = NewMemoryStore(svc.Outbox)
-		svc.relayBox = svc.Outbox
-		logger.InfoContext(ctx, "catalog store: embedded (in memory); set DATABASE_URL for PostgreSQL")
+		svc.Store = NewMemoryStore(backing.Memory)
 	}
 	if cfg.SeedCatalog {
 		if err := seed(ctx, svc.Store, logger); err != nil {

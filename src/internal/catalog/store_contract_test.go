@@ -231,3 +231,68 @@ func TestRevisionsRiseWithEveryWrite(t *testing.T) {
 		}
 	})
 }
+
+// A text query counts its matches up to TextTotalCap, or to one past the
+// end of its page when deeper, and flags the total as a lower bound past that;
+// filters without text count exactly. Paging on while page*size < total
+// reaches the last match and stops there.
+func TestStoreCountsTextMatchesUpToACap(t *testing.T) {
+	eachStore(t, func(t *testing.T, s storeUnderTest) {
+		ctx := context.Background()
+		const mugs, lamps = TextTotalCap + 50, 60
+		products := make([]Product, 0, mugs+lamps)
+		at := now()
+		for i := range mugs + lamps {
+			name := fmt.Sprintf("Mug %04d", i)
+			if i >= mugs {
+				name = fmt.Sprintf("Lamp %04d", i)
+			}
+			products = append(products, Product{ID: fmt.Sprintf("p-%04d", i), Name: name, Description: "About it",
+				Category: "home", PriceCents: 100, Currency: "USD", Image: "/img/x.svg", Stock: 1, CreatedAt: at, UpdatedAt: at})
+		}
+		if _, err := s.SeedIfEmpty(ctx, products); err != nil {
+			t.Fatal(err)
+		}
+		text := func(q string, page int) Query {
+			return Query{Text: q, MaxPrice: -1, Sort: SortName, Page: page, PageSize: 20}
+		}
+		cases := []struct {
+			name   string
+			query  Query
+			items  int
+			total  int
+			capped bool
+		}{
+			{"more matches than the cap", text("mug", 1), 20, TextTotalCap, true},
+			{"a page ending past the cap counts to its end", text("mug", 52), 20, 52*20 + 1, true},
+			{"the page holding the last match is exact", text("mug", 53), 10, mugs, false},
+			{"past the last page is exact", text("mug", 54), 0, mugs, false},
+			{"fewer matches than the cap", text("lamp", 1), 20, lamps, false},
+			{"no text counts exactly", Query{MaxPrice: -1, Sort: SortName, Page: 1, PageSize: 20}, 20, mugs + lamps, false},
+		}
+		for _, tc := range cases {
+			page, err := s.List(ctx, tc.query)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if len(page.Items) != tc.items || page.Total != tc.total || page.TotalCapped != tc.capped {
+				t.Errorf("%s: %d items, total %d (capped %v); want %d items, total %d (capped %v)",
+					tc.name, len(page.Items), page.Total, page.TotalCapped, tc.items, tc.total, tc.capped)
+			}
+		}
+		seen := 0
+		for n := 1; ; n++ {
+			page, err := s.List(ctx, text("mug", n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen += len(page.Items)
+			if n*20 >= page.Total {
+				break
+			}
+		}
+		if seen != mugs {
+			t.Errorf("paging by the total reached %d matches, want %d", seen, mugs)
+		}
+	})
+}

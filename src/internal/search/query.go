@@ -37,16 +37,7 @@ const (
 )
 
 // Query is a parsed search request.
-type Query struct {
-	Text     string
-	Category string
-	MinPrice int64 // cents, inclusive; 0 means no lower bound
-	MaxPrice int64 // cents, inclusive; -1 means no upper bound
-	InStock  bool
-	Sort     string
-	Page     int
-	PageSize int
-}
+type Query platform.Listing
 
 // Offset is the number of hits before the page.
 func (q Query) Offset() int { return (q.Page - 1) * q.PageSize }
@@ -54,49 +45,19 @@ func (q Query) Offset() int { return (q.Page - 1) * q.PageSize }
 // ParseQuery reads a Query from URL parameters; get returns "" for an absent
 // one. Every bad value is a 400 naming the parameter. The text is taken as
 // plain words whatever characters it holds: it never becomes query syntax.
+// Without words to rank by, relevance falls back to name order.
 func ParseQuery(get func(string) string) (Query, error) {
-	q := Query{
-		Text:     strings.TrimSpace(get("q")),
-		Category: strings.TrimSpace(get("category")),
-		MaxPrice: -1,
-		Page:     1,
-		PageSize: DefaultPageSize,
-	}
-	if !utf8.ValidString(q.Text) {
-		return q, platform.BadRequest("invalid_q", "q must be valid UTF-8 text")
-	}
-	if n := utf8.RuneCountInString(q.Text); n > MaxTextLen {
-		return q, platform.BadRequest("invalid_q", "q must be at most %d characters, got %d", MaxTextLen, n)
-	}
-	if utf8.RuneCountInString(q.Category) > MaxCategory || !utf8.ValidString(q.Category) {
-		return q, platform.BadRequest("invalid_category", "category must be valid text of at most %d characters", MaxCategory)
-	}
-	var err error
-	if q.PageSize, err = platform.IntParam(get, "page_size", DefaultPageSize, 1, MaxPageSize); err != nil {
-		return q, err
-	}
-	maxPage := MaxWindow / q.PageSize
-	if q.Page, err = platform.IntParam(get, "page", 1, 1, maxPage); err != nil {
-		return q, err
-	}
-	if q.MinPrice, q.MaxPrice, err = platform.PriceRangeParams(get, MaxPriceCents); err != nil {
-		return q, err
-	}
-	if q.InStock, err = platform.BoolParam(get, "in_stock"); err != nil {
-		return q, err
-	}
-	switch s := get("sort"); s {
-	case "":
-		q.Sort = SortRelevance
-	case SortRelevance, SortName, SortNameDesc, SortPrice, SortPriceDesc:
-		q.Sort = s
-	default:
-		return q, platform.BadRequest("invalid_sort", "sort must be one of relevance, name, -name, price, -price, got %q", s)
-	}
-	if q.Sort == SortRelevance && len(Terms(q.Text)) == 0 {
+	l, err := platform.ParseListing(get, platform.ListingRules{
+		MaxText: MaxTextLen, MaxCategory: MaxCategory,
+		DefaultPageSize: DefaultPageSize, MaxPageSize: MaxPageSize, MaxPage: MaxWindow, MaxWindow: MaxWindow,
+		MaxPriceCents: MaxPriceCents,
+		Sorts:         []string{SortRelevance, SortName, SortNameDesc, SortPrice, SortPriceDesc},
+	})
+	q := Query(l)
+	if err == nil && q.Sort == SortRelevance && len(Terms(q.Text)) == 0 {
 		q.Sort = SortName
 	}
-	return q, nil
+	return q, err
 }
 
 // ParseSuggest reads the text of GET /search/suggest.
