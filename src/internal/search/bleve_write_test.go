@@ -2,7 +2,10 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 	"testing"
 
@@ -13,7 +16,7 @@ import (
 )
 
 // segments counts the segments a query of the embedded index has to visit.
-func segments(t *testing.T, e *Embedded) int {
+func segments(t testing.TB, e *Embedded) int {
 	t.Helper()
 	r, err := e.reader()
 	if err != nil {
@@ -38,6 +41,7 @@ func TestEmbeddedCompactsSingleWritesAndKeepsTheLatestVersions(t *testing.T) {
 		initial = append(initial, product(fmt.Sprintf("p-%03d", i), fmt.Sprintf("Lamp %03d", i), "office", 1000, 1, ""))
 	}
 	e := rebuiltEmbedded(t, initial)
+	rebuilt := e.liveDir
 	ctx := context.Background()
 	if n := segments(t, e); n != 1 {
 		t.Fatalf("a rebuilt index has %d segments, want 1", n)
@@ -57,6 +61,11 @@ func TestEmbeddedCompactsSingleWritesAndKeepsTheLatestVersions(t *testing.T) {
 				t.Fatalf("after %d single writes the index has %d segments, want at most %d", round*products+i+1, n, maxSegments)
 			}
 		}
+	}
+	// Past an eighth of the catalog written, the products went into a new
+	// index, built in batches as a rebuild is, and the old one is gone.
+	if _, err := os.Stat(rebuilt); e.liveDir == rebuilt || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("after 200 single writes the live index is still %s (%v), want a compacted new one", rebuilt, err)
 	}
 	for i := range 10 {
 		if err := e.Delete(ctx, fmt.Sprintf("p-%03d", i)); err != nil {
@@ -119,6 +128,11 @@ func TestEmbeddedRebuildOverSeveralBatches(t *testing.T) {
 	if c, err := e.Count(ctx); err != nil || c != n-1 {
 		t.Fatalf("the rebuilt index holds %d products (%v), want %d", c, err, n-1)
 	}
+	// Every query visits every segment: the batches' segments are merged
+	// before the index goes live.
+	if s := segments(t, e); s != 1 {
+		t.Errorf("the rebuilt index has %d segments, want 1", s)
+	}
 	env := contractEnv{backend: e, t: t}
 	// The top hit of a product's own word is that product (typo tolerance
 	// finds its neighbours too); the renamed and the deleted product are
@@ -134,5 +148,33 @@ func TestEmbeddedRebuildOverSeveralBatches(t *testing.T) {
 				t.Errorf("%s still finds %s", q, gone)
 			}
 		}
+	}
+}
+
+// The index's files live in a directory of their own, which a rebuild
+// removes with the index it replaces, and Close with the live one: a
+// search replica rebuilding every few minutes must not fill its disk.
+func TestEmbeddedRemovesTheFilesOfClosedIndexes(t *testing.T) {
+	e := rebuiltEmbedded(t, []events.Product{product("p-1", "Lamp", "office", 1000, 1, "")})
+	first := e.liveDir
+	build, err := e.NewBuild(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := build.Commit(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	second := e.liveDir
+	if _, err := os.Stat(first); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the replaced index's directory %s: %v, want it removed", first, err)
+	}
+	if _, err := os.Stat(second); err != nil {
+		t.Fatalf("the live index's directory: %v", err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(second); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the closed index's directory %s: %v, want it removed", second, err)
 	}
 }

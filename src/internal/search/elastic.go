@@ -1,18 +1,18 @@
 package search
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
-	"github.com/elastic/go-elasticsearch/v8/esutil"
 
 	"github.com/shop-platform/shop/src/internal/platform/es"
 )
@@ -22,14 +22,14 @@ import (
 // <alias>-<unix nanoseconds>; a rebuild fills a new one and swaps the alias
 // in a single atomic _aliases call.
 type Elastic struct {
-	client *elasticsearch.Client
+	client *esapi.API
 	alias  string
 	logger *slog.Logger
 }
 
 // NewElastic returns the backend over client; it contacts nothing until
 // Prepare or a request.
-func NewElastic(client *elasticsearch.Client, alias string, logger *slog.Logger) *Elastic {
+func NewElastic(client *esapi.API, alias string, logger *slog.Logger) *Elastic {
 	return &Elastic{client: client, alias: alias, logger: logger}
 }
 
@@ -74,21 +74,33 @@ func indexBody(alias string) map[string]any {
 	return body
 }
 
-// jsonBody encodes a request body as the client reads it.
-func jsonBody(v any) io.Reader { return esutil.NewJSONReader(v) }
+// jsonBody encodes a request body whole: the request then knows its length
+// and how to send it again on a retry, so the transport need not copy it.
+func jsonBody(v any) (io.Reader, error) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, fmt.Errorf("encoding an Elasticsearch request: %w", err)
+	}
+	return &buf, nil
+}
 
 // Prepare creates the first index with its mapping and the alias if the
 // alias does not exist yet. Replicas starting together race on one fixed
 // name, so exactly one index is created.
 func (e *Elastic) Prepare(ctx context.Context) error {
-	res, err := esapi.IndicesExistsAliasRequest{Name: []string{e.alias}}.Do(ctx, e.client)
+	api := e.client
+	res, err := api.Indices.ExistsAlias([]string{e.alias}, api.Indices.ExistsAlias.WithContext(ctx))
 	if err := es.Check("checking the index alias", res, err, nil); err == nil {
 		return nil
 	} else if !es.IsStatus(err, http.StatusNotFound) {
 		return err
 	}
 	first := e.alias + "-initial"
-	res, err = esapi.IndicesCreateRequest{Index: first, Body: jsonBody(indexBody(e.alias))}.Do(ctx, e.client)
+	body, err := jsonBody(indexBody(e.alias))
+	if err != nil {
+		return err
+	}
+	res, err = api.Indices.Create(first, api.Indices.Create.WithBody(body), api.Indices.Create.WithContext(ctx))
 	err = es.Check("creating index "+first, res, err, nil)
 	if es.IsType(err, "resource_already_exists_exception") {
 		return nil
@@ -105,7 +117,12 @@ func (e *Elastic) Upsert(ctx context.Context, d Doc) error {
 }
 
 func (e *Elastic) index(ctx context.Context, index string, d Doc) error {
-	res, err := esapi.IndexRequest{Index: index, DocumentID: d.ID, Body: jsonBody(d)}.Do(ctx, e.client)
+	body, err := jsonBody(d)
+	if err != nil {
+		return err
+	}
+	api := e.client
+	res, err := api.Index(index, body, api.Index.WithDocumentID(d.ID), api.Index.WithContext(ctx))
 	return es.Check("indexing product "+d.ID, res, err, nil)
 }
 
@@ -115,7 +132,7 @@ func (e *Elastic) Delete(ctx context.Context, id string) error {
 }
 
 func (e *Elastic) delete(ctx context.Context, index, id string) error {
-	res, err := esapi.DeleteRequest{Index: index, DocumentID: id}.Do(ctx, e.client)
+	res, err := e.client.Delete(index, id, e.client.Delete.WithContext(ctx))
 	err = es.Check("removing product "+id, res, err, nil)
 	if es.IsStatus(err, http.StatusNotFound) && !es.IsType(err, "index_not_found_exception") {
 		return nil // already gone
@@ -128,7 +145,8 @@ func (e *Elastic) Count(ctx context.Context) (int, error) {
 	var out struct {
 		Count int `json:"count"`
 	}
-	res, err := esapi.CountRequest{Index: []string{e.alias}}.Do(ctx, e.client)
+	api := e.client
+	res, err := api.Count(api.Count.WithIndex(e.alias), api.Count.WithContext(ctx))
 	if err := es.Check("counting products", res, err, &out); err != nil {
 		return 0, err
 	}
@@ -141,7 +159,8 @@ func (e *Elastic) Refresh(ctx context.Context) error {
 }
 
 func (e *Elastic) refresh(ctx context.Context, index string) error {
-	res, err := esapi.IndicesRefreshRequest{Index: []string{index}}.Do(ctx, e.client)
+	api := e.client
+	res, err := api.Indices.Refresh(api.Indices.Refresh.WithIndex(index), api.Indices.Refresh.WithContext(ctx))
 	return es.Check("refreshing "+index, res, err, nil)
 }
 
@@ -157,17 +176,23 @@ func (e *Elastic) Close() error { return nil }
 // NewBuild implements Backend.
 func (e *Elastic) NewBuild(ctx context.Context) (Build, error) {
 	name := e.alias + "-" + strconv.FormatInt(time.Now().UnixNano(), 10)
-	res, err := esapi.IndicesCreateRequest{Index: name, Body: jsonBody(indexBody(""))}.Do(ctx, e.client)
+	body, err := jsonBody(indexBody(""))
+	if err != nil {
+		return nil, err
+	}
+	api := e.client
+	res, err := api.Indices.Create(name, api.Indices.Create.WithBody(body), api.Indices.Create.WithContext(ctx))
 	if err := es.Check("creating index "+name, res, err, nil); err != nil {
 		return nil, err
 	}
-	return newElasticBuild(ctx, e, name)
+	return &elasticBuild{owner: e, index: name}, nil
 }
 
 // liveIndices lists the indices the alias points at now.
 func (e *Elastic) liveIndices(ctx context.Context) ([]string, error) {
 	var out map[string]json.RawMessage
-	res, err := esapi.IndicesGetAliasRequest{Name: []string{e.alias}}.Do(ctx, e.client)
+	api := e.client
+	res, err := api.Indices.GetAlias(api.Indices.GetAlias.WithName(e.alias), api.Indices.GetAlias.WithContext(ctx))
 	if err := es.Check("reading the alias "+e.alias, res, err, &out); err != nil && !es.IsStatus(err, http.StatusNotFound) {
 		return nil, err
 	}
@@ -189,7 +214,12 @@ func (e *Elastic) swapAlias(ctx context.Context, index string) error {
 	for _, o := range old {
 		actions = append(actions, map[string]any{"remove": map[string]any{"index": o, "alias": e.alias}})
 	}
-	res, err := esapi.IndicesUpdateAliasesRequest{Body: jsonBody(map[string]any{"actions": actions})}.Do(ctx, e.client)
+	body, err := jsonBody(map[string]any{"actions": actions})
+	if err != nil {
+		return err
+	}
+	api := e.client
+	res, err := api.Indices.UpdateAliases(body, api.Indices.UpdateAliases.WithContext(ctx))
 	if err := es.Check("swapping the alias "+e.alias+" to "+index, res, err, nil); err != nil {
 		return err
 	}
@@ -210,6 +240,6 @@ func (e *Elastic) swapAlias(ctx context.Context, index string) error {
 }
 
 func (e *Elastic) dropIndex(ctx context.Context, index string) error {
-	res, err := esapi.IndicesDeleteRequest{Index: []string{index}}.Do(ctx, e.client)
+	res, err := e.client.Indices.Delete([]string{index}, e.client.Indices.Delete.WithContext(ctx))
 	return es.Check("deleting index "+index, res, err, nil)
 }

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8/esapi"
-
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/es"
 	"github.com/shop-platform/shop/src/internal/platform/testenv"
@@ -45,7 +43,7 @@ func TestElasticsearchContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := esapi.InfoRequest{}.Do(context.Background(), client)
+	res, err := client.Info(client.Info.WithContext(context.Background()))
 	if err := es.Check("probing the cluster", res, err, nil); err != nil {
 		testenv.Unavailable(t, "Elasticsearch at ELASTICSEARCH_URL", err)
 	}
@@ -69,7 +67,8 @@ func dropIndices(t *testing.T, b *Elastic, pattern string) {
 		Index string `json:"index"`
 	}
 	ctx := context.Background()
-	res, err := esapi.CatIndicesRequest{Index: []string{pattern}, Format: "json"}.Do(ctx, b.client)
+	cat := b.client.Cat
+	res, err := cat.Indices(cat.Indices.WithIndex(pattern), cat.Indices.WithFormat("json"), cat.Indices.WithContext(ctx))
 	if err := es.Check("listing test indices", res, err, &list); err != nil {
 		t.Logf("cleaning up: %v", err)
 		return

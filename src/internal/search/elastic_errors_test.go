@@ -203,16 +203,13 @@ func TestElasticBulkFailuresAbortTheRebuild(t *testing.T) {
 	})
 	f.bulkFail = map[string]string{"b": "bad price"}
 	b := fakeBackend(t, f)
-	build, err := newElasticBuild(ctx(t), b, "products-build")
-	if err != nil {
-		t.Fatal(err)
-	}
+	build := &elasticBuild{owner: b, index: "products-build"}
 	for _, id := range []string{"a", "b"} {
 		if err := build.Add(ctx(t), DocFrom(product(id, "Mug", "kitchen", 100, 1, ""))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	err = build.Commit(ctx(t), nil)
+	err := build.Commit(ctx(t), nil)
 	if err == nil || !strings.Contains(err.Error(), "bad price") || !strings.Contains(err.Error(), "1 failures") {
 		t.Errorf("commit after a failed item: %v, want the failure reported", err)
 	}
@@ -236,10 +233,7 @@ func TestElasticFailedSwapKeepsTheOldIndex(t *testing.T) {
 	})
 	f.bulkFail = map[string]string{}
 	b := fakeBackend(t, f)
-	build, err := newElasticBuild(ctx(t), b, "products-build")
-	if err != nil {
-		t.Fatal(err)
-	}
+	build := &elasticBuild{owner: b, index: "products-build"}
 	if err := build.Add(ctx(t), DocFrom(product("a", "Mug", "kitchen", 100, 1, ""))); err != nil {
 		t.Fatal(err)
 	}
@@ -253,5 +247,62 @@ func TestElasticFailedSwapKeepsTheOldIndex(t *testing.T) {
 	}
 	if reqs := f.requests(); reqs[len(reqs)-1] != "DELETE /products-build" {
 		t.Errorf("requests %v: want the new index dropped", reqs)
+	}
+}
+
+// bulkLoad adds n products of about 2 KiB each to a build of f's backend.
+func bulkLoad(t *testing.T, f *fakeES, n int) *elasticBuild {
+	t.Helper()
+	build := &elasticBuild{owner: fakeBackend(t, f), index: "products-build"}
+	long := strings.Repeat("a sturdy stoneware mug ", 90)
+	for i := range n {
+		if err := build.Add(ctx(t), DocFrom(product(fmt.Sprintf("p%d", i), "Mug", "kitchen", 100, 1, long))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return build
+}
+
+func bulkRequests(f *fakeES) int {
+	n := 0
+	for _, r := range f.requests() {
+		if r == "POST /products-build/_bulk" {
+			n++
+		}
+	}
+	return n
+}
+
+func TestElasticBulkLoadIsSentInBatches(t *testing.T) {
+	f := newFakeES(t, map[string]fakeAnswer{
+		"POST /products-build/_refresh": {200, `{"_shards":{"total":1,"successful":1,"failed":0}}`},
+		"GET /_alias/products":          {200, `{}`},
+		"POST /_aliases":                {200, `{"acknowledged":true}`},
+	})
+	f.bulkFail = map[string]string{}
+	build := bulkLoad(t, f, 1500) // about 3 MiB
+	if n := bulkRequests(f); n != 1 {
+		t.Errorf("%d bulk requests before the commit, want 1 (at 2 MiB)", n)
+	}
+	if err := build.Commit(ctx(t), nil); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	if n := bulkRequests(f); n != 2 {
+		t.Errorf("%d bulk requests, want 2", n)
+	}
+}
+
+func TestElasticBulkFailuresAreCountedAcrossBatches(t *testing.T) {
+	f := newFakeES(t, map[string]fakeAnswer{
+		"DELETE /products-build": {200, `{"acknowledged":true}`},
+	})
+	f.bulkFail = map[string]string{"p1": "bad price", "p1400": "bad stock"}
+	err := bulkLoad(t, f, 1500).Commit(ctx(t), nil)
+	if err == nil || !strings.Contains(err.Error(), "2 failures") ||
+		!strings.Contains(err.Error(), "product p1: 400 document_parsing_exception: bad price") || !strings.Contains(err.Error(), "bad stock") {
+		t.Errorf("commit after failures in two batches: %v, want both counted and reported", err)
+	}
+	if reqs := f.requests(); reqs[len(reqs)-1] != "DELETE /products-build" || bulkRequests(f) != 2 {
+		t.Errorf("requests %v: want two batches, then the index deleted", reqs)
 	}
 }

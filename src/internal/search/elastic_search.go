@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"strconv"
 
-	"github.com/elastic/go-elasticsearch/v8/esapi"
-
 	"github.com/shop-platform/shop/src/internal/platform/es"
 )
 
@@ -32,11 +30,22 @@ func (e *Elastic) Search(ctx context.Context, q Query) (Result, error) {
 		}
 	}
 	var out esSearchAnswer
-	res, err := esapi.SearchRequest{Index: []string{e.alias}, Body: jsonBody(body)}.Do(ctx, e.client)
-	if err := es.Check("searching products", res, err, &out); err != nil {
+	if err := e.search(ctx, "searching products", body, &out); err != nil {
 		return Result{}, err
 	}
 	return out.result(), nil
+}
+
+// search runs a search request with body on the alias and decodes the
+// answer into out.
+func (e *Elastic) search(ctx context.Context, op string, body map[string]any, out *esSearchAnswer) error {
+	r, err := jsonBody(body)
+	if err != nil {
+		return err
+	}
+	api := e.client
+	res, err := api.Search(api.Search.WithIndex(e.alias), api.Search.WithBody(r), api.Search.WithContext(ctx))
+	return es.Check(op, res, err, out)
 }
 
 type esSearchAnswer struct {
@@ -243,8 +252,7 @@ func (e *Elastic) suggestions(ctx context.Context, must []any) ([]Suggestion, er
 		"sort":    []any{map[string]any{"_score": "desc"}, map[string]any{"name_sort": "asc"}, map[string]any{"id": "asc"}},
 	}
 	var out esSearchAnswer
-	res, err := esapi.SearchRequest{Index: []string{e.alias}, Body: jsonBody(body)}.Do(ctx, e.client)
-	if err := es.Check("suggesting product names", res, err, &out); err != nil {
+	if err := e.search(ctx, "suggesting product names", body, &out); err != nil {
 		return nil, err
 	}
 	list := make([]Suggestion, 0, len(out.Hits.Hits))

@@ -12,9 +12,10 @@ import (
 )
 
 // BenchmarkEmbeddedBuildMemory builds the embedded index of 1,000, 10,000
-// and 100,000 generated products as a rebuild does (one batch) and reports
-// the Go heap the finished index keeps (live-MiB, after a collection) and
-// per product, where make bench search-scale sees the process's RSS:
+// and 100,000 generated products as a rebuild does and reports the Go heap
+// the finished index keeps (live-MiB, after a collection) and per product,
+// and the segments it goes live with, where make bench search-scale sees
+// the process's RSS:
 //
 //	go test ./src/internal/search -run '^$' -bench EmbeddedBuildMemory -benchtime 1x -memprofile /tmp/mem.out
 func BenchmarkEmbeddedBuildMemory(b *testing.B) {
@@ -53,6 +54,7 @@ func BenchmarkEmbeddedBuildMemory(b *testing.B) {
 				b.ReportMetric(live/(1<<20), "live-MiB")
 				b.ReportMetric(live/float64(n)/1024, "live-KiB/product")
 				b.ReportMetric(float64(after.HeapSys)/(1<<20), "heap-sys-MiB")
+				b.ReportMetric(float64(segments(b, backend)), "segments")
 				runtime.KeepAlive(backend)
 				if err := backend.Close(); err != nil {
 					b.Fatal(err)
