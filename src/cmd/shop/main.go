@@ -21,17 +21,13 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
-	"github.com/gofiber/fiber/v2"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/shop-platform/shop/src/internal/catalog"
-	"github.com/shop-platform/shop/src/internal/frontend"
 	"github.com/shop-platform/shop/src/internal/order"
-	"github.com/shop-platform/shop/src/internal/payment"
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 	"github.com/shop-platform/shop/src/internal/platform/tracing"
-	"github.com/shop-platform/shop/src/internal/search"
 )
 
 // ports are the runner's own settings: the service ports, so tests and a
@@ -167,143 +163,92 @@ func stopStep(ctx context.Context, logger *slog.Logger, name string, fn func() e
 }
 
 // serve opens the five services on one bus and serves them until ctx ends
-// or one fails. Shutdown runs in explicit steps, in dependency order: the
-// HTTP servers drain in the order the services call each other (the
-// storefront, then order and search, then the catalog that order calls for
-// prices, and payment that order calls to tokenise), so no request in flight loses a backend it still needs; then
-// the consumers and relays stop, since requests may still have written
-// events and handlers write to the stores; the caller then closes what td
-// holds: the bus, then the stores.
+// or one fails (see serveAll for the order things stop in); the caller
+// then closes what td holds: the bus, then the stores.
 func serve(ctx context.Context, logger *slog.Logger, environ map[string]string, p ports,
 	catalogCfg catalog.Config, stdout io.Writer, td *teardown,
 ) error {
-	if err := td.trace(ctx, logger, "catalog", &catalogCfg.Base); err != nil {
-		return err
-	}
-	catalogSvc, err := catalog.Open(ctx, catalogCfg, logger.With("service", "catalog"))
-	if err != nil {
-		return fmt.Errorf("catalog: %w", err)
-	}
-	td.store("catalog", func() error { catalogSvc.Close(); return nil })
-	catalogLn, err := platform.Listen(ctx, catalogCfg.Host, p.Catalog)
+	o := opener{logger: logger, environ: environ, td: td}
+	catalogSvc, catalogEP, err := o.catalog(ctx, catalogCfg, p.Catalog)
 	if err != nil {
 		return err
 	}
-
 	// One bus for every service: in-process unless AMQP_URL is set.
 	bus, err := mq.Open(catalogCfg.Broker, mq.Options{ConnectionName: "shop", Logger: logger})
 	if err != nil {
 		return err
 	}
 	td.bus = bus.Close
-
-	paymentCfg, err := platform.LoadConfig[payment.Config](environ)
-	if err != nil {
-		return fmt.Errorf("payment: %w", err)
-	}
-	paymentCfg.Port = p.Payment
-	if err := td.trace(ctx, logger, "payment", &paymentCfg.Base); err != nil {
-		return err
-	}
-	paymentSvc, err := payment.Open(ctx, paymentCfg, logger.With("service", "payment"))
-	if err != nil {
-		return fmt.Errorf("payment: %w", err)
-	}
-	td.store("payment", func() error { paymentSvc.Close(); return nil })
-	paymentLn, err := platform.Listen(ctx, paymentCfg.Host, p.Payment)
+	paymentSvc, paymentEP, err := o.payment(ctx, p.Payment)
 	if err != nil {
 		return err
 	}
-
 	if environ["CATALOG_URL"] == "" {
 		environ["CATALOG_URL"] = fmt.Sprintf("http://127.0.0.1:%d", p.Catalog)
 	}
 	if environ["PAYMENT_URL"] == "" {
-		environ["PAYMENT_URL"] = localURL(paymentLn)
+		environ["PAYMENT_URL"] = localURL(paymentEP.ln)
 	}
-	orderCfg, err := platform.LoadConfig[order.Config](environ)
-	if err != nil {
-		return fmt.Errorf("order: %w", err)
-	}
-	if err := td.trace(ctx, logger, "order", &orderCfg.Base); err != nil {
-		return err
-	}
-	// Beside the traces, make run keeps the shoppers' emails in a mailbox
-	// shown at /mail, unless SMTP_HOST sends them to a real server.
-	var mailbox *order.Mailbox
-	if td.recorder != nil && orderCfg.Mail.Host == "" {
-		mailbox = &order.Mailbox{}
-		orderCfg.Mail.Mailbox = mailbox
-	}
-	orderSvc, err := order.Open(ctx, orderCfg, logger.With("service", "order"))
-	if err != nil {
-		return fmt.Errorf("order: %w", err)
-	}
-	td.store("order", func() error { orderSvc.Close(); return nil })
-	orderLn, err := platform.Listen(ctx, orderCfg.Host, p.Order)
+	orderSvc, orderEP, mailbox, err := o.order(ctx, p.Order)
 	if err != nil {
 		return err
 	}
-
-	searchCfg, err := platform.LoadConfig[search.Config](environ)
-	if err != nil {
-		return fmt.Errorf("search: %w", err)
-	}
-	searchCfg.Port = p.Search
-	if err := td.trace(ctx, logger, "search", &searchCfg.Base); err != nil {
-		return err
-	}
-	searchSvc, err := search.Open(searchCfg, logger.With("service", "search"))
-	if err != nil {
-		return fmt.Errorf("search: %w", err)
-	}
-	td.store("search", searchSvc.Close)
-	searchLn, err := platform.Listen(ctx, searchCfg.Host, p.Search)
+	searchSvc, searchEP, err := o.search(ctx, p.Search)
 	if err != nil {
 		return err
 	}
-
-	frontendCfg, err := platform.LoadConfig[frontend.Config](environ)
-	if err != nil {
-		return fmt.Errorf("frontend: %w", err)
-	}
-	frontendCfg.Port = p.Frontend
-	frontendCfg.CatalogURL = localURL(catalogLn)
-	frontendCfg.SearchURL = localURL(searchLn)
-	frontendCfg.OrderURL = localURL(orderLn)
-	if err := td.trace(ctx, logger, "frontend", &frontendCfg.Base); err != nil {
-		return err
-	}
-	frontendApp, err := frontend.NewApp(frontendCfg, logger.With("service", "frontend"), platform.NewRegistry())
-	if err != nil {
-		return fmt.Errorf("frontend: %w", err)
-	}
-	frontendLn, err := platform.Listen(ctx, frontendCfg.Host, p.Frontend)
+	frontendEP, err := o.frontend(ctx, p.Frontend, catalogEP, searchEP, orderEP)
 	if err != nil {
 		return err
 	}
-
-	var tracesLn net.Listener
+	var traces func(stopping context.Context) error
 	if td.recorder != nil {
-		if tracesLn, err = platform.Listen(ctx, catalogCfg.Host, p.TracesPort); err != nil {
+		tracesLn, err := platform.Listen(ctx, catalogCfg.Host, p.TracesPort)
+		if err != nil {
 			return err
 		}
+		traces = func(stopping context.Context) error {
+			return serveTraces(ctx, stopping, td.recorder, mailbox, tracesLn)
+		}
 	}
+	printBanner(stdout, p, paymentSvc.Provider.Name(), traces != nil, mailbox != nil, environ["ADMIN_TOKEN"])
+	return serveAll(ctx, logger, bus, endpoints{frontend: frontendEP, order: orderEP, search: searchEP, catalog: catalogEP, payment: paymentEP},
+		[]func(context.Context, mq.Bus) error{catalogSvc.Run, orderSvc.Run, searchSvc.Run, paymentSvc.Run}, traces)
+}
 
+// printBanner tells the developer where each part of the shop answers.
+func printBanner(stdout io.Writer, p ports, provider string, traces, mail bool, adminToken string) {
 	fmt.Fprintf(stdout, "shop is running (Ctrl-C to stop)\n")
 	fmt.Fprintf(stdout, "  storefront http://localhost:%d/\n", p.Frontend)
 	fmt.Fprintf(stdout, "  catalog    http://localhost:%d/catalog\n", p.Catalog)
 	fmt.Fprintf(stdout, "  search     http://localhost:%d/search?q=mug\n", p.Search)
 	fmt.Fprintf(stdout, "  order      http://localhost:%d/ (POST /create-order, GET /orders/{id})\n", p.Order)
-	fmt.Fprintf(stdout, "  payment    http://localhost:%d/ (provider %s; test cards in docs/payment.md)\n", p.Payment, paymentSvc.Provider.Name())
-	if tracesLn != nil {
+	fmt.Fprintf(stdout, "  payment    http://localhost:%d/ (provider %s; test cards in docs/payment.md)\n", p.Payment, provider)
+	if traces {
 		fmt.Fprintf(stdout, "  traces     http://localhost:%d/ (recent traces, in memory)\n", p.TracesPort)
 	}
-	if tracesLn != nil && mailbox != nil {
+	if traces && mail {
 		fmt.Fprintf(stdout, "  mail       http://localhost:%d/mail (emails to shoppers, in memory)\n", p.TracesPort)
 	}
-	fmt.Fprintf(stdout, "  admin token (catalog PUT/DELETE, POST /search/reindex): %s\n", environ["ADMIN_TOKEN"])
+	fmt.Fprintf(stdout, "  admin token (catalog PUT/DELETE, POST /search/reindex): %s\n", adminToken)
+}
 
+// endpoints are the services' HTTP sides.
+type endpoints struct {
+	frontend, order, search, catalog, payment endpoint
+}
+
+// serveAll serves every endpoint and runs every service's consumers and
+// relays on bus until ctx ends or one part fails. Shutdown runs in
+// explicit steps, in dependency order: the HTTP servers drain in the order
+// the services call each other (the storefront, then order and search,
+// then the catalog that order calls for prices, and payment that order
+// calls to tokenise), so no request in flight loses a backend it still
+// needs; then the consumers and relays stop, since requests may still have
+// written events and handlers write to the stores.
+func serveAll(ctx context.Context, logger *slog.Logger, bus mq.Bus, eps endpoints,
+	workers []func(context.Context, mq.Bus) error, traces func(stopping context.Context) error,
+) error {
 	// stopping ends on the signal or on the first failure of any part.
 	stopping, fail := context.WithCancel(ctx)
 	defer fail()
@@ -317,32 +262,32 @@ func serve(ctx context.Context, logger *slog.Logger, environ map[string]string, 
 		}
 	}
 	var servers errgroup.Group
-	httpStep := func(name string, after context.Context, app *fiber.App, ln net.Listener, timeout time.Duration) <-chan struct{} {
+	httpStep := func(after context.Context, ep endpoint) <-chan struct{} {
 		drained := make(chan struct{})
 		servers.Go(failing(func() error {
 			defer close(drained)
-			return stopStep(ctx, logger, "http "+name, func() error { return platform.Serve(after, app, ln, timeout) })
+			return stopStep(ctx, logger, "http "+ep.name, func() error { return platform.Serve(after, ep.app, ep.ln, ep.timeout) })
 		}))
 		return drained
 	}
-	frontendDrained := httpStep("frontend", stopping, frontendApp, frontendLn, frontendCfg.ShutdownTimeout)
-	orderDrained := httpStep("order", doneWith(frontendDrained), orderSvc.App, orderLn, orderCfg.ShutdownTimeout)
-	searchDrained := httpStep("search", doneWith(frontendDrained), searchSvc.App, searchLn, searchCfg.ShutdownTimeout)
-	httpStep("catalog", doneWith(orderDrained, searchDrained), catalogSvc.App, catalogLn, catalogCfg.ShutdownTimeout)
-	httpStep("payment", doneWith(orderDrained), paymentSvc.App, paymentLn, paymentCfg.ShutdownTimeout)
-	if tracesLn != nil {
-		servers.Go(failing(func() error { return serveTraces(ctx, stopping, td.recorder, mailbox, tracesLn) }))
+	frontendDrained := httpStep(stopping, eps.frontend)
+	orderDrained := httpStep(doneWith(frontendDrained), eps.order)
+	searchDrained := httpStep(doneWith(frontendDrained), eps.search)
+	httpStep(doneWith(orderDrained, searchDrained), eps.catalog)
+	httpStep(doneWith(orderDrained), eps.payment)
+	if traces != nil {
+		servers.Go(failing(func() error { return traces(stopping) }))
 	}
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	var workers errgroup.Group
-	for _, run := range []func(context.Context, mq.Bus) error{catalogSvc.Run, orderSvc.Run, searchSvc.Run, paymentSvc.Run} {
-		workers.Go(failing(func() error { return run(workCtx, bus) }))
+	var running errgroup.Group
+	for _, run := range workers {
+		running.Go(failing(func() error { return run(workCtx, bus) }))
 	}
 	httpErr := servers.Wait()
 	stopWork()
-	return errors.Join(httpErr, stopStep(ctx, logger, "consumers and relays", workers.Wait))
+	return errors.Join(httpErr, stopStep(ctx, logger, "consumers and relays", running.Wait))
 }
 
 // serveTraces serves the recorder's pages on ln until stopping ends. It is

@@ -99,69 +99,13 @@ type Result struct {
 // every order) to be final, then compares the books with the databases.
 func (b Books) Check(ctx context.Context, orders, catalog DB) (Result, error) {
 	r := Result{Accepted: len(b.Accepted), allAnswered: b.AllAnswered, stockChecked: b.StockAtStart != nil}
-	waitFor := b.Emails
-	if b.StockAtStart != nil {
-		waitFor = "%"
-	}
 	start := time.Now()
-	for {
-		var pending int
-		err := orders.QueryRow(ctx, `SELECT count(*) FROM orders WHERE status = 'pending' AND customer->>'email' LIKE $1`, waitFor).Scan(&pending)
-		if err != nil {
-			return r, fmt.Errorf("counting pending orders: %w", err)
-		}
-		if pending == 0 || time.Since(start) > b.Settle {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return r, ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
+	if err := b.settle(ctx, orders, start); err != nil {
+		return r, err
 	}
 	r.SettleS = time.Since(start).Seconds()
-	rows, err := orders.Query(ctx, `SELECT id::text, status, reason, customer->>'email' FROM orders WHERE customer->>'email' LIKE $1`, b.Emails)
-	if err != nil {
-		return r, fmt.Errorf("reading orders: %w", err)
-	}
-	stored, perEmail := map[string]bool{}, map[string]int{}
-	var id, status, reason, email string
-	_, err = pgx.ForEachRow(rows, []any{&id, &status, &reason, &email}, func() error {
-		stored[id] = true
-		perEmail[email]++
-		switch status {
-		case "confirmed":
-			r.Confirmed++
-		case "rejected":
-			r.Rejected++
-			if reason == "" {
-				r.RejectedWithoutReason++
-			}
-		case "cancelled":
-			r.Cancelled++
-		case "shipped":
-			r.Shipped++
-		default:
-			r.Pending++
-		}
-		if seen, ok := b.Accepted[id]; !ok {
-			r.Unanswered++
-		} else if seen != "pending" && seen != status {
-			r.Contradicted++
-		}
-		return nil
-	})
-	if err != nil {
-		return r, fmt.Errorf("reading orders: %w", err)
-	}
-	r.Stored = len(stored)
-	for id := range b.Accepted {
-		if !stored[id] {
-			r.Lost++
-		}
-	}
-	for _, n := range perEmail {
-		r.Duplicated += n - 1
+	if err := b.countOrders(ctx, orders, &r); err != nil {
+		return r, err
 	}
 	// The compensations follow the orders' final statuses through the
 	// bus: the books are read again until they balance or Settle is up.
@@ -179,11 +123,96 @@ func (b Books) Check(ctx context.Context, orders, catalog DB) (Result, error) {
 		if r.StockMismatches == 0 && r.MoneyMismatches == 0 || time.Since(start) > b.Settle {
 			return r, nil
 		}
-		select {
-		case <-ctx.Done():
-			return r, ctx.Err()
-		case <-time.After(250 * time.Millisecond):
+		if err := pause(ctx); err != nil {
+			return r, err
 		}
+	}
+}
+
+// settle waits until no order Check looks at is pending, or until Settle
+// has passed since start.
+func (b Books) settle(ctx context.Context, orders DB, start time.Time) error {
+	waitFor := b.Emails
+	if b.StockAtStart != nil {
+		waitFor = "%"
+	}
+	for {
+		var pending int
+		err := orders.QueryRow(ctx, `SELECT count(*) FROM orders WHERE status = 'pending' AND customer->>'email' LIKE $1`, waitFor).Scan(&pending)
+		if err != nil {
+			return fmt.Errorf("counting pending orders: %w", err)
+		}
+		if pending == 0 || time.Since(start) > b.Settle {
+			return nil
+		}
+		if err := pause(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// pause waits a moment between two reads of the books.
+func pause(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(250 * time.Millisecond):
+		return nil
+	}
+}
+
+// countOrders counts the run's stored orders by status and compares them
+// with what the client was told: lost, duplicated, unanswered and
+// contradicted orders.
+func (b Books) countOrders(ctx context.Context, orders DB, r *Result) error {
+	rows, err := orders.Query(ctx, `SELECT id::text, status, reason, customer->>'email' FROM orders WHERE customer->>'email' LIKE $1`, b.Emails)
+	if err != nil {
+		return fmt.Errorf("reading orders: %w", err)
+	}
+	stored, perEmail := map[string]bool{}, map[string]int{}
+	var id, status, reason, email string
+	_, err = pgx.ForEachRow(rows, []any{&id, &status, &reason, &email}, func() error {
+		stored[id] = true
+		perEmail[email]++
+		r.countStatus(status, reason)
+		if seen, ok := b.Accepted[id]; !ok {
+			r.Unanswered++
+		} else if seen != "pending" && seen != status {
+			r.Contradicted++
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading orders: %w", err)
+	}
+	r.Stored = len(stored)
+	for id := range b.Accepted {
+		if !stored[id] {
+			r.Lost++
+		}
+	}
+	for _, n := range perEmail {
+		r.Duplicated += n - 1
+	}
+	return nil
+}
+
+// countStatus counts one stored order by its status.
+func (r *Result) countStatus(status, reason string) {
+	switch status {
+	case "confirmed":
+		r.Confirmed++
+	case "rejected":
+		r.Rejected++
+		if reason == "" {
+			r.RejectedWithoutReason++
+		}
+	case "cancelled":
+		r.Cancelled++
+	case "shipped":
+		r.Shipped++
+	default:
+		r.Pending++
 	}
 }
 
