@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -95,7 +97,7 @@ func benchShop(ctx context.Context, sum *summary) error {
 // SHOP_TRACES=traces, waits until the storefront and the search index are
 // ready, and returns each service's base URL by name and the stop.
 func startShop(ctx context.Context, bin, traces string) (map[string]string, func(), error) {
-	names := []string{"catalog", "search", "order", "frontend", "traces"}
+	names := []string{"catalog", "search", "order", "frontend", "payment", "traces"}
 	urls := map[string]string{}
 	env := append(os.Environ(), "SHOP_TRACES="+traces, "HOST=127.0.0.1")
 	for _, name := range names {
@@ -104,11 +106,13 @@ func startShop(ctx context.Context, bin, traces string) (map[string]string, func
 			return nil, nil, err
 		}
 		urls[name] = "http://127.0.0.1:" + strconv.Itoa(port)
-		env = append(env, fmt.Sprintf("%s_PORT=%d", map[string]string{"catalog": "CATALOG", "search": "SEARCH", "order": "ORDER",
-			"frontend": "FRONTEND", "traces": "TRACES"}[name], port))
+		env = append(env, fmt.Sprintf("%s_PORT=%d", strings.ToUpper(name), port))
 	}
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Env = env
+	// The shop's own error, if it exits, is its last line on stderr.
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		return nil, nil, err
 	}
@@ -126,7 +130,7 @@ func startShop(ctx context.Context, bin, traces string) (map[string]string, func
 		for get(ctx, 0) != nil {
 			select {
 			case <-exited:
-				return nil, nil, fmt.Errorf("the shop exited before it was ready: %w", waitErr)
+				return nil, nil, fmt.Errorf("the shop exited before it was ready: %w\n%s", waitErr, stderr.Bytes())
 			case <-ctx.Done():
 				stop()
 				return nil, nil, ctx.Err()
