@@ -14,18 +14,9 @@ import (
 // The JSON shapes below are the contracts of DESIGN.md §3, declared here
 // rather than imported: services never import each other.
 
-// Product is a catalog product.
-type Product struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	Category    string    `json:"category"`
-	PriceCents  int64     `json:"price_cents"`
-	Currency    string    `json:"currency"`
-	Image       string    `json:"image"`
-	Stock       int       `json:"stock"`
-	UpdatedAt   time.Time `json:"updated_at"`
-}
+// Product is a catalog product: the catalog announces it on
+// product.upserted in the same JSON as it answers GET /catalog/{id}.
+type Product = events.Product
 
 // ProductPage is one page of a catalog listing.
 type ProductPage struct {
