@@ -47,6 +47,7 @@ func run(ctx context.Context, names []string) error {
 		"order-scale":      benchOrderScale,
 		"search":           benchSearch,
 		"search-scale":     benchSearchScale,
+		"services":         benchServices,
 		"shop":             benchShop,
 	}
 	// groups name several scenarios at once: BENCH=scale make bench.

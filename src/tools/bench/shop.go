@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -108,13 +107,20 @@ func startShop(ctx context.Context, bin, traces string) (map[string]string, func
 		urls[name] = "http://127.0.0.1:" + strconv.Itoa(port)
 		env = append(env, fmt.Sprintf("%s_PORT=%d", strings.ToUpper(name), port))
 	}
+	stop, err := startBinary(ctx, bin, env, urls["frontend"]+"/ready", urls["search"]+"/ready", urls["frontend"]+"/search?q=table")
+	return urls, stop, err
+}
+
+// startBinary starts bin with env and waits until each of ready answers
+// 200, in turn; it returns the stop (SIGTERM, then the wait).
+func startBinary(ctx context.Context, bin string, env []string, ready ...string) (func(), error) {
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Env = env
-	// The shop's own error, if it exits, is its last line on stderr.
+	// The binary's own error, if it exits, is its last line on stderr.
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var waitErr error
 	exited := make(chan struct{})
@@ -125,24 +131,24 @@ func startShop(ctx context.Context, bin, traces string) (map[string]string, func
 	}
 	client := shopper.NewClient(1)
 	start := time.Now()
-	for _, ready := range []string{urls["frontend"] + "/ready", urls["search"] + "/ready", urls["frontend"] + "/search?q=table"} {
-		get := shopper.Get(client, ready)
+	for _, url := range ready {
+		get := shopper.Get(client, url)
 		for get(ctx, 0) != nil {
 			select {
 			case <-exited:
-				return nil, nil, fmt.Errorf("the shop exited before it was ready: %w\n%s", waitErr, stderr.Bytes())
+				return nil, fmt.Errorf("%s exited before it was ready: %w\n%s", filepath.Base(bin), waitErr, stderr.Bytes())
 			case <-ctx.Done():
 				stop()
-				return nil, nil, ctx.Err()
+				return nil, ctx.Err()
 			case <-time.After(50 * time.Millisecond):
 			}
 			if time.Since(start) > 2*time.Minute {
 				stop()
-				return nil, nil, errors.New("the shop was not ready after 2 minutes")
+				return nil, fmt.Errorf("%s was not ready after 2 minutes (%s)", filepath.Base(bin), url)
 			}
 		}
 	}
-	return urls, stop, nil
+	return stop, nil
 }
 
 func freePort(ctx context.Context) (int, error) {

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+)
+
+// benchServices measures benchShop's pages on the service binaries, one
+// process each as the chart runs them: src/cmd/catalog on its embedded
+// store (seeded with the sample catalog), src/cmd/search indexing it and
+// src/cmd/frontend calling both over loopback, tracing off (the chart's
+// default), each page against bare Fiber sending the same bytes. Against
+// benchShop it shows what the one process of make run saves or costs.
+func benchServices(ctx context.Context, sum *summary) error {
+	dir, err := os.MkdirTemp("", "shop-bench-services-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	build := exec.CommandContext(ctx, "go", "build", "-o", dir+string(os.PathSeparator), "./src/cmd/catalog", "./src/cmd/search", "./src/cmd/frontend")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build the service binaries (run from the repository root): %w\n%s", err, out)
+	}
+	ports, urls := map[string]string{}, map[string]string{}
+	for _, name := range []string{"catalog", "search", "frontend"} {
+		port, err := freePort(ctx)
+		if err != nil {
+			return err
+		}
+		ports[name] = strconv.Itoa(port)
+		urls[name] = "http://127.0.0.1:" + ports[name]
+	}
+	// The order service is not started: no page measured here calls it.
+	services := []struct {
+		name  string
+		env   []string
+		ready []string
+	}{
+		{"catalog", nil, []string{"/ready"}},
+		{"search", []string{"CATALOG_URL=" + urls["catalog"]}, []string{"/ready"}},
+		{"frontend", []string{"CATALOG_URL=" + urls["catalog"], "SEARCH_URL=" + urls["search"], "ORDER_URL=http://127.0.0.1:1",
+			"COOKIE_SECRET=bench-cookie-secret-0123456789abcdef"}, []string{"/search?q=table"}},
+	}
+	for _, svc := range services {
+		env := append(os.Environ(), "HOST=127.0.0.1", "PORT="+ports[svc.name], "OTEL_EXPORTER_OTLP_ENDPOINT=")
+		var ready []string
+		for _, path := range svc.ready {
+			ready = append(ready, urls[svc.name]+path)
+		}
+		stop, err := startBinary(ctx, filepath.Join(dir, svc.name), append(env, svc.env...), ready...)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	fmt.Printf("the service binaries (src/cmd/catalog, search, frontend: one process each, embedded stores, tracing off), concurrency %d, 10 s per run\n\n", benchConcurrency)
+	for _, p := range shopPages {
+		if err := againstBare(ctx, sum, p.name, urls[p.service], p.path, p.contentType, p.ratio, halfRateP99); err != nil {
+			return err
+		}
+	}
+	return nil
+}
