@@ -29,6 +29,6 @@ func run(ctx context.Context, environ map[string]string) error {
 		if err != nil {
 			return service.Service{}, err
 		}
-		return service.Service{App: svc.App, Work: svc.Run, Close: func() { _ = svc.Close() }}, nil
+		return service.Service{App: svc.App, Subscribe: svc.Subscribe, Work: svc.Run, Close: func() { _ = svc.Close() }}, nil
 	})
 }

@@ -201,6 +201,16 @@ func serve(ctx context.Context, logger *slog.Logger, environ map[string]string, 
 	if err != nil {
 		return err
 	}
+	// Every consumer is subscribed before anything is served or relayed:
+	// an event published before a queue of the shop's exists reaches no
+	// one there.
+	for _, svc := range []interface {
+		Subscribe(ctx context.Context, bus mq.Bus) error
+	}{catalogSvc, orderSvc, searchSvc, paymentSvc} {
+		if err := svc.Subscribe(ctx, bus); err != nil {
+			return err
+		}
+	}
 	var traces func(stopping context.Context) error
 	if td.recorder != nil {
 		tracesLn, err := platform.Listen(ctx, catalogCfg.Host, p.TracesPort)

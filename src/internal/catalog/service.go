@@ -93,16 +93,15 @@ func seed(ctx context.Context, store Store, logger *slog.Logger) error {
 	return nil
 }
 
-// Run does the catalog's background work on bus until ctx ends: it
-// reserves stock for the orders it receives, releases it when their
-// payment is declined or they are cancelled, and relays its outbox.
+// Subscribe starts the catalog's consumers on bus: it reserves stock for
+// the orders it receives and releases it when their payment is declined or
+// they are cancelled. Call it before Run and before serving.
+func (s *Service) Subscribe(ctx context.Context, bus mq.Bus) error {
+	return mq.SubscribeAll(ctx, bus, s.metrics, s.tracer, reserveSubscription(s.Store, s.reserved), releaseSubscription(s.Store, s.reserved))
+}
+
+// Run relays the catalog's outbox to bus until ctx ends.
 func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
-	for _, sub := range []mq.Subscription{reserveSubscription(s.Store, s.reserved), releaseSubscription(s.Store, s.reserved)} {
-		sub.Metrics, sub.Tracer = s.metrics, s.tracer
-		if err := bus.Subscribe(ctx, sub); err != nil {
-			return fmt.Errorf("subscribing to %s: %w", sub.Queue, err)
-		}
-	}
 	return mq.NewRelay(s.relayBox, bus, s.metrics, mq.RelayOptions{Logger: s.logger, Tracer: s.tracer}).Run(ctx)
 }
 

@@ -48,6 +48,11 @@ func startSaga(t *testing.T) (catalogURL, orderURL string) {
 		t.Fatal(err)
 	}
 	orderURL = serveAPI(t, orderSvc.App)
+	for _, subscribe := range []func(context.Context, mq.Bus) error{catalogSvc.Subscribe, orderSvc.Subscribe, paymentSvc.Subscribe} {
+		if err := subscribe(ctx, bus); err != nil {
+			t.Fatal(err)
+		}
+	}
 	workers := []func(context.Context, mq.Bus) error{catalogSvc.Run, orderSvc.Run, paymentSvc.Run}
 	done := make(chan struct{}, len(workers))
 	for _, run := range workers {

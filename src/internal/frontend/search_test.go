@@ -27,6 +27,9 @@ func startSearch(t testing.TB, catalogURL string) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	bus := mq.NewMemory(mq.Options{Logger: quietLogger()})
+	if err := svc.Subscribe(ctx, bus); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx, bus) }()
 	searchURL := serveAPI(t, svc.App)

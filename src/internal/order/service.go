@@ -2,7 +2,6 @@ package order
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -95,14 +94,15 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	return svc, nil
 }
 
-// Run does the order service's background work on bus until ctx ends: it
-// settles orders on the catalog's stock outcomes and relays its outbox.
+// Subscribe starts the order service's consumer on bus: it settles orders
+// on the saga's outcomes. Call it before Run and before serving.
+func (s *Service) Subscribe(ctx context.Context, bus mq.Bus) error {
+	return mq.SubscribeAll(ctx, bus, s.events, s.tracer, settleSubscription(s.Store, s.orders))
+}
+
+// Run relays the order service's outbox to bus, and sends its emails when
+// they are on, until ctx ends.
 func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
-	sub := settleSubscription(s.Store, s.orders)
-	sub.Metrics, sub.Tracer = s.events, s.tracer
-	if err := bus.Subscribe(ctx, sub); err != nil {
-		return fmt.Errorf("subscribing to stock outcomes: %w", err)
-	}
 	g, ctx := errgroup.WithContext(ctx)
 	if s.mail != nil {
 		g.Go(func() error { return s.mail.Run(ctx) })

@@ -2,7 +2,6 @@ package payment
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
@@ -60,15 +59,15 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	return svc, nil
 }
 
-// Run does the payment service's background work on bus until ctx ends:
-// it records, charges and refunds on the saga's events and relays its
-// outbox.
+// Subscribe starts the payment service's consumer on bus: it records,
+// charges and refunds on the saga's events. Call it before Run and before
+// serving.
+func (s *Service) Subscribe(ctx context.Context, bus mq.Bus) error {
+	return mq.SubscribeAll(ctx, bus, s.events, s.tracer, s.charger.subscription())
+}
+
+// Run relays the payment service's outbox to bus until ctx ends.
 func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
-	sub := s.charger.subscription()
-	sub.Metrics, sub.Tracer = s.events, s.tracer
-	if err := bus.Subscribe(ctx, sub); err != nil {
-		return fmt.Errorf("subscribing to the saga's events: %w", err)
-	}
 	return mq.NewRelay(s.relayBox, bus, s.events, mq.RelayOptions{Logger: s.logger, Tracer: s.tracer}).Run(ctx)
 }
 

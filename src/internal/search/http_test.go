@@ -45,6 +45,9 @@ func newTestService(t *testing.T, environ map[string]string) testService {
 	apitest.LoadContract(t, svc.App).Enforce(t, svc.App)
 	bus := mq.NewMemory(mq.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
+	if err := svc.Subscribe(ctx, bus); err != nil {
+		t.Fatal(err)
+	}
 	stopped := make(chan struct{})
 	go func() { _ = svc.Run(ctx, bus); close(stopped) }()
 	t.Cleanup(func() {

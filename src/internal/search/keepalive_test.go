@@ -39,6 +39,9 @@ func TestCachedAnswersBelongToTheirQueryOverKeepAlive(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	bus := mq.NewMemory(mq.Options{Logger: quietLogger()})
+	if err := svc.Subscribe(ctx, bus); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx, bus) }()
 	t.Cleanup(func() {

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
@@ -61,15 +60,15 @@ func Open(cfg Config, logger *slog.Logger) (*Service, error) {
 	return &Service{Backend: backend, Indexer: ix, App: app, busMetrics: mq.NewMetrics(reg), tracer: cfg.Tracer}, nil
 }
 
-// Run subscribes the indexer to product events on bus, then prepares and
-// fills the index and serves rebuilds until ctx ends. Subscribing first
-// means no change made during the initial load is missed.
-func (s *Service) Run(ctx context.Context, bus mq.Bus) error {
-	sub := s.Indexer.Subscription()
-	sub.Metrics, sub.Tracer = s.busMetrics, s.tracer
-	if err := bus.Subscribe(ctx, sub); err != nil {
-		return fmt.Errorf("subscribing to product events: %w", err)
-	}
+// Subscribe subscribes the indexer to product events on bus. Call it
+// before Run: subscribing first means no change made during the initial
+// load is missed.
+func (s *Service) Subscribe(ctx context.Context, bus mq.Bus) error {
+	return mq.SubscribeAll(ctx, bus, s.busMetrics, s.tracer, s.Indexer.Subscription())
+}
+
+// Run prepares and fills the index and serves rebuilds until ctx ends.
+func (s *Service) Run(ctx context.Context, _ mq.Bus) error {
 	s.Indexer.Run(ctx)
 	return nil
 }

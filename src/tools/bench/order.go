@@ -388,14 +388,23 @@ func benchSaga(ctx context.Context, sum *summary, catalogSvc *catalog.Service, c
 			_ = b.Close()
 		}
 	}()
-	services := map[string]func(context.Context, mq.Bus) error{"order": orderSvc.Run, "catalog": catalogSvc.Run, "payment": paySvc.Run, "search": productSink}
-	for name, run := range services {
+	// Each service on a bus of its own, as in its own process: its
+	// consumers subscribed, then its relay run.
+	services := map[string][2]func(context.Context, mq.Bus) error{
+		"order": {orderSvc.Subscribe, orderSvc.Run}, "catalog": {catalogSvc.Subscribe, catalogSvc.Run},
+		"payment": {paySvc.Subscribe, paySvc.Run}, "search": {productSink, untilDone},
+	}
+	for name, svc := range services {
 		bus, err := mq.Open(broker, mq.Options{ConnectionName: name})
 		if err != nil {
 			return err
 		}
+		if err := svc[0](ctx, bus); err != nil {
+			_ = bus.Close()
+			return err
+		}
 		buses = append(buses, bus)
-		go func() { done <- run(runCtx, bus) }()
+		go func() { done <- svc[1](runCtx, bus) }()
 	}
 
 	conn, err := pgx.Connect(ctx, dbURL)
@@ -447,13 +456,14 @@ const productSinkQueue = "search.bench"
 // without one bound, those events are unroutable and the catalog's relay
 // retries them, oldest first, ahead of the stock outcomes.
 func productSink(ctx context.Context, bus mq.Bus) error {
-	err := bus.Subscribe(ctx, mq.Subscription{
+	return bus.Subscribe(ctx, mq.Subscription{
 		Queue: productSinkQueue, PerReplica: true, Types: []string{events.ProductUpserted, events.ProductDeleted},
 		Handler: func(context.Context, events.Envelope) error { return nil },
 	})
-	if err != nil {
-		return err
-	}
+}
+
+// untilDone is the stand-in's work: none, until ctx ends.
+func untilDone(ctx context.Context, _ mq.Bus) error {
 	<-ctx.Done()
 	return nil
 }

@@ -108,6 +108,11 @@ func startSearch(ctx context.Context, catalogURL, cacheTTL string) (string, func
 		return "", nil, err
 	}
 	bus := mq.NewMemory(mq.Options{})
+	if err := svc.Subscribe(ctx, bus); err != nil {
+		_ = svc.Close()
+		flush()
+		return "", nil, err
+	}
 	runCtx, stopRun := context.WithCancel(ctx)
 	running := make(chan struct{})
 	go func() { _ = svc.Run(runCtx, bus); close(running) }()

@@ -2,6 +2,7 @@ package mq
 
 import (
 	"context"
+	"fmt"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -46,4 +47,19 @@ type Bus interface {
 	// Close stops the consumers (waiting for handlers in flight) and
 	// releases the connection.
 	Close() error
+}
+
+// SubscribeAll subscribes each of subs on bus, counted in m and traced by
+// tracer. A service calls it before it serves or relays anything: an event
+// published while a queue of the shop's is not yet declared reaches no one
+// there (the order's payment was never recorded when its order.created came
+// before the payment service's queue).
+func SubscribeAll(ctx context.Context, bus Bus, m *Metrics, tracer trace.TracerProvider, subs ...Subscription) error {
+	for _, sub := range subs {
+		sub.Metrics, sub.Tracer = m, tracer
+		if err := bus.Subscribe(ctx, sub); err != nil {
+			return fmt.Errorf("subscribing to %s: %w", sub.Queue, err)
+		}
+	}
+	return nil
 }

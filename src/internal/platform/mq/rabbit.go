@@ -28,6 +28,9 @@ type Rabbit struct {
 	pub       *publisher
 	connected chan struct{} // closed while conn is up; replaced when it is lost
 	closed    bool
+	// undeclared counts the consumers subscribed before the first
+	// connection whose queues are not declared yet; Publish waits for them.
+	undeclared int
 
 	ctx     context.Context // cancelled by Close: stop consuming and redialling
 	cancel  context.CancelFunc
@@ -145,12 +148,12 @@ func (b *Rabbit) deadLetterExchange() string { return b.opts.Exchange + ".dlx" }
 // Publish implements Bus.
 func (b *Rabbit) Publish(ctx context.Context, e events.Envelope) error {
 	b.mu.Lock()
-	pub, closed := b.pub, b.closed
+	pub, closed, undeclared := b.pub, b.closed, b.undeclared
 	b.mu.Unlock()
 	if closed {
 		return ErrClosed
 	}
-	if pub == nil {
+	if pub == nil || undeclared > 0 {
 		return fmt.Errorf("publishing %s %s: %w", e.Type, e.ID, errNotConnected)
 	}
 	return pub.publish(ctx, e)
@@ -158,19 +161,26 @@ func (b *Rabbit) Publish(ctx context.Context, e events.Envelope) error {
 
 // Subscribe implements Bus. When connected it declares the queues before
 // returning, so events published afterwards reach them; otherwise it
-// declares them as soon as the connection is up.
+// declares them as soon as the connection is up, and until then Publish
+// refuses (as when not connected): an event published first would reach
+// no one in those queues, such as the payment service's order.created
+// when the composed shop connected after its services subscribed.
 func (b *Rabbit) Subscribe(ctx context.Context, sub Subscription) error {
 	if err := sub.validate(); err != nil {
 		return err
 	}
 	sub.Metrics = orDiscard(sub.Metrics)
+	c := newConsumer(b, sub)
 	b.mu.Lock()
 	conn, closed := b.conn, b.closed
+	if !closed && (conn == nil || conn.IsClosed()) {
+		b.undeclared++
+		c.undeclared = true
+	}
 	b.mu.Unlock()
 	if closed {
 		return ErrClosed
 	}
-	c := newConsumer(b, sub)
 	// Down until its first channel consumes, so a consumer that never
 	// connects shows as down rather than as no series at all.
 	c.sub.Metrics.initQueue(c.sub.Queue, false)

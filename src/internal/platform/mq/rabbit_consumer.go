@@ -18,6 +18,9 @@ type consumer struct {
 	bus   *Rabbit
 	sub   Subscription
 	queue string // the declared name: sub.Queue, or a per-replica name
+	// undeclared: subscribed before the bus's first connection, its queue
+	// not declared yet (Rabbit.undeclared counts it).
+	undeclared bool
 
 	mu       sync.Mutex
 	attempts map[string]int // per-replica queues: deliveries per message id
@@ -113,6 +116,12 @@ func (c *consumer) run(first *consumerChannel) {
 			}
 		}
 		backoff = b.opts.backoff()
+		if c.undeclared {
+			c.undeclared = false
+			b.mu.Lock()
+			b.undeclared--
+			b.mu.Unlock()
+		}
 		up := c.sub.Metrics.up.WithLabelValues(c.sub.Queue)
 		up.Set(1)
 		stopped := c.consume(cc)

@@ -37,6 +37,62 @@ func TestRabbitRecoversAfterTheBrokerDropsItsConnection(t *testing.T) {
 	eventually(t, "the consumer receives again", func() bool { return seen.times(after.ID) >= 1 })
 }
 
+// A consumer subscribed before the bus's first connection gets the first
+// event published on it: publishing waits until that consumer's queue is
+// declared. The composed shop's payment service lost an order.created
+// published between the connection and its (slow, quorum) queue's
+// declaration, and the order was never paid. Here a queue of the same name
+// with other arguments, deleted half a second after the bus connects,
+// keeps the consumer's declaration failing that long, while another
+// consumer's queue takes the same event type.
+func TestRabbitPublishesOnlyOnceTheQueuesSubscribedEarlierAreDeclared(t *testing.T) {
+	t.Parallel()
+	opts := testOptions()
+	url, suffix := testenv.RabbitURL(t), testenv.RandomSuffix()
+	opts.Exchange, opts.ConnectionName = "test.events."+suffix, "mq-test-"+suffix
+	q, other := "test.early."+suffix, "test.other."+suffix
+	testenv.DeleteRabbitObjects(t, url, []string{opts.Exchange, opts.Exchange + ".dlx"}, func() []string {
+		return []string{q, deadLetterQueue(q), other, deadLetterQueue(other)}
+	})
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close() }()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(q, false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Another service's queue takes the same events, so a publish is not
+	// refused as unroutable while q is missing: it reaches other only.
+	otherBus, err := NewRabbit(Config{URL: platform.Secret(url)}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = otherBus.Close() })
+	if err := otherBus.WaitConnected(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	subscribe(t, otherBus, Subscription{Queue: other, Types: []string{events.OrderCreated}, Handler: newReceived().handler(nil)})
+	b, err := NewRabbit(Config{URL: platform.Secret(url)}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	seen := newReceived()
+	subscribe(t, b, Subscription{Queue: q, Types: []string{events.OrderCreated}, Handler: seen.handler(nil)})
+	if err := b.WaitConnected(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(500*time.Millisecond, func() { _, _ = ch.QueueDelete(q, false, false, false) })
+	first := newEvent(t, events.OrderCreated, 1)
+	eventually(t, "the bus publishes", func() bool { return b.Publish(t.Context(), first) == nil })
+	eventually(t, "the consumer subscribed before the connection receives the first event", func() bool { return seen.times(first.ID) == 1 })
+}
+
 func TestRabbitDeadLettersAMessageThatIsNotAnEvent(t *testing.T) {
 	t.Parallel()
 	opts := testOptions()

@@ -60,8 +60,12 @@ type Spec struct {
 // Service is what a service's package opened.
 type Service struct {
 	App *fiber.App
+	// Subscribe, when set, starts the service's consumers on the bus
+	// before the server and Work start, so nothing the service is asked to
+	// do can publish an event before its own queues exist.
+	Subscribe func(ctx context.Context, bus mq.Bus) error
 	// Work, when set, runs beside the server on the bus until shutdown
-	// (relays and consumers).
+	// (relays, indexing).
 	Work func(ctx context.Context, bus mq.Bus) error
 	// Close, when set, closes the service's stores after the bus.
 	Close func()
@@ -94,13 +98,20 @@ func Run(ctx context.Context, spec Spec, open func(ctx context.Context, logger *
 		defer svc.Close()
 	}
 	var workers []func(context.Context) error
-	if svc.Work != nil {
+	if svc.Work != nil || svc.Subscribe != nil {
 		bus, err := mq.Open(spec.Broker, mq.Options{ConnectionName: spec.Name, Logger: logger})
 		if err != nil {
 			return fmt.Errorf("event bus: %w", err)
 		}
 		defer func() { _ = bus.Close() }()
-		workers = append(workers, func(ctx context.Context) error { return svc.Work(ctx, bus) })
+		if svc.Subscribe != nil {
+			if err := svc.Subscribe(ctx, bus); err != nil {
+				return err
+			}
+		}
+		if svc.Work != nil {
+			workers = append(workers, func(ctx context.Context) error { return svc.Work(ctx, bus) })
+		}
 	}
 	return platform.ListenAndServe(ctx, logger, *spec.Base, spec.Port, svc.App, workers...)
 }

@@ -35,6 +35,10 @@ func TestRunServesUntilCancelledThenClosesInOrder(t *testing.T) {
 			app := platform.NewApp("test", base, logger, platform.NewRegistry(), nil)
 			return Service{
 				App: app,
+				Subscribe: func(_ context.Context, bus mq.Bus) error {
+					step(fmt.Sprintf("subscribed on a bus: %t", bus != nil))
+					return nil
+				},
 				Work: func(ctx context.Context, bus mq.Bus) error {
 					step(fmt.Sprintf("work on a bus: %t", bus != nil))
 					<-ctx.Done()
@@ -64,7 +68,8 @@ func TestRunServesUntilCancelledThenClosesInOrder(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"work on a bus: true", "work stopped", "stores closed"}; !slices.Equal(steps, want) {
+	// The consumers are subscribed before the work starts.
+	if want := []string{"subscribed on a bus: true", "work on a bus: true", "work stopped", "stores closed"}; !slices.Equal(steps, want) {
 		t.Fatalf("steps %q, want %q", steps, want)
 	}
 }
