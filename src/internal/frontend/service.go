@@ -239,15 +239,16 @@ type sharedContent = []byte
 // cart's item count (the layout's badge): from the cache when it was
 // rendered within BACKEND_CACHE_TTL, else by calling build (which fills
 // the view's Title, Description and Data) and rendering. Executing the
-// templates is most of a page's cost; a cached page costs a lookup, plus a
-// token in its form when it has one.
+// templates is most of a page's cost; a cached page costs a lookup. While
+// one request renders an expired page again, the others get the expired
+// one (platform.Cache.GetServingStale), for at most one more TTL.
 func (h *handlers) sharedPage(c *fiber.Ctx, page string, build func() (view, error)) error {
 	count := h.cookies.cart(c).Count()
 	// The canonical link is part of the page, and without PUBLIC_URL it
 	// names the host the request came to: that host is part of the key.
 	canonical := h.renderer.canonical(c)
 	key := page + " " + strconv.Itoa(count) + " " + canonical + " " + c.OriginalURL()
-	s, ok, gen := h.shared.Get(key)
+	s, ok, gen := h.shared.GetServingStale(key)
 	if !ok {
 		v, err := build()
 		if err != nil {

@@ -27,6 +27,54 @@ func TestCacheServesUntilTheTTL(t *testing.T) {
 	})
 }
 
+// Once a page expires, the first request renders it again and the others
+// get the expired page meanwhile, for at most one more TTL.
+func TestCacheServesTheExpiredValueWhileOneCallerMakesItAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := NewCache[string, int](10, time.Second)
+		_, _, gen := c.GetServingStale("a")
+		c.Add(gen, "a", 1)
+		time.Sleep(time.Second)
+		_, ok, gen := c.GetServingStale("a")
+		if ok {
+			t.Fatal("the first caller after the TTL was not asked to make the value again")
+		}
+		if v, ok, _ := c.GetServingStale("a"); !ok || v != 1 {
+			t.Fatalf("a caller while it is made again got %v, %v; want the expired 1", v, ok)
+		}
+		if _, ok, _ := c.Get("a"); ok {
+			t.Fatal("Get served an expired value")
+		}
+		c.Add(gen, "a", 2)
+		if v, ok, _ := c.GetServingStale("a"); !ok || v != 2 {
+			t.Fatalf("after the Add got %v, %v; want the fresh 2", v, ok)
+		}
+		// A remake that never comes: the expired value is served one more
+		// TTL, then nobody gets it.
+		time.Sleep(time.Second)
+		if _, ok, _ := c.GetServingStale("a"); ok {
+			t.Fatal("the first caller after the second TTL was not asked to make the value again")
+		}
+		time.Sleep(time.Second - time.Nanosecond)
+		if v, ok, _ := c.GetServingStale("a"); !ok || v != 2 {
+			t.Fatalf("just before the extra TTL got %v, %v; want the expired 2", v, ok)
+		}
+		time.Sleep(time.Nanosecond)
+		if v, ok, _ := c.GetServingStale("a"); ok {
+			t.Fatalf("a value a TTL past its expiry was served: %v", v)
+		}
+		// A change clears the cache: nothing from before it is served.
+		_, _, gen = c.GetServingStale("a")
+		c.Add(gen, "a", 3)
+		time.Sleep(time.Second)
+		c.GetServingStale("a")
+		c.Clear()
+		if v, ok, _ := c.GetServingStale("a"); ok {
+			t.Fatalf("a value from before a Clear was served: %v", v)
+		}
+	})
+}
+
 func TestCacheWithoutTTLKeepsUntilCleared(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := NewCache[string, int](10, 0)
