@@ -169,7 +169,7 @@ func serve(ctx context.Context, logger *slog.Logger, environ map[string]string, 
 	catalogCfg catalog.Config, stdout io.Writer, td *teardown,
 ) error {
 	o := opener{logger: logger, environ: environ, td: td}
-	catalogSvc, catalogEP, err := o.catalog(ctx, catalogCfg, p.Catalog)
+	catalogSvc, catalogEP, err := o.catalog(ctx, p.Catalog)
 	if err != nil {
 		return err
 	}

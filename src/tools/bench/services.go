@@ -58,10 +58,5 @@ func benchServices(ctx context.Context, sum *summary) error {
 		defer stop()
 	}
 	fmt.Printf("the service binaries (src/cmd/catalog, search, frontend: one process each, embedded stores, tracing off), concurrency %d, 10 s per run\n\n", benchConcurrency)
-	for _, p := range shopPages {
-		if err := againstBare(ctx, sum, p.name, urls[p.service], p.path, p.contentType, p.ratio, halfRateP99); err != nil {
-			return err
-		}
-	}
-	return nil
+	return benchPages(ctx, sum, urls)
 }

@@ -60,10 +60,8 @@ func benchShop(ctx context.Context, sum *summary) error {
 	}
 	defer stopTraced()
 	fmt.Printf("the shop binary (src/cmd/shop, embedded stores, SHOP_TRACES=memory, as make run), concurrency %d, 10 s per run\n\n", benchConcurrency)
-	for _, p := range shopPages {
-		if err := againstBare(ctx, sum, p.name, traced[p.service], p.path, p.contentType, p.ratio, halfRateP99); err != nil {
-			return err
-		}
+	if err := benchPages(ctx, sum, traced); err != nil {
+		return err
 	}
 	untraced, stopUntraced, err := startShop(ctx, bin, "")
 	if err != nil {
@@ -88,6 +86,17 @@ func benchShop(ctx context.Context, sum *summary) error {
 		cost := 1 - on/off
 		sum.add(p.name+": in-memory tracing's cost of throughput (wrk, 3 rounds)", fmt.Sprintf("%.1f%% (%.0f req/s)", 100*cost, on/3),
 			fmt.Sprintf("%.0f req/s off", off/3), fmt.Sprintf("<= %.0f%%", 100*maxTracingCost), cost <= maxTracingCost)
+	}
+	return nil
+}
+
+// benchPages measures each of shopPages, served at the base URL of its
+// service in urls, against bare Fiber.
+func benchPages(ctx context.Context, sum *summary, urls map[string]string) error {
+	for _, p := range shopPages {
+		if err := againstBare(ctx, sum, p.name, urls[p.service], p.path, p.contentType, p.ratio, halfRateP99); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -28,8 +28,8 @@ type Rabbit struct {
 	pub       *publisher
 	connected chan struct{} // closed while conn is up; replaced when it is lost
 	closed    bool
-	// undeclared counts the consumers subscribed before the first
-	// connection whose queues are not declared yet; Publish waits for them.
+	// undeclared counts the consumers subscribed while the bus was not
+	// connected whose queues are not declared yet; Publish waits for them.
 	undeclared int
 
 	ctx     context.Context // cancelled by Close: stop consuming and redialling

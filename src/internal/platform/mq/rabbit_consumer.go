@@ -18,7 +18,7 @@ type consumer struct {
 	bus   *Rabbit
 	sub   Subscription
 	queue string // the declared name: sub.Queue, or a per-replica name
-	// undeclared: subscribed before the bus's first connection, its queue
+	// undeclared: subscribed while the bus was not connected, its queue
 	// not declared yet (Rabbit.undeclared counts it).
 	undeclared bool
 
