@@ -10,7 +10,7 @@ import (
 )
 
 // testMonitoring runs the release under the real Prometheus Operator stack
-// (src/tools/monstack, docs/monitoring-stack.md): kube-prometheus-stack
+// (src/tools/monstack installs it, docs/monitoring-stack.md; the checks are monitoring_*_test.go): kube-prometheus-stack
 // installed in a namespace of its own as a platform team runs it (and
 // removed afterwards unless it was there before), the release upgraded
 // with its monitors and rules labelled for that stack and its
@@ -25,13 +25,13 @@ func testMonitoring(t *testing.T, s *suite) {
 	if err != nil {
 		testenv.Unavailable(t, "the monitoring stack (make e2e builds and imports it)", err)
 	}
-	stack := monstack.InstallStack(t, cfg)
+	stack := installStack(t, cfg)
 	s.need(t, releaseState{scaled: true, monitoring: true})
-	shop := monstack.Shop{Namespace: s.ns, Release: s.release}
+	shop := Shop{Namespace: s.ns, Release: s.release}
 	stack.WaitTargetsUp(t, shop)
 	stack.RulesLoaded(t, shop)
 	stack.DriveTraffic(t, shop)
 	stack.PanelsReturnSeries(t, shop)
 	stack.InduceAndAwaitAlert(t, shop, "ShopConsumerDown",
-		&monstack.BrokerOutage{Vhost: s.vhost, User: env("E2E_MQ_USER", "guest"), Rabbitmqctl: s.rabbitmqctl})
+		&BrokerOutage{Vhost: s.vhost, User: env("E2E_MQ_USER", "guest"), Rabbitmqctl: s.rabbitmqctl})
 }

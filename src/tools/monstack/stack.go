@@ -1,11 +1,11 @@
-// Package monstack runs the shop under the real Prometheus Operator stack:
-// kube-prometheus-stack installed in a cluster as a platform team runs it
-// (a release and a namespace of its own), and the checks that the shop's
-// monitoring works there, asked of that Prometheus and Alertmanager over
-// their HTTP APIs: every shop pod an up target, the shop's rule groups
-// loaded, every dashboard panel answered with series, and an induced fault
-// delivered to Alertmanager as an alert that resolves once the fault is
-// undone. docs/monitoring-stack.md says how it is built and what it proves.
+// Package monstack installs the real Prometheus Operator stack the shop is
+// checked under: kube-prometheus-stack in a cluster as a platform team runs
+// it (a release and a namespace of its own), found again with clients of
+// its Kubernetes objects, its Prometheus and its Alertmanager. make
+// monitoring-stack installs it for a developer; make e2e's Monitoring phase
+// (src/tools/e2e, monitoring_*_test.go) installs it and asks that
+// Prometheus and Alertmanager whether the shop's monitoring works there.
+// docs/monitoring-stack.md says how it is built and what it proves.
 package monstack
 
 import (
@@ -14,12 +14,17 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/go-openapi/strfmt"
+	amclient "github.com/prometheus/alertmanager/api/v2/client"
+	promapi "github.com/prometheus/client_golang/api"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -97,16 +102,16 @@ type Stack struct {
 	// PrometheusURL and AlertmanagerURL are their Services' ClusterIP
 	// addresses, which answer from the host in the local cluster.
 	PrometheusURL, AlertmanagerURL string
-	prom                           *promAPI
-	alertmanager                   *alertmanagerAPI
+	// Prometheus and Alertmanager are their APIs: client_golang's client,
+	// and Alertmanager's own generated client of its API v2.
+	Prometheus   promv1.API
+	Alertmanager *amclient.AlertmanagerAPI
 }
 
 // The operator's resources, read with the dynamic client.
 var (
-	prometheusGVR     = schema.GroupVersionResource{Group: "monitoring.coreos.com", Version: "v1", Resource: "prometheuses"}
-	alertmanagerGVR   = schema.GroupVersionResource{Group: "monitoring.coreos.com", Version: "v1", Resource: "alertmanagers"}
-	serviceMonitorGVR = schema.GroupVersionResource{Group: "monitoring.coreos.com", Version: "v1", Resource: "servicemonitors"}
-	prometheusRuleGVR = schema.GroupVersionResource{Group: "monitoring.coreos.com", Version: "v1", Resource: "prometheusrules"}
+	prometheusGVR   = schema.GroupVersionResource{Group: "monitoring.coreos.com", Version: "v1", Resource: "prometheuses"}
+	alertmanagerGVR = schema.GroupVersionResource{Group: "monitoring.coreos.com", Version: "v1", Resource: "alertmanagers"}
 )
 
 // Install installs or upgrades the stack (helm upgrade --install, so it is
@@ -170,7 +175,7 @@ func deleteNamespace(ctx context.Context, kube kubernetes.Interface, name string
 	if err != nil {
 		return fmt.Errorf("deleting namespace %s: %w", name, err)
 	}
-	return poll(ctx, 3*time.Minute, func() (string, error) {
+	return Poll(ctx, 3*time.Minute, func() (string, error) {
 		_, err := kube.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return "", nil
@@ -193,10 +198,17 @@ func Connect(ctx context.Context, cfg Config) (*Stack, error) {
 	if s.AlertmanagerURL, err = s.serviceURL(ctx, "alertmanager"); err != nil {
 		return nil, err
 	}
-	if s.prom, err = newPromAPI(s.PrometheusURL); err != nil {
-		return nil, err
+	prom, err := promapi.NewClient(promapi.Config{Address: s.PrometheusURL})
+	if err != nil {
+		return nil, fmt.Errorf("prometheus client for %s: %w", s.PrometheusURL, err)
 	}
-	s.alertmanager = newAlertmanagerAPI(s.AlertmanagerURL)
+	s.Prometheus = promv1.NewAPI(prom)
+	am, err := url.Parse(s.AlertmanagerURL)
+	if err != nil {
+		return nil, fmt.Errorf("alertmanager URL %q: %w", s.AlertmanagerURL, err)
+	}
+	s.Alertmanager = amclient.NewHTTPClientWithConfig(strfmt.Default,
+		amclient.DefaultTransportConfig().WithHost(am.Host).WithSchemes([]string{am.Scheme}))
 	return s, nil
 }
 
@@ -242,7 +254,7 @@ func (s *Stack) serviceURL(ctx context.Context, component string) (string, error
 // have found Alertmanager. A pod whose image is not in the node fails it at
 // once, naming the image.
 func (s *Stack) waitAvailable(ctx context.Context, timeout time.Duration) error {
-	return poll(ctx, timeout, func() (string, error) {
+	return Poll(ctx, timeout, func() (string, error) {
 		msg, err := s.imageProblems(ctx)
 		if err != nil {
 			return "", err
@@ -262,7 +274,7 @@ func (s *Stack) waitAvailable(ctx context.Context, timeout time.Duration) error 
 				return fmt.Sprintf("%s %s is not Available (%s: %s)", gvr.Resource, list.Items[0].GetName(), status, msg), nil
 			}
 		}
-		ams, err := s.prom.api.AlertManagers(ctx)
+		ams, err := s.Prometheus.AlertManagers(ctx)
 		if err != nil {
 			return "Prometheus does not answer yet: " + err.Error(), nil
 		}
@@ -339,9 +351,9 @@ func writeTemp(pattern string, content []byte) (string, error) {
 	return f.Name(), f.Close()
 }
 
-// poll runs check every two seconds until it reports nothing, or fails with
+// Poll runs check every two seconds until it reports nothing, or fails with
 // its last report after timeout. A check's error ends the wait at once.
-func poll(ctx context.Context, timeout time.Duration, check func() (string, error)) error {
+func Poll(ctx context.Context, timeout time.Duration, check func() (string, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {

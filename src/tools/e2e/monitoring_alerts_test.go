@@ -1,4 +1,6 @@
-package monstack
+//go:build e2e
+
+package e2e
 
 import (
 	"context"
@@ -8,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shop-platform/shop/src/tools/monstack"
 )
 
 // Fault is something wrong done to the shop, and its undoing. Undo must be
@@ -24,7 +28,7 @@ type Fault interface {
 // intervals and a minute of delivery, undoes the fault, and waits for the
 // alert to resolve within the intervals and the minute. The fault is undone
 // whatever happens. It logs how long each took.
-func (s *Stack) InduceAndAwaitAlert(t testing.TB, shop Shop, alert string, fault Fault) {
+func (s *monitoring) InduceAndAwaitAlert(t testing.TB, shop Shop, alert string, fault Fault) {
 	t.Helper()
 	ctx := context.Background()
 	rule, eval, err := s.alertRule(ctx, shop, alert)
@@ -39,7 +43,7 @@ func (s *Stack) InduceAndAwaitAlert(t testing.TB, shop Shop, alert string, fault
 	slack := 2*scrape + 2*eval + time.Minute
 	matchers := []string{fmt.Sprintf("alertname=%q", alert), fmt.Sprintf("namespace=%q", shop.Namespace)}
 
-	if active, err := s.alertmanager.alerts(ctx, matchers...); err != nil || len(active) > 0 {
+	if active, err := s.alerts(ctx, matchers...); err != nil || len(active) > 0 {
 		t.Fatalf("%s is already at Alertmanager before the fault (%d alerts, %v)", alert, len(active), err)
 	}
 	undone := false
@@ -62,8 +66,8 @@ func (s *Stack) InduceAndAwaitAlert(t testing.TB, shop Shop, alert string, fault
 	t.Logf("%s; waiting for %s (for: %s, scrape every %s, evaluation every %s)", fault, alert, forDuration, scrape, eval)
 
 	var arrived string
-	err = poll(ctx, forDuration+slack, func() (string, error) {
-		active, err := s.alertmanager.alerts(ctx, matchers...)
+	err = monstack.Poll(ctx, forDuration+slack, func() (string, error) {
+		active, err := s.alerts(ctx, matchers...)
 		if err != nil {
 			return err.Error(), nil
 		}
@@ -86,8 +90,8 @@ func (s *Stack) InduceAndAwaitAlert(t testing.TB, shop Shop, alert string, fault
 		t.Fatalf("undoing %s: %v", fault, err)
 	}
 	undoneAt := time.Now()
-	err = poll(ctx, slack, func() (string, error) {
-		active, err := s.alertmanager.alerts(ctx, matchers...)
+	err = monstack.Poll(ctx, slack, func() (string, error) {
+		active, err := s.alerts(ctx, matchers...)
 		if err != nil {
 			return err.Error(), nil
 		}

@@ -1,4 +1,6 @@
-package monstack
+//go:build e2e
+
+package e2e
 
 import (
 	"context"
@@ -14,6 +16,8 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/shop-platform/shop/src/tools/monstack"
 )
 
 // DashboardLabel is the label of the shop's dashboard ConfigMaps, the one
@@ -25,7 +29,7 @@ const DashboardLabel = "grafana_dashboard"
 // dashboards are read from the ConfigMaps the chart installed, the files
 // Grafana would load; their variables are set as a user looking at this
 // release would set them (see substitution).
-func (s *Stack) PanelsReturnSeries(t testing.TB, shop Shop) {
+func (s *monitoring) PanelsReturnSeries(t testing.TB, shop Shop) {
 	t.Helper()
 	ctx := context.Background()
 	dashboards, err := s.shopDashboards(ctx, shop)
@@ -38,7 +42,7 @@ func (s *Stack) PanelsReturnSeries(t testing.TB, shop Shop) {
 	}
 	start := time.Now()
 	var total int
-	err = poll(ctx, 4*time.Minute, func() (string, error) {
+	err = monstack.Poll(ctx, 4*time.Minute, func() (string, error) {
 		var problems []string
 		total = 0
 		for _, name := range slices.Sorted(maps.Keys(dashboards)) {
@@ -54,7 +58,7 @@ func (s *Stack) PanelsReturnSeries(t testing.TB, shop Shop) {
 						return "", fmt.Errorf("dashboard %s, panel %q: no value for %s in %q", name, p.Title, v, q.Expr)
 					}
 					total++
-					n, err := s.prom.count(ctx, expr)
+					n, err := s.count(ctx, expr)
 					if err != nil || n == 0 {
 						problems = append(problems, fmt.Sprintf("%s, panel %q: %s returned %d series (%v)", name, p.Title, expr, n, err))
 					}
@@ -110,7 +114,7 @@ func (d dashboard) panels() []panel {
 }
 
 // shopDashboards reads the dashboards of the release's ConfigMaps.
-func (s *Stack) shopDashboards(ctx context.Context, shop Shop) (map[string]dashboard, error) {
+func (s *monitoring) shopDashboards(ctx context.Context, shop Shop) (map[string]dashboard, error) {
 	list, err := s.Kube.CoreV1().ConfigMaps(shop.Namespace).List(ctx, metav1.ListOptions{
 		LabelSelector: fmt.Sprintf("app.kubernetes.io/instance=%s,%s", shop.Release, DashboardLabel)})
 	if err != nil {
@@ -147,7 +151,7 @@ var labelValuesQuery = regexp.MustCompile(`^\s*label_values\(\s*(?:(.+?)\s*,\s*)
 //     sends. A variable with no value for this release is an error, as its
 //     empty drop-down would be;
 //   - the datasource variable appears in no query.
-func (s *Stack) substitution(ctx context.Context, shop Shop, d dashboard, scrape time.Duration) (*strings.Replacer, error) {
+func (s *monitoring) substitution(ctx context.Context, shop Shop, d dashboard, scrape time.Duration) (*strings.Replacer, error) {
 	rate := rateInterval(scrape)
 	pairs := []string{"$__rate_interval", rate, "${__rate_interval}", rate}
 	for _, v := range d.Templating.List {
@@ -167,7 +171,7 @@ func (s *Stack) substitution(ctx context.Context, shop Shop, d dashboard, scrape
 		if err != nil {
 			return nil, fmt.Errorf("variable %s: %w", v.Name, err)
 		}
-		values, err := s.prom.labelValues(ctx, m[2], selector)
+		values, err := s.labelValues(ctx, m[2], selector)
 		if err != nil {
 			return nil, fmt.Errorf("variable %s: label values of %s on %s: %w", v.Name, m[2], selector, err)
 		}

@@ -1,4 +1,6 @@
-package monstack
+//go:build e2e
+
+package e2e
 
 import (
 	"context"
@@ -13,21 +15,36 @@ import (
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/shop-platform/shop/src/tools/monstack"
 )
 
-// Shop is a release of the shop chart installed with ShopValues.
+// monitoring is the Prometheus Operator stack (src/tools/monstack) with
+// what the Monitoring phase asks of it: its checks of the shop's targets,
+// rules, dashboards and alerts live here, with the phase, and monstack
+// only installs and finds the stack.
+type monitoring struct{ *monstack.Stack }
+
+// The operator's resources the checks read with the dynamic client.
+var (
+	serviceMonitorGVR = schema.GroupVersionResource{Group: "monitoring.coreos.com", Version: "v1", Resource: "servicemonitors"}
+	prometheusRuleGVR = schema.GroupVersionResource{Group: "monitoring.coreos.com", Version: "v1", Resource: "prometheusrules"}
+)
+
+// Shop is a release of the shop chart installed with monstack.ShopValues.
 type Shop struct{ Namespace, Release string }
 
-// InstallStack installs the stack (Install) for t; if the release was not
+// installStack installs the stack (monstack.Install) for t; if the release was not
 // there before, it is uninstalled when t ends, so a machine is left as it
 // was found, and a stack a developer installed (make monitoring-stack) is
 // left running.
-func InstallStack(t testing.TB, cfg Config) *Stack {
+func installStack(t testing.TB, cfg monstack.Config) *monitoring {
 	t.Helper()
-	s, installed, err := Install(context.Background(), cfg, t.Logf)
+	s, installed, err := monstack.Install(context.Background(), cfg, t.Logf)
 	if installed {
 		t.Cleanup(func() {
-			if err := Uninstall(context.Background(), cfg); err != nil {
+			if err := monstack.Uninstall(context.Background(), cfg); err != nil {
 				t.Errorf("uninstalling the stack: %v", err)
 			}
 		})
@@ -35,22 +52,22 @@ func InstallStack(t testing.TB, cfg Config) *Stack {
 	if err != nil {
 		t.Fatalf("installing kube-prometheus-stack: %v", err)
 	}
-	return s
+	return &monitoring{s}
 }
 
 // WaitTargetsUp waits until every running pod of the shop is an active
 // target whose last scrape succeeded (health up in /api/v1/targets).
-func (s *Stack) WaitTargetsUp(t testing.TB, shop Shop) {
+func (s *monitoring) WaitTargetsUp(t testing.TB, shop Shop) {
 	t.Helper()
 	ctx := context.Background()
 	start := time.Now()
 	var report []string
-	err := poll(ctx, 4*time.Minute, func() (string, error) {
+	err := monstack.Poll(ctx, 4*time.Minute, func() (string, error) {
 		pods, err := s.shopPods(ctx, shop)
 		if err != nil {
 			return "", err
 		}
-		targets, err := s.prom.api.Targets(ctx)
+		targets, err := s.Prometheus.Targets(ctx)
 		if err != nil {
 			return "Prometheus /api/v1/targets: " + err.Error(), nil
 		}
@@ -88,7 +105,7 @@ func shopTarget(active []promv1.ActiveTarget, namespace, pod string) (promv1.Act
 
 // shopPods are the shop's running service pods: every pod of the release
 // but its helm test pods and the load generator, which serves no metrics.
-func (s *Stack) shopPods(ctx context.Context, shop Shop) ([]corev1.Pod, error) {
+func (s *monitoring) shopPods(ctx context.Context, shop Shop) ([]corev1.Pod, error) {
 	selector := fmt.Sprintf("app.kubernetes.io/instance=%s,app.kubernetes.io/component notin (test,loadgenerator)", shop.Release)
 	list, err := s.Kube.CoreV1().Pods(shop.Namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
 	if err != nil {
@@ -110,7 +127,7 @@ func (s *Stack) shopPods(ctx context.Context, shop Shop) ([]corev1.Pod, error) {
 // PrometheusRules, from the file the operator writes for each
 // (<namespace>-<name>-<uid>.yaml), with the same rules in the same order,
 // each evaluated without error.
-func (s *Stack) RulesLoaded(t testing.TB, shop Shop) {
+func (s *monitoring) RulesLoaded(t testing.TB, shop Shop) {
 	t.Helper()
 	ctx := context.Background()
 	want, err := s.shopRuleGroups(ctx, shop)
@@ -119,8 +136,8 @@ func (s *Stack) RulesLoaded(t testing.TB, shop Shop) {
 	}
 	start := time.Now()
 	var loaded []string
-	err = poll(ctx, 4*time.Minute, func() (string, error) {
-		rules, err := s.prom.api.Rules(ctx, nil)
+	err = monstack.Poll(ctx, 4*time.Minute, func() (string, error) {
+		rules, err := s.Prometheus.Rules(ctx, nil)
 		if err != nil {
 			return "Prometheus /api/v1/rules: " + err.Error(), nil
 		}
@@ -166,7 +183,7 @@ func (g ruleGroup) names() []string {
 }
 
 // shopRuleGroups reads the release's PrometheusRules from the cluster.
-func (s *Stack) shopRuleGroups(ctx context.Context, shop Shop) ([]ruleGroup, error) {
+func (s *monitoring) shopRuleGroups(ctx context.Context, shop Shop) ([]ruleGroup, error) {
 	list, err := s.Dynamic.Resource(prometheusRuleGVR).Namespace(shop.Namespace).List(ctx,
 		metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + shop.Release})
 	if err != nil {
@@ -227,12 +244,12 @@ func ruleNames(rules promv1.Rules) (names, problems []string) {
 
 // alertRule finds a loaded alerting rule of the shop by name, with its
 // group's evaluation interval.
-func (s *Stack) alertRule(ctx context.Context, shop Shop, name string) (promv1.AlertingRule, time.Duration, error) {
+func (s *monitoring) alertRule(ctx context.Context, shop Shop, name string) (promv1.AlertingRule, time.Duration, error) {
 	groups, err := s.shopRuleGroups(ctx, shop)
 	if err != nil {
 		return promv1.AlertingRule{}, 0, err
 	}
-	rules, err := s.prom.api.Rules(ctx, nil)
+	rules, err := s.Prometheus.Rules(ctx, nil)
 	if err != nil {
 		return promv1.AlertingRule{}, 0, fmt.Errorf("prometheus /api/v1/rules: %w", err)
 	}
@@ -251,8 +268,8 @@ func (s *Stack) alertRule(ctx context.Context, shop Shop, name string) (promv1.A
 }
 
 // scrapeInterval is the longest scrape interval of the shop's targets.
-func (s *Stack) scrapeInterval(ctx context.Context, shop Shop) (time.Duration, error) {
-	targets, err := s.prom.api.Targets(ctx)
+func (s *monitoring) scrapeInterval(ctx context.Context, shop Shop) (time.Duration, error) {
+	targets, err := s.Prometheus.Targets(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("prometheus /api/v1/targets: %w", err)
 	}

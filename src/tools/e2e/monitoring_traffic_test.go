@@ -1,4 +1,6 @@
-package monstack
+//go:build e2e
+
+package e2e
 
 import (
 	"bytes"
@@ -13,6 +15,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/shop-platform/shop/src/tools/monstack"
 )
 
 // DriveTraffic gives every panel something to show: orders that are
@@ -21,7 +25,7 @@ import (
 // index), and until t ends a shopper and API clients browsing: storefront
 // pages, searches (one finding nothing), catalog pages and a product that
 // does not exist. The shop is reached through its Services' ClusterIPs.
-func (s *Stack) DriveTraffic(t testing.TB, shop Shop) {
+func (s *monitoring) DriveTraffic(t testing.TB, shop Shop) {
 	t.Helper()
 	ctx := context.Background()
 	base := map[string]string{}
@@ -62,7 +66,7 @@ func (s *Stack) DriveTraffic(t testing.TB, shop Shop) {
 	if err := changeProduct(client, base["catalog"], ids[0], token); err != nil {
 		t.Fatal(err)
 	}
-	err = poll(ctx, 2*time.Minute, func() (string, error) {
+	err = monstack.Poll(ctx, 2*time.Minute, func() (string, error) {
 		var waiting []string
 		for id, want := range orders {
 			if got := orderStatus(client, base["order"], id); got != want {
@@ -78,7 +82,7 @@ func (s *Stack) DriveTraffic(t testing.TB, shop Shop) {
 }
 
 // shopServiceURL is the ClusterIP address of a service of the shop.
-func (s *Stack) shopServiceURL(ctx context.Context, shop Shop, name string) (string, error) {
+func (s *monitoring) shopServiceURL(ctx context.Context, shop Shop, name string) (string, error) {
 	selector := fmt.Sprintf("app.kubernetes.io/instance=%s,app.kubernetes.io/name=%s", shop.Release, name)
 	svcs, err := s.Kube.CoreV1().Services(shop.Namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
 	if err != nil {
@@ -95,7 +99,7 @@ func (s *Stack) shopServiceURL(ctx context.Context, shop Shop, name string) (str
 }
 
 // adminToken is the catalog's admin API token from the release's Secret.
-func (s *Stack) adminToken(ctx context.Context, shop Shop) (string, error) {
+func (s *monitoring) adminToken(ctx context.Context, shop Shop) (string, error) {
 	name := shop.Release + "-admin-token"
 	secret, err := s.Kube.CoreV1().Secrets(shop.Namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
