@@ -32,7 +32,10 @@ const maxCachedPages = 10_000
 type CachedStore struct {
 	Store
 
-	enabled    atomic.Bool
+	enabled atomic.Bool
+	// changes counts the resets, each after its caches are emptied: the
+	// version (Versioned) of what is read after it.
+	changes    atomic.Uint64
 	pages      *platform.Cache[Query, Page]
 	products   *platform.Cache[string, Product]
 	categories *platform.Cache[struct{}, []Category]
@@ -55,6 +58,14 @@ func (c *CachedStore) reset(enabled bool) {
 	c.pages.Clear()
 	c.products.Clear()
 	c.categories.Clear()
+	c.changes.Add(1)
+}
+
+// Version implements Versioned. A reader that sees a version also sees the
+// caches emptied before it, so what it reads is no older than the change
+// that made the version; while notifications are lost nothing is kept.
+func (c *CachedStore) Version() (uint64, bool) {
+	return c.changes.Load(), c.enabled.Load()
 }
 
 // cached answers from cache while caching is on and it holds key, else

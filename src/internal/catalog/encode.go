@@ -25,10 +25,28 @@ type productKey struct {
 // writes (TestEncoderWritesWhatJSONMarshalWrites).
 type encoder struct {
 	products *platform.Cache[productKey, []byte]
+	// pages keeps whole listings of a Versioned store, by query and
+	// version: listing and joining twenty products on every request was
+	// most of a catalog page's cost, and its garbage most of make run's
+	// collections.
+	pages *platform.Cache[pageKey, []byte]
 }
 
+// pageKey is a listing of one version of the catalog.
+type pageKey struct {
+	query   Query
+	version uint64
+}
+
+// maxKeptPages bounds the kept listings: up to 100 products of about 250
+// bytes each, 25 MB at the most.
+const maxKeptPages = 1_000
+
 func newEncoder() encoder {
-	return encoder{products: platform.NewCache[productKey, []byte](maxCachedPages, 0)}
+	return encoder{
+		products: platform.NewCache[productKey, []byte](maxCachedPages, 0),
+		pages:    platform.NewCache[pageKey, []byte](maxKeptPages, 0),
+	}
 }
 
 // product returns p's JSON.
@@ -56,41 +74,49 @@ func (e encoder) sendProduct(c *fiber.Ctx, p Product) error {
 	return c.Send(b)
 }
 
-// sendPage answers with the JSON of a listing page, written into the
-// response's own (pooled) buffer: a page is several KB, and allocating it
-// per request made the garbage collector rescan make run's large heap
-// (the search index) all the more often.
-func (e encoder) sendPage(c *fiber.Ctx, p Page) error {
-	resp := c.Response()
-	resp.Header.SetContentType(fiber.MIMEApplicationJSON)
-	resp.ResetBody()
-	resp.AppendBodyString(`{"items":`)
+// keptPage returns the JSON of q's listing at version, if kept.
+func (e encoder) keptPage(q Query, version uint64) ([]byte, bool) {
+	b, ok, _ := e.pages.Get(pageKey{q, version})
+	return b, ok
+}
+
+// keepPage keeps b, the JSON of q's listing read at version or later.
+func (e encoder) keepPage(q Query, version uint64, b []byte) {
+	e.pages.Add(0, pageKey{q, version}, b)
+}
+
+// sendJSON answers with b, which stays unchanged while it is sent.
+func sendJSON(c *fiber.Ctx, b []byte) error {
+	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
+	return c.Send(b)
+}
+
+// appendPage appends the JSON of a listing page to dst.
+func (e encoder) appendPage(dst []byte, p Page) ([]byte, error) {
+	dst = append(dst, `{"items":`...)
 	if p.Items == nil {
-		resp.AppendBodyString("null")
+		dst = append(dst, "null"...)
 	} else {
-		resp.AppendBodyString("[")
+		dst = append(dst, '[')
 		for i, item := range p.Items {
 			b, err := e.product(item)
 			if err != nil {
-				resp.ResetBody()
-				return err
+				return nil, err
 			}
 			if i > 0 {
-				resp.AppendBodyString(",")
+				dst = append(dst, ',')
 			}
-			resp.AppendBody(b)
+			dst = append(dst, b...)
 		}
-		resp.AppendBodyString("]")
+		dst = append(dst, ']')
 	}
-	var n [20]byte
-	resp.AppendBodyString(`,"total":`)
-	resp.AppendBody(strconv.AppendInt(n[:0], int64(p.Total), 10))
-	resp.AppendBodyString(`,"total_capped":`)
-	resp.AppendBody(strconv.AppendBool(n[:0], p.TotalCapped))
-	resp.AppendBodyString(`,"page":`)
-	resp.AppendBody(strconv.AppendInt(n[:0], int64(p.Page), 10))
-	resp.AppendBodyString(`,"page_size":`)
-	resp.AppendBody(strconv.AppendInt(n[:0], int64(p.PageSize), 10))
-	resp.AppendBodyString("}")
-	return nil
+	dst = append(dst, `,"total":`...)
+	dst = strconv.AppendInt(dst, int64(p.Total), 10)
+	dst = append(dst, `,"total_capped":`...)
+	dst = strconv.AppendBool(dst, p.TotalCapped)
+	dst = append(dst, `,"page":`...)
+	dst = strconv.AppendInt(dst, int64(p.Page), 10)
+	dst = append(dst, `,"page_size":`...)
+	dst = strconv.AppendInt(dst, int64(p.PageSize), 10)
+	return append(dst, '}'), nil
 }

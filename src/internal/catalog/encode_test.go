@@ -5,20 +5,16 @@ import (
 	"testing"
 
 	gojson "github.com/goccy/go-json"
-	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/fasthttp"
 )
 
-// sentPage is what sendPage answers for p.
+// sentPage is the JSON the encoder writes for p.
 func sentPage(t *testing.T, enc encoder, p Page) []byte {
 	t.Helper()
-	app := fiber.New()
-	c := app.AcquireCtx(&fasthttp.RequestCtx{})
-	defer app.ReleaseCtx(c)
-	if err := enc.sendPage(c, p); err != nil {
+	b, err := enc.appendPage(nil, p)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return bytes.Clone(c.Response().Body())
+	return b
 }
 
 // The catalog's answers are the bytes json.Marshal writes, whether a

@@ -31,11 +31,30 @@ func (h handlers) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The version is read before the listing, so a kept page is never
+	// older than its version (Versioned).
+	var version uint64
+	keep := false
+	if versioned, ok := h.store.(Versioned); ok {
+		version, keep = versioned.Version()
+	}
+	if keep {
+		if b, ok := h.enc.keptPage(q, version); ok {
+			return sendJSON(c, b)
+		}
+	}
 	page, err := h.store.List(c.UserContext(), q)
 	if err != nil {
 		return err
 	}
-	return h.enc.sendPage(c, page)
+	b, err := h.enc.appendPage(nil, page)
+	if err != nil {
+		return err
+	}
+	if keep {
+		h.enc.keepPage(q, version, b)
+	}
+	return sendJSON(c, b)
 }
 
 func (h handlers) categories(c *fiber.Ctx) error {

@@ -36,6 +36,7 @@ type MemoryStore struct {
 
 	view    atomic.Pointer[memView] // nil after a change, until a read builds it
 	buildMu sync.Mutex              // one reader builds the view, the others wait for it
+	changes uint64                  // how many writes changed the products: the views' versions
 }
 
 // NewMemoryStore returns an empty store that records its events in box.
@@ -88,6 +89,7 @@ func (s *sorted) count(q Query) int {
 
 // memView is the store's products as reads need them: immutable once built.
 type memView struct {
+	version    uint64 // MemoryStore.changes when it was built
 	all        sorted
 	byCategory map[string]*sorted // by lower-cased category, as the filter compares
 	categories []Category
@@ -146,12 +148,19 @@ func (s *MemoryStore) current() *memView {
 		return v
 	}
 	v := buildView(s.products)
+	v.version = s.changes
 	s.view.Store(v)
 	return v
 }
 
 // changed drops the view after a write; the caller holds the write lock.
-func (s *MemoryStore) changed() { s.view.Store(nil) }
+func (s *MemoryStore) changed() {
+	s.changes++
+	s.view.Store(nil)
+}
+
+// Version implements Versioned: the version of the view a listing reads.
+func (s *MemoryStore) Version() (uint64, bool) { return s.current().version, true }
 
 // List implements Store.
 func (s *MemoryStore) List(_ context.Context, q Query) (Page, error) {

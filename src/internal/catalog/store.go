@@ -41,6 +41,16 @@ type Store interface {
 	Ping(ctx context.Context) error
 }
 
+// Versioned is a store that numbers the states of its catalog: v changes
+// with every write, and a listing read after Version returned v shows
+// state v or a later one. The HTTP layer keeps each listing's JSON under
+// its query and v, so a page asked for again before the next write is
+// sent as it was. ok false: what is read now must not be kept (the
+// PostgreSQL cache while its change notifications are lost).
+type Versioned interface {
+	Version() (v uint64, ok bool)
+}
+
 // Source is the CloudEvents source of the catalog's events.
 const Source = "/shop/catalog"
 
