@@ -38,29 +38,39 @@ func benchCatalogEmbedded(ctx context.Context, sum *summary) error {
 
 // benchCatalogOn runs the catalog scenario on the store env selects.
 func benchCatalogOn(ctx context.Context, sum *summary, store string, env map[string]string) error {
-	logger := slog.New(slog.DiscardHandler)
-	cfg, err := platform.LoadConfig[catalog.Config](env)
+	catalogURL, stop, err := serveCatalog(ctx, env)
 	if err != nil {
 		return err
+	}
+	defer stop()
+	fmt.Printf("GET /catalog?page_size=20, concurrency %d, 10 s per run, %s\n", benchConcurrency, store)
+	return againstBare(ctx, sum, "catalog", catalogURL, "/catalog?page_size=20", fiber.MIMEApplicationJSON, listingRatio, halfRateP99)
+}
+
+// serveCatalog opens a catalog service on the store env selects, traced
+// as the OTEL_* variables say, and serves it on loopback; stop closes it
+// all.
+func serveCatalog(ctx context.Context, env map[string]string) (string, func(), error) {
+	cfg, err := platform.LoadConfig[catalog.Config](env)
+	if err != nil {
+		return "", nil, err
 	}
 	flush, err := traced(ctx, &cfg.Base, "catalog")
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	defer flush()
-	svc, err := catalog.Open(ctx, cfg, logger)
+	svc, err := catalog.Open(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
-		return err
+		flush()
+		return "", nil, err
 	}
-	defer svc.Close()
-	catalogURL, stopCatalog, err := serve(ctx, svc.App)
+	catalogURL, stopServing, err := serve(ctx, svc.App)
 	if err != nil {
-		return err
+		svc.Close()
+		flush()
+		return "", nil, err
 	}
-	defer stopCatalog()
-
-	fmt.Printf("GET /catalog?page_size=20, concurrency %d, 10 s per run, %s\n", benchConcurrency, store)
-	return againstBare(ctx, sum, "catalog", catalogURL, "/catalog?page_size=20", fiber.MIMEApplicationJSON, listingRatio, halfRateP99)
+	return catalogURL, func() { stopServing(); svc.Close(); flush() }, nil
 }
 
 // benchConcurrency is the workers of every againstBare run.

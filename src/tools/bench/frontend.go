@@ -7,7 +7,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/shop-platform/shop/src/internal/catalog"
 	"github.com/shop-platform/shop/src/internal/frontend"
 	"github.com/shop-platform/shop/src/internal/platform"
 )
@@ -17,22 +16,7 @@ import (
 // returning the same bytes: the cost of building a page (backend calls,
 // cookies, templates) over just sending it.
 func benchFrontend(ctx context.Context, sum *summary) error {
-	logger := slog.New(slog.DiscardHandler)
-	catalogCfg, err := platform.LoadConfig[catalog.Config](map[string]string{})
-	if err != nil {
-		return err
-	}
-	flushCatalog, err := traced(ctx, &catalogCfg.Base, "catalog")
-	if err != nil {
-		return err
-	}
-	defer flushCatalog()
-	catalogSvc, err := catalog.Open(ctx, catalogCfg, logger)
-	if err != nil {
-		return err
-	}
-	defer catalogSvc.Close()
-	catalogURL, stopCatalog, err := serve(ctx, catalogSvc.App)
+	catalogURL, stopCatalog, err := serveCatalog(ctx, map[string]string{})
 	if err != nil {
 		return err
 	}
@@ -55,7 +39,7 @@ func benchFrontend(ctx context.Context, sum *summary) error {
 		return err
 	}
 	defer flush()
-	app, err := frontend.NewApp(cfg, logger, platform.NewRegistry())
+	app, err := frontend.NewApp(cfg, slog.New(slog.DiscardHandler), platform.NewRegistry())
 	if err != nil {
 		return err
 	}
