@@ -34,17 +34,27 @@ const (
 	MetricsPath = "/metrics"
 )
 
+// responseBufferSize is each connection's write buffer (see NewApp).
+const responseBufferSize = 16 << 10
+
 // NewApp builds the Fiber app every service starts from: request id, panic
 // recovery, HTTP metrics on reg, a deadline on every request context, JSON
 // errors, and the /health, /ready and /metrics routes. ready holds the
 // dependency checks behind /ready.
 func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Registry, ready Checks) *fiber.App {
 	app := fiber.New(fiber.Config{
-		AppName:               service,
-		BodyLimit:             base.BodyLimit,
-		ReadTimeout:           base.ReadTimeout,
-		WriteTimeout:          base.WriteTimeout,
-		IdleTimeout:           base.IdleTimeout,
+		AppName:      service,
+		BodyLimit:    base.BodyLimit,
+		ReadTimeout:  base.ReadTimeout,
+		WriteTimeout: base.WriteTimeout,
+		IdleTimeout:  base.IdleTimeout,
+		// A response is written to the connection when this buffer fills
+		// and once at its end: with fasthttp's 4 KB, the storefront's pages
+		// (4-12 KB with their security headers) and a catalog page (9 KB)
+		// took two write system calls each, half the CPU of a product page
+		// under load (docs/benchmarks.md). 16 KB sends them in one; each
+		// open connection holds its buffer.
+		WriteBufferSize:       responseBufferSize,
 		DisableStartupMessage: true,
 		// One path per resource: /metrics is /metrics, never /METRICS or
 		// /metrics/, so a policy that names a path (an Istio
