@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shop-platform/shop/src/internal/platform/apitest"
 )
@@ -80,6 +81,14 @@ func TestProbeDefect5ErrorPagesKeepTheCookiesAndCarryTheSecurityHeaders(t *testi
 	}
 	// The shopper's cart is still there.
 	wantContains(t, s.get("/cart"), `data-testid="cart-count">1<`)
+}
+
+// The pod-loss drill: a connection that sent nothing got a 408 after
+// READ_TIMEOUT, which a client writing its first request on it just then
+// took for the answer (platform.OnReadError).
+func TestConnectionsThatSendNothingAreClosedWithoutAnAnswer(t *testing.T) {
+	site := startFrontend(t, backendURLs{startCatalog(t), deadURL(t), deadURL(t)}, map[string]string{"READ_TIMEOUT": "300ms"})
+	apitest.CheckSilentConnectionsCloseQuietly(t, site, 300*time.Millisecond, htmlErrorPage)
 }
 
 // Probe defect 6: a search past the last page answered a 400 page ("page

@@ -119,7 +119,7 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	// headers or URL beyond the read buffer, a body over BODY_LIMIT, an
 	// unknown method) would get the platform's JSON error; a browser gets
 	// the storefront's page instead.
-	app.Server().ErrorHandler = h.serverErrorPage(app, cfg.Base)
+	platform.OnReadError(app, h.serverErrorPage(app, cfg.Base))
 	protection, err := newCrossOriginProtection(cfg.PublicURL)
 	if err != nil {
 		return nil, err

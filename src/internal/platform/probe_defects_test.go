@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -110,4 +111,16 @@ func TestRoutingIsStrictAndCaseSensitive(t *testing.T) {
 			t.Errorf("%s: %d %s, want the JSON 404", path, status, raw)
 		}
 	}
+}
+
+// The pod-loss drill: fasthttp answered 408 to a connection that sent
+// nothing within READ_TIMEOUT, and a client that wrote its first request
+// on it just then took the 408 for its answer.
+func TestConnectionsThatSendNothingAreClosedWithoutAnAnswer(t *testing.T) {
+	base, err := LoadConfig[Base](map[string]string{"READ_TIMEOUT": "300ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := NewApp("test", base, slog.New(slog.DiscardHandler), NewRegistry(), nil)
+	apitest.CheckSilentConnectionsCloseQuietly(t, serveApp(t, app), base.ReadTimeout, apitest.JSONError)
 }

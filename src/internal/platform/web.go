@@ -27,6 +27,34 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
+// OnReadError makes answer the server's reply to a request it could not
+// read, but for a connection that sent nothing at all before READ_TIMEOUT:
+// that one is closed without a word, as net/http does. fasthttp answers it
+// 408, and a client that opened the connection and kept it unused in its
+// pool (Go's http.Transport does, when another connection freed up first)
+// can write its request just as that 408 arrives, and takes it for the
+// answer: one such 408 failed a request in the pod-loss drill. A close
+// without an answer looks like any idle keep-alive connection closing,
+// which clients retry.
+func OnReadError(app *fiber.App, answer func(*fasthttp.RequestCtx, error)) {
+	app.Server().ErrorHandler = func(fctx *fasthttp.RequestCtx, err error) {
+		if sentNothing(err) {
+			_ = fctx.Conn().Close()
+			return
+		}
+		answer(fctx, err)
+	}
+}
+
+// sentNothing reports whether err is fasthttp's read error for a new
+// connection that timed out before its first byte: the connection's own
+// error, unwrapped. A request cut off part way is wrapped ("error when
+// reading request headers: ...") and still gets its 408.
+func sentNothing(err error) bool {
+	netErr, ok := err.(net.Error) //nolint:errorlint // only the unwrapped error means nothing was read
+	return ok && netErr.Timeout()
+}
+
 // Paths every service serves.
 const (
 	HealthPath  = "/health"
@@ -81,11 +109,11 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 	// methods Fiber does not know get the JSON error shape too, with a
 	// fixed message: fasthttp's own messages carry the raw request,
 	// Authorization header included.
-	app.Server().ErrorHandler = func(fctx *fasthttp.RequestCtx, err error) {
+	OnReadError(app, func(fctx *fasthttp.RequestCtx, err error) {
 		c := app.AcquireCtx(fctx)
 		defer app.ReleaseCtx(c)
 		_ = writeError(c, logger, base.ReadError(err))
-	}
+	})
 	refuseUnknownMethods(app)
 
 	metrics := newHTTPMetrics(reg, service, HealthPath, ReadyPath, MetricsPath)

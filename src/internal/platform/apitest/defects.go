@@ -1,9 +1,11 @@
 package apitest
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -111,4 +113,21 @@ func fillParams(route string) string {
 		}
 	}
 	return strings.Join(segments, "/")
+}
+
+// CheckSilentConnectionsCloseQuietly opens a connection to the server at
+// base, whose READ_TIMEOUT is readTimeout, and sends nothing: the server
+// must close it without an answer once the timeout passes, as net/http
+// does (platform.OnReadError says why). A request begun and not finished
+// in time still gets its 408, which check accepts.
+func CheckSilentConnectionsCloseQuietly(t *testing.T, base string, readTimeout time.Duration, check AnswerCheck) {
+	t.Helper()
+	got, err := io.ReadAll(dial(t, base, readTimeout+5*time.Second))
+	if err != nil {
+		t.Errorf("a connection that sent nothing was still open %s after the read timeout: %v", 5*time.Second, err)
+	}
+	if len(got) > 0 {
+		t.Errorf("a connection that sent nothing was answered %.200q; want it closed without an answer", got)
+	}
+	check(t, "a request sent too slowly", Raw(t, base, "GET /health HTTP/1.1\r\nHost: shop\r\n"), http.StatusRequestTimeout)
 }

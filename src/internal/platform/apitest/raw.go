@@ -31,13 +31,7 @@ type RawResponse struct {
 // before reading all of it (a 431) is still heard.
 func Raw(t testing.TB, base, request string) RawResponse {
 	t.Helper()
-	dialer := net.Dialer{Timeout: 5 * time.Second}
-	conn, err := dialer.DialContext(context.Background(), "tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = conn.Close() }()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	conn := dial(t, base, 10*time.Second)
 	go func() { _, _ = io.WriteString(conn, request) }()
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
@@ -49,6 +43,20 @@ func Raw(t testing.TB, base, request string) RawResponse {
 		t.Fatalf("reading the answer to %.60q: %v", request, err)
 	}
 	return RawResponse{Status: resp.StatusCode, Header: resp.Header, Body: string(body)}
+}
+
+// dial opens a TCP connection to the server at base that the test closes
+// when it ends, and that gives up after limit.
+func dial(t testing.TB, base string, limit time.Duration) net.Conn {
+	t.Helper()
+	dialer := net.Dialer{Timeout: 5 * time.Second}
+	conn, err := dialer.DialContext(context.Background(), "tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(limit))
+	return conn
 }
 
 // secretToken is the Authorization a malformed request carries, so a test
