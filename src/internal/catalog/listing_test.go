@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"testing"
@@ -26,6 +27,14 @@ func TestListingPagesShowEveryWrite(t *testing.T) {
 		t.Cleanup(cancel)
 		store := NewCachedStore(NewPostgresStore(pool))
 		go store.Listen(ctx, pool, slog.New(slog.DiscardHandler))
+		// Until it listens the cache is off and every read goes to
+		// PostgreSQL: the versions below would not move.
+		eventually(t, "the cache listens", func() error {
+			if _, on := store.Version(); !on {
+				return errors.New("the cache is still off")
+			}
+			return nil
+		})
 		// A write reaches the cache through PostgreSQL's notification, a
 		// moment after it commits.
 		testListingPagesShowEveryWrite(t, store, func(what string, check func() error) error {
