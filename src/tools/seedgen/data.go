@@ -1,315 +1,65 @@
 package main
 
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// productsYAML is the hand-written data the catalog is made from: what
+// each aisle sells, and the books (products.yaml explains its fields).
+//
+//go:embed products.yaml
+var productsYAML []byte
+
+// shopData is products.yaml.
+type shopData struct {
+	Categories []category
+	Books      []book
+}
+
+// category is one aisle of the sample shop.
+type category struct {
+	Name   string
+	Brands []string
+	Kinds  []kind
+}
+
 // kind is one sort of product a category sells, in three variants. Prices
 // are in whole dollars; a variant scales them.
 type kind struct {
-	noun     string
-	min, max int
-	variants [3]variant
-	// about is the second sentence of every description: what the product
+	Noun     string
+	Min, Max int
+	Variants [3]variant
+	// About is the second sentence of every description: what the product
 	// is for, written for this kind of product.
-	about string
+	About string
 }
 
 // variant is one version of a kind: the words around its noun in the name
 // ("Drip|with Grinder" puts "with Grinder" after it), the feature its
 // description names, and its price factor.
 type variant struct {
-	name, feature string
-	price         float64
-}
-
-func v(name, feature string, price float64) variant { return variant{name, feature, price} }
-
-// category is one aisle of the sample shop.
-type category struct {
-	name   string
-	brands []string
-	kinds  []kind
+	Name, Feature string
+	Price         float64
 }
 
 // book is one title of the books category, which has authors, not brands.
 type book struct {
-	title, author, genre, blurb string
-	dollars                     int
+	Title, Author, Genre, Blurb string
+	Dollars                     int
 }
 
-var categories = []category{
-	{name: "appliances", brands: []string{"Hearthline", "Kestrel", "Norrvik", "Brightwell"}, kinds: []kind{
-		{"Stand Mixer", 149, 399, [3]variant{v("5-Quart Tilt-Head", "a 5-quart stainless bowl and ten speeds", 1), v("Compact 3.5-Quart", "a space-saving 3.5-quart bowl", 0.7), v("Professional 6-Quart Bowl-Lift", "a 6-quart bowl-lift design for heavy doughs", 1.4)},
-			"It kneads bread dough, whips cream and folds batters, and comes with a dough hook, flat beater and whisk."},
-		{"Blender", 59, 249, [3]variant{v("High-Speed", "a 1,400-watt motor and hardened steel blades", 1.3), v("Personal", "two 600 ml travel cups", 0.5), v("Glass Jar", "a 1.75-litre borosilicate glass jar", 0.9)},
-			"It crushes ice for smoothies, purées soups and grinds nuts into butter."},
-		{"Electric Kettle", 29, 99, [3]variant{v("Variable Temperature", "five temperature presets from 70 to 100 °C", 1.4), v("Cordless 1.7 L", "a 360° swivel base and auto shut-off", 0.9), v("Gooseneck Pour-Over", "a precision spout for pour-over coffee", 1.2)},
-			"It boils a full kettle in under four minutes and keeps water warm for half an hour."},
-		{"Toaster", 29, 129, [3]variant{v("2-Slice", "extra-wide slots for bagels and thick bread", 0.8), v("4-Slice", "two independent sets of controls", 1.2), v("Retro 2-Slice", "a polished steel body and a defrost setting", 1)},
-			"Seven browning levels and a crumb tray that slides out make it an easy everyday toaster."},
-		{"Air Fryer", 69, 229, [3]variant{v("5.5 L Basket", "a 5.5-litre non-stick basket", 1), v("Dual-Zone 8 L", "two baskets that finish cooking together", 1.5), v("Compact 3.5 L", "a footprint small enough for any counter", 0.7)},
-			"It crisps fries, wings and vegetables with little or no oil, and the basket is dishwasher safe."},
-		{"Coffee Maker", 39, 199, [3]variant{v("12-Cup Programmable", "a 24-hour start timer and a thermal carafe", 1.1), v("Single-Serve", "a reusable filter for one cup at a time", 0.7), v("Drip|with Grinder", "a built-in burr grinder", 1.6)},
-			"Fresh coffee is ready when you wake up, brewed at the temperature baristas recommend."},
-		{"Slow Cooker", 35, 119, [3]variant{v("6-Quart Programmable", "a digital timer that switches to warm", 1.1), v("Oval 4-Quart", "a stoneware pot that goes in the oven", 0.8), v("Multi-Cooker 7-Quart", "settings to sear, steam and slow cook", 1.5)},
-			"Add the ingredients in the morning and come home to a stew, chilli or pulled pork."},
-		{"Food Processor", 59, 249, [3]variant{v("12-Cup", "a slicing disc, a shredding disc and a dough blade", 1.2), v("Mini 3-Cup Chopper", "a one-touch pulse button", 0.5), v("14-Cup|with Dicing Kit", "a dicing kit for even cubes", 1.5)},
-			"It chops onions, shreds cheese and mixes pastry in seconds."},
-		{"Stick Vacuum", 129, 449, [3]variant{v("Cordless", "up to 45 minutes of run time", 1.1), v("Lightweight", "a body that weighs just 2.3 kg", 0.8), v("Pet Hair", "a motorised brush that lifts pet hair", 1.3)},
-			"It turns into a handheld for stairs and car seats, and its washable filter traps fine dust."},
-		{"Countertop Microwave", 89, 259, [3]variant{v("0.9 cu ft", "ten power levels and a 27 cm turntable", 0.8), v("1.2 cu ft Inverter", "inverter heating for even defrosting", 1.2), v("Convection 1.5 cu ft", "a convection mode that bakes and roasts", 1.6)},
-			"Sensor cooking adjusts the time for popcorn, potatoes and reheated leftovers."},
-	}},
-	{name: "audio equipment", brands: []string{"Sonora", "Fieldtone", "Arclight Audio", "Verity"}, kinds: []kind{
-		{"Wireless Headphones", 79, 349, [3]variant{v("Noise-Cancelling Over-Ear", "active noise cancelling and 30 hours of battery", 1.3), v("On-Ear Foldable", "a foldable frame and a carry pouch", 0.7), v("Studio Monitor", "a flat response tuned for mixing", 1.1)},
-			"They pair over Bluetooth 5.3 and switch between your phone and laptop without fuss."},
-		{"Bluetooth Speaker", 39, 249, [3]variant{v("Portable Waterproof", "an IP67 rating against water and dust", 0.8), v("Bookshelf Stereo", "two 4-inch drivers and a tweeter", 1.4), v("Party", "a 24-hour battery and pulsing lights", 1.2)},
-			"It fills a room with clear sound and pairs with a second speaker for stereo."},
-		{"True Wireless Earbuds", 49, 249, [3]variant{v("Sport", "ear hooks that stay put on a run", 0.8), v("Noise-Cancelling", "adaptive noise cancelling", 1.3), v("Everyday", "a pocket-sized charging case", 0.6)},
-			"Touch controls play, pause and take calls, and the case adds three more charges."},
-		{"Turntable", 149, 599, [3]variant{v("Belt-Drive", "an aluminium platter and a pre-mounted cartridge", 1), v("Bluetooth", "a built-in preamp and Bluetooth output", 0.8), v("Direct-Drive DJ", "high torque and pitch control", 1.5)},
-			"It plays 33 and 45 rpm records and connects to powered speakers or a receiver."},
-		{"Soundbar", 99, 499, [3]variant{v("2.1 with Subwoofer", "a wireless subwoofer for deep bass", 1.2), v("Compact", "a slim 60 cm cabinet", 0.6), v("Dolby Atmos", "up-firing drivers for overhead sound", 1.6)},
-			"One HDMI cable to the TV is all it needs, and a night mode keeps dialogue clear at low volume."},
-		{"USB Microphone", 49, 199, [3]variant{v("Cardioid Podcast", "a cardioid pattern that rejects room noise", 1), v("Multi-Pattern Studio", "four pickup patterns", 1.4), v("Compact Desk", "a weighted desk stand", 0.6)},
-			"A headphone jack with zero-latency monitoring lets you hear yourself as you record."},
-		{"Bookshelf Speakers", 129, 499, [3]variant{v("Powered", "a built-in 50-watt amplifier", 1.1), v("Passive 5-Inch", "5-inch woven woofers", 0.9), v("Wireless Stereo", "Wi-Fi streaming and a phono input", 1.5)},
-			"The pair images well on a desk or a shelf and needs no separate receiver."},
-		{"Headphone Amplifier", 79, 299, [3]variant{v("Desktop DAC and", "a 32-bit DAC and balanced outputs", 1.3), v("Portable", "a pocket-sized aluminium case", 0.8), v("Tube Hybrid", "a valve preamp stage for warmth", 1.1)},
-			"It drives hard-to-power headphones with low noise and plenty of headroom."},
-		{"Audio Interface", 99, 399, [3]variant{v("2-Channel USB-C", "two mic preamps with phantom power", 1), v("Solo", "one combo input for voice or guitar", 0.6), v("8-Channel", "eight inputs for recording a band", 1.8)},
-			"It comes with recording software and works with every major music app."},
-		{"Clock Radio", 29, 99, [3]variant{v("DAB Digital", "DAB and FM reception", 1.1), v("Sunrise Alarm", "a light that brightens before the alarm", 1.3), v("Wireless Charging", "a Qi charging pad on top", 1)},
-			"A dimmable display and two alarms make it an easy bedside companion."},
-	}},
-	{name: "bedding and linens", brands: []string{"Linden & Loom", "Softhaven", "Marlow House", "Nordby"}, kinds: []kind{
-		{"Duvet Cover Set", 59, 189, [3]variant{v("Washed Linen", "stonewashed French linen", 1.4), v("Percale Cotton", "crisp 300-thread-count percale", 1), v("Brushed Flannel", "warm brushed cotton flannel", 0.9)},
-			"The set includes a duvet cover and two pillowcases, and closes with hidden buttons."},
-		{"Sheet Set", 49, 179, [3]variant{v("Sateen 400-Thread", "silky 400-thread-count sateen", 1.2), v("Bamboo Lyocell", "cool, breathable bamboo lyocell", 1.3), v("Jersey Knit", "soft, stretchy cotton jersey", 0.8)},
-			"Deep-pocket fitted sheets stay on mattresses up to 40 cm thick."},
-		{"Down Alternative Duvet", 69, 229, [3]variant{v("All-Season", "medium warmth for the whole year", 1), v("Lightweight Summer", "a light fill for warm nights", 0.8), v("Extra Warm Winter", "a heavy fill for cold bedrooms", 1.3)},
-			"It is machine washable and suits sleepers with allergies."},
-		{"Pillow Pair", 39, 129, [3]variant{v("Memory Foam", "shredded memory foam you can adjust", 1.2), v("Goose Down", "responsibly sourced goose down", 1.5), v("Side Sleeper", "a firm, high loft", 1)},
-			"Each pillow has a removable, washable cotton cover."},
-		{"Weighted Blanket", 79, 199, [3]variant{v("7 kg", "7 kg of glass beads in small pockets", 1), v("5 kg Cooling", "a cooling bamboo cover", 1.1), v("9 kg Knitted", "a chunky open knit", 1.4)},
-			"The even weight helps many people settle and sleep more deeply."},
-		{"Mattress Protector", 29, 89, [3]variant{v("Waterproof", "a quiet waterproof membrane", 1), v("Quilted Cotton", "a padded quilted top", 1.2), v("Cooling", "a fabric that wicks heat away", 1.3)},
-			"It fits like a sheet and keeps the mattress clean and fresh."},
-		{"Bath Towel Set", 35, 119, [3]variant{v("Turkish Cotton", "long-staple Turkish cotton", 1.2), v("Quick-Dry Waffle", "a light waffle weave", 0.9), v("Plush 700 GSM", "heavy 700 gsm terry", 1.4)},
-			"The set has two bath towels, two hand towels and two face cloths."},
-		{"Throw Blanket", 29, 119, [3]variant{v("Cable Knit", "a chunky cable-knit cotton", 1.1), v("Faux Fur", "a plush faux-fur face", 1.2), v("Merino Wool", "soft merino wool", 1.6)},
-			"It is sized for the sofa and looks just as good folded at the end of the bed."},
-		{"Blackout Curtains", 39, 129, [3]variant{v("Thermal", "a thermal lining that keeps heat in", 1.1), v("Linen-Look", "a textured linen-look weave", 1), v("Velvet", "a heavy velvet face", 1.3)},
-			"The pair blocks most daylight and comes with rings for a standard pole."},
-		{"Bedspread", 49, 159, [3]variant{v("Quilted Cotton", "hand-finished quilting", 1.1), v("Matelassé", "a raised woven pattern", 1.2), v("Lightweight Coverlet", "a light cotton weave", 0.8)},
-			"It adds a finishing layer over the duvet and works alone on warm nights."},
-	}},
-	{name: "camping gear", brands: []string{"Ridgeback", "Trailward", "Cairn & Co.", "Northstar Outfitters"}, kinds: []kind{
-		{"Tent", 99, 449, [3]variant{v("2-Person Backpacking", "a trail weight of 1.6 kg", 1), v("4-Person Dome", "two doors and two vestibules", 1.2), v("6-Person Cabin", "near-vertical walls and a room divider", 1.6)},
-			"Colour-coded poles make pitching quick, and taped seams keep the rain out."},
-		{"Sleeping Bag", 59, 299, [3]variant{v("3-Season Mummy", "a comfort rating of -2 °C", 1), v("Down 800-Fill", "lightweight 800-fill-power down", 1.8), v("Rectangular Camp", "room to move and a full-length zip", 0.7)},
-			"It packs into a compression sack and zips to a second bag to make a double."},
-		{"Sleeping Pad", 39, 179, [3]variant{v("Self-Inflating", "open-cell foam that inflates itself", 1), v("Ultralight Air", "a packed size of a water bottle", 1.4), v("Closed-Cell Foam", "a pad that cannot puncture", 0.5)},
-			"It insulates you from the cold ground so you wake up warm and rested."},
-		{"Backpacking Stove", 29, 149, [3]variant{v("Canister", "a folding pot support and piezo igniter", 0.8), v("Integrated Cook System", "a 1-litre pot that boils in two minutes", 1.5), v("Wood-Burning", "a stove that burns twigs and pine cones", 1)},
-			"It is light enough for long trips and stable enough for a full pan."},
-		{"Headlamp", 19, 79, [3]variant{v("Rechargeable 400-Lumen", "a 400-lumen beam and USB-C charging", 1.2), v("Red-Light", "a red mode that keeps your night vision", 0.8), v("Trail Running", "a bounce-free band", 1)},
-			"It is rated IPX4 against rain and runs for hours on its low setting."},
-		{"Camp Chair", 29, 129, [3]variant{v("Folding Armchair", "a cup holder and a side pocket", 0.8), v("Ultralight Backpacking", "a packed weight under 1 kg", 1.3), v("Reclining", "three back positions", 1.2)},
-			"Its steel frame holds up to 120 kg and it folds into a shoulder bag."},
-		{"Water Filter", 25, 119, [3]variant{v("Squeeze", "a 0.1-micron hollow-fibre filter", 0.6), v("Gravity 4 L", "a 4-litre bag that filters while you rest", 1.2), v("Pump", "a pump for shallow streams", 1.3)},
-			"It removes bacteria and protozoa so you can drink from streams and lakes."},
-		{"Hiking Backpack", 79, 299, [3]variant{v("45 L", "an adjustable back system", 1), v("65 L Trekking", "a floating lid and hip-belt pockets", 1.3), v("28 L Daypack", "a hydration sleeve", 0.6)},
-			"A rain cover tucks into its base, and the padded hip belt takes the weight off your shoulders."},
-		{"Camping Lantern", 19, 89, [3]variant{v("LED Rechargeable", "a battery that also charges your phone", 1.1), v("Collapsible Solar", "a solar panel on top", 0.9), v("Classic Gas", "a bright gas mantle", 1.2)},
-			"It lights the whole camp table and hangs from the tent roof."},
-		{"Cooler", 39, 349, [3]variant{v("Rotomolded 45 L", "thick walls that keep ice for five days", 1.6), v("Soft-Sided 24-Can", "a leakproof liner", 0.6), v("Wheeled 60 L", "sturdy wheels and a telescopic handle", 1.1)},
-			"Its gasketed lid seals in the cold on long weekends away."},
-	}},
-	{name: "coffee and tea", brands: []string{"Two Rivers", "Highgrove", "Kettle & Leaf", "Alta Roastery"}, kinds: []kind{
-		{"Whole Bean Coffee", 12, 28, [3]variant{v("Ethiopia Yirgacheffe", "notes of jasmine, lemon and bergamot", 1.2), v("Colombia Huila", "notes of caramel, red apple and cocoa", 1), v("House Espresso Blend", "a syrupy body with dark chocolate", 0.9)},
-			"It is roasted to order in small batches and sealed in a one-way valve bag (340 g)."},
-		{"Ground Coffee", 9, 22, [3]variant{v("Breakfast Blend", "a bright, medium roast", 0.9), v("French Roast", "a smoky, dark roast", 1), v("Decaf Swiss Water", "coffee decaffeinated with water alone", 1.2)},
-			"It is ground for filter and drip machines and packed in a resealable bag (340 g)."},
-		{"Loose Leaf Tea", 8, 26, [3]variant{v("Earl Grey", "black tea with Calabrian bergamot", 1), v("Japanese Sencha", "a grassy, first-flush green tea", 1.3), v("Chamomile and Lavender", "a caffeine-free herbal blend", 0.9)},
-			"The 100 g tin makes about fifty cups."},
-		{"Tea Bags", 4, 12, [3]variant{v("English Breakfast", "a strong Assam and Ceylon blend", 1), v("Peppermint", "whole peppermint leaves", 0.9), v("Rooibos Vanilla", "caffeine-free red bush tea", 1.1)},
-			"Forty plastic-free pyramid bags brew a full-flavoured cup."},
-		{"French Press", 19, 69, [3]variant{v("Glass 1 L", "a heat-resistant borosilicate carafe", 0.8), v("Double-Wall Steel", "insulated steel that keeps coffee hot", 1.3), v("Travel 350 ml", "a press you can drink from", 0.7)},
-			"Its fine mesh filter gives a rich, full-bodied cup without paper filters."},
-		{"Pour-Over Dripper", 14, 49, [3]variant{v("Ceramic Cone", "a ceramic cone with spiral ribs", 1), v("Glass Carafe and", "a 600 ml carafe and a reusable filter", 1.4), v("Flat-Bottom Steel", "a flat bed for even extraction", 0.9)},
-			"It brews one to four cups of clean, bright coffee by hand."},
-		{"Coffee Grinder", 39, 249, [3]variant{v("Electric Conical Burr", "40 grind settings from espresso to press", 1), v("Hand Burr", "a steel burr and a folding crank", 0.5), v("64 mm Flat Burr", "64 mm flat burrs for uniform grounds", 1.7)},
-			"Burrs crush beans evenly, so every cup tastes as it should."},
-		{"Espresso Machine", 199, 799, [3]variant{v("Manual", "a 15-bar pump and a steam wand", 0.8), v("Semi-Automatic|with Grinder", "a built-in grinder and dose control", 1.5), v("Compact Capsule", "a 25-second heat-up", 0.4)},
-			"It pulls café-style shots and steams milk for lattes and flat whites."},
-		{"Matcha Powder", 14, 39, [3]variant{v("Ceremonial Grade", "stone-ground first-harvest leaves", 1.4), v("Culinary Grade", "a bold taste for lattes and baking", 0.7), v("Organic Everyday", "certified organic tencha", 1)},
-			"Whisk it with hot water, or into milk for a latte (30 g tin)."},
-		{"Coffee Mug", 12, 34, [3]variant{v("Stoneware 350 ml", "a reactive glaze, different on every mug", 1), v("Insulated Travel", "a leakproof lid and double walls", 1.3), v("Double-Wall Glass", "walls that stay cool to hold", 0.9)},
-			"It is dishwasher safe and sized for a generous morning coffee."},
-	}},
-	{name: "fitness equipment", brands: []string{"Ironvale", "Peakform", "Motive", "Corestrong"}, kinds: []kind{
-		{"Adjustable Dumbbells", 149, 449, [3]variant{v("2–24 kg", "a dial that changes weight in seconds", 1.1), v("2–12 kg", "a compact cradle for small spaces", 0.7), v("5–40 kg", "a range for heavy lifts", 1.6)},
-			"One pair replaces a whole rack of weights."},
-		{"Yoga Mat", 19, 99, [3]variant{v("6 mm Natural Rubber", "a grippy natural rubber surface", 1.2), v("Travel 2 mm", "a mat that folds into a bag", 0.7), v("Extra Thick 10 mm", "cushioning for knees and wrists", 0.9)},
-			"It is free of PVC and wipes clean after class."},
-		{"Resistance Band Set", 15, 59, [3]variant{v("5-Level Loop", "five colour-coded loops", 0.7), v("Tube|with Handles", "handles, ankle straps and a door anchor", 1.1), v("Fabric Booty", "non-slip woven fabric", 0.9)},
-			"It turns any room into a gym for strength and mobility work."},
-		{"Kettlebell", 25, 119, [3]variant{v("Cast Iron 12 kg", "a wide, smooth handle", 0.9), v("Competition 16 kg", "a steel bell the same size at every weight", 1.3), v("Vinyl-Coated 8 kg", "a floor-friendly coating", 0.7)},
-			"It is built for swings, cleans and goblet squats."},
-		{"Exercise Bike", 249, 999, [3]variant{v("Indoor Cycling", "a 20 kg flywheel and magnetic resistance", 1.1), v("Folding", "a frame that folds flat", 0.6), v("Recumbent", "a padded seat with back support", 1.2)},
-			"An LCD console shows time, distance, speed and calories."},
-		{"Jump Rope", 9, 39, [3]variant{v("Speed", "ball-bearing handles and a steel cable", 1), v("Weighted", "a 450 g weighted rope", 1.2), v("Beaded", "segmented beads for learning tricks", 0.8)},
-			"It adjusts to your height in under a minute."},
-		{"Foam Roller", 15, 59, [3]variant{v("High-Density", "a firm foam core", 0.8), v("Textured Grid", "a grid surface for deep tissue", 1.1), v("Vibrating", "four vibration speeds", 2)},
-			"It eases sore muscles after training and helps warm up before."},
-		{"Weight Bench", 99, 349, [3]variant{v("Adjustable", "seven back positions from decline to upright", 1.1), v("Flat", "a stable, wide pad", 0.6), v("Folding Incline", "a frame that folds for storage", 1)},
-			"It supports up to 300 kg and fits under a bed when folded."},
-		{"Pull-Up Bar", 25, 99, [3]variant{v("Doorway", "a bar that fits doorways without screws", 0.7), v("Wall-Mounted", "a steel bar with three grip positions", 1.2), v("Free-Standing Power Tower", "dip handles and a back rest", 2)},
-			"Foam grips keep your hands comfortable through long sets."},
-		{"Fitness Tracker", 49, 249, [3]variant{v("Slim", "a seven-day battery", 0.8), v("GPS Running", "built-in GPS and heart rate", 1.5), v("Smart Ring", "sleep and readiness scores", 1.4)},
-			"It counts steps, tracks workouts and shows notifications from your phone."},
-	}},
-	{name: "gardening tools", brands: []string{"Greenacre", "Fernhill", "Burrow & Bloom", "Oakmere"}, kinds: []kind{
-		{"Pruning Shears", 15, 59, [3]variant{v("Bypass", "hardened steel blades for clean cuts", 1), v("Ratchet Anvil", "a ratchet that multiplies your grip", 1.1), v("Compact Floral", "slim blades for deadheading", 0.7)},
-			"It cuts branches up to 20 mm and locks closed for your pocket."},
-		{"Garden Hose", 25, 99, [3]variant{v("Expandable 30 m", "a hose that shrinks when empty", 0.9), v("Rubber 25 m", "kink-resistant rubber", 1.2), v("Coiled Patio 15 m", "a coil that springs back", 0.7)},
-			"It comes with a seven-pattern spray nozzle and brass fittings."},
-		{"Trowel and Fork Set", 15, 49, [3]variant{v("Stainless Steel", "rust-proof stainless heads", 1), v("Ash Handle", "FSC ash handles", 1.2), v("Ergonomic", "soft-grip handles that spare the wrists", 0.9)},
-			"Depth markings on the trowel make planting bulbs easy."},
-		{"Wheelbarrow", 69, 199, [3]variant{v("Steel 85 L", "a puncture-proof tyre", 1), v("Two-Wheel 100 L", "two wheels that keep loads steady", 1.3), v("Folding Garden Cart", "a cart that folds flat", 0.7)},
-			"It carries soil, compost and logs around the garden with ease."},
-		{"Watering Can", 12, 49, [3]variant{v("Galvanised 9 L", "a brass rose for a gentle shower", 1.2), v("Indoor 1.5 L", "a long spout for houseplants", 0.6), v("Plastic 10 L", "a light, balanced body", 0.7)},
-			"Its balanced handle makes even a full can easy to pour."},
-		{"Hedge Trimmer", 59, 229, [3]variant{v("Cordless 18 V", "a 50 cm dual-action blade", 1.1), v("Corded 550 W", "a 60 cm blade and a cable lock", 0.8), v("Telescopic", "a pole that reaches tall hedges", 1.4)},
-			"A blade guard and a two-hand switch keep fingers safe."},
-		{"Raised Garden Bed", 49, 199, [3]variant{v("Cedar 120 × 60 cm", "rot-resistant cedar boards", 1.2), v("Galvanised Steel", "a modular steel frame", 1), v("Elevated Planter", "legs that bring it to waist height", 1.3)},
-			"It warms up early in spring and keeps soil loose and weed-free."},
-		{"Compost Bin", 39, 149, [3]variant{v("Tumbling 160 L", "two chambers that turn with a handle", 1.3), v("Classic 300 L", "a lid that keeps heat in", 0.8), v("Kitchen Caddy", "a charcoal filter against smells", 0.3)},
-			"It turns kitchen scraps and leaves into rich compost."},
-		{"Garden Gloves", 9, 29, [3]variant{v("Leather", "goatskin palms that resist thorns", 1.3), v("Bamboo", "breathable bamboo with a latex grip", 0.8), v("Gauntlet", "long cuffs for rose pruning", 1.2)},
-			"They fit snugly, so you can still feel what you handle."},
-		{"Lawn Rake", 15, 49, [3]variant{v("Adjustable", "tines that widen from 20 to 55 cm", 1.1), v("Bamboo", "a traditional bamboo head", 0.8), v("Leaf Grabbers and", "hand rakes for scooping leaves", 0.9)},
-			"It gathers leaves and grass cuttings without tearing up the lawn."},
-	}},
-	{name: "kitchenware", brands: []string{"Harbor & Pine", "Castellan", "Milbrook", "Ashford Kitchen"}, kinds: []kind{
-		{"Frying Pan", 25, 129, [3]variant{v("Cast Iron 26 cm", "pre-seasoned cast iron", 1), v("Non-Stick 28 cm", "a PFOA-free ceramic coating", 0.9), v("Tri-Ply Stainless 24 cm", "an aluminium core that spreads heat evenly", 1.3)},
-			"It works on gas, electric and induction hobs and goes in the oven."},
-		{"Chef's Knife", 29, 179, [3]variant{v("20 cm German Steel", "a full-tang forged blade", 1), v("Japanese Gyuto", "a 60-layer Damascus blade", 1.6), v("Santoku 18 cm", "a hollow edge that stops food sticking", 0.9)},
-			"It holds a keen edge and is balanced for long prep sessions."},
-		{"Meat Thermometer", 15, 79, [3]variant{v("Instant-Read", "a reading in two seconds", 1), v("Wireless Dual-Probe", "two probes and a phone app", 1.8), v("Leave-In Oven", "a dial that stays in the roast", 0.6)},
-			"It takes the guesswork out of roasting, grilling and baking."},
-		{"Dutch Oven", 49, 299, [3]variant{v("Enamelled 5.5 L", "enamelled cast iron in a glossy finish", 1.2), v("Cast Iron 4.7 L", "pre-seasoned cast iron", 0.7), v("Oval 6.7 L", "an oval shape for whole chickens", 1.4)},
-			"It braises, bakes bread and simmers stews, from hob to oven to table."},
-		{"Cutting Board", 15, 79, [3]variant{v("End-Grain Walnut", "end-grain walnut that is kind to knives", 1.6), v("Bamboo|Set of 3", "three sizes of bamboo board", 0.7), v("Non-Slip Composite", "a juice groove and rubber feet", 1)},
-			"It is sized for everyday chopping and wipes clean in seconds."},
-		{"Mixing Bowl Set", 19, 69, [3]variant{v("Stainless Steel", "five nesting steel bowls", 1), v("Glass|with Lids", "tempered glass with snap lids", 1.1), v("Ceramic", "hand-glazed stoneware", 1.3)},
-			"The bowls nest together to save cupboard space."},
-		{"Saucepan Set", 59, 299, [3]variant{v("Stainless 3-Piece", "16, 18 and 20 cm pans with glass lids", 1), v("Copper-Core", "a copper core for fast, even heat", 1.8), v("Non-Stick 4-Piece", "a ceramic non-stick coating", 0.8)},
-			"Riveted handles stay cool on the hob."},
-		{"Baking Sheet", 12, 39, [3]variant{v("Aluminium Half-Sheet", "heavy-gauge aluminium that won't warp", 1), v("Non-Stick Set of 2", "a non-stick coating", 1.1), v("Perforated", "holes for crisp bases", 0.9)},
-			"It bakes cookies, roasts vegetables and fits a standard oven."},
-		{"Kitchen Scale", 15, 49, [3]variant{v("Digital 5 kg", "1 g precision and a tare button", 1), v("Coffee", "a built-in timer for brewing", 1.3), v("Slimline Glass", "a toughened glass platform", 0.8)},
-			"It switches between grams, ounces and millilitres."},
-		{"Knife Block", 39, 199, [3]variant{v("Magnetic Oak", "a magnetic oak block", 1), v("6-Piece|with Sharpening Steel", "six knives and a sharpening steel", 1.6), v("Universal Bamboo", "bristles that hold any blade", 0.6)},
-			"It keeps blades sharp, safe and within reach."},
-	}},
-	{name: "office supplies", brands: []string{"Quillby", "Paperhaus", "Ledgerline", "Deskwell"}, kinds: []kind{
-		{"Notebook", 6, 29, [3]variant{v("A5 Dotted Hardcover", "192 pages of 100 gsm dotted paper", 1), v("A4 Ruled Spiral", "a spiral that lies flat", 0.7), v("Pocket Set of 3", "three slim pocket notebooks", 0.8)},
-			"Its paper takes fountain pen ink without bleeding through."},
-		{"Gel Pen Set", 5, 24, [3]variant{v("0.5 mm Black", "quick-drying 0.5 mm ink", 0.7), v("Colour 12-Pack", "twelve vivid colours", 1.1), v("Refillable Metal", "a brass barrel and a spare refill", 1.6)},
-			"It writes smoothly and does not smudge."},
-		{"Desk Organizer", 15, 59, [3]variant{v("Bamboo", "five compartments in natural bamboo", 1), v("Mesh Metal", "black steel mesh", 0.8), v("Rotating", "a rotating base", 1.1)},
-			"It keeps pens, notes and cables tidy on the desk."},
-		{"Stapler", 9, 39, [3]variant{v("Heavy-Duty", "a 100-sheet capacity", 1.4), v("Desktop", "a 25-sheet capacity and a staple remover", 0.8), v("Electric", "automatic stapling", 1.6)},
-			"Its steel frame is built for years of daily use."},
-		{"Monitor Stand", 25, 89, [3]variant{v("Wooden", "a walnut-finish shelf", 1), v("Adjustable Metal", "three height settings", 0.9), v("|with Drawer", "a drawer for notes and pens", 1.2)},
-			"It raises the screen to eye level and frees space for a keyboard."},
-		{"Label Maker", 29, 99, [3]variant{v("Handheld", "a QWERTY keyboard", 0.8), v("Bluetooth", "design and print from your phone", 1.2), v("Desktop", "labels up to 24 mm wide", 1.5)},
-			"It prints durable labels for files, shelves and cables."},
-		{"Filing Cabinet", 79, 299, [3]variant{v("2-Drawer Steel", "drawers that take A4 hanging files", 1), v("Mobile 3-Drawer", "lockable castors", 1.1), v("Wooden 2-Drawer", "an oak-veneer finish", 1.4)},
-			"The top drawer locks to keep documents private."},
-		{"Desk Lamp", 25, 129, [3]variant{v("LED Architect", "an arm that reaches across the desk", 1.2), v("Dimmable", "five brightness and colour settings", 0.9), v("Wireless Charging", "a Qi pad in its base", 1.1)},
-			"Flicker-free light is easy on the eyes through long evenings."},
-		{"Whiteboard", 19, 149, [3]variant{v("Magnetic 90 × 60 cm", "a magnetic lacquered steel surface", 1), v("Glass 60 × 40 cm", "a frameless glass board that never stains", 1.4), v("Desktop Mini", "a stand for the desk", 0.5)},
-			"It comes with markers, an eraser and wall fixings."},
-		{"Paper Shredder", 49, 249, [3]variant{v("Cross-Cut 8-Sheet", "a 15-litre bin", 0.8), v("Micro-Cut 12-Sheet", "P-4 security micro-cut", 1.1), v("Auto-Feed 100-Sheet", "a tray that feeds itself", 1.8)},
-			"It destroys letters, cards and staples quietly."},
-	}},
-	{name: "pet supplies", brands: []string{"Pawsley", "Tailwind", "Burrow Pet Co.", "Whisker & Wag"}, kinds: []kind{
-		{"Dog Bed", 29, 149, [3]variant{v("Orthopaedic Memory Foam", "supportive memory foam", 1.3), v("Donut Calming", "a raised rim to curl into", 0.9), v("Waterproof Outdoor", "a tough waterproof cover", 1)},
-			"Its cover unzips and goes in the washing machine."},
-		{"Cat Tree", 49, 249, [3]variant{v("Multi-Level 150 cm", "three platforms and a hideaway", 1.2), v("Compact Scratching", "sisal-wrapped posts", 0.6), v("Wall-Mounted", "shelves that climb the wall", 1)},
-			"It gives cats somewhere to climb, scratch and nap."},
-		{"Dog Leash", 12, 49, [3]variant{v("Reflective Rope", "a reflective climbing rope", 1), v("Retractable 5 m", "a one-button brake", 1.2), v("Leather", "full-grain leather", 1.4)},
-			"A padded handle keeps walks comfortable."},
-		{"Cat Litter Box", 19, 199, [3]variant{v("Covered", "a carbon filter and a swing door", 0.7), v("Top-Entry", "a lid that stops scatter", 0.8), v("Self-Cleaning", "an automatic rake", 2)},
-			"It is easy to scoop and rinse clean."},
-		{"Pet Water Fountain", 25, 69, [3]variant{v("Stainless Steel 2 L", "a steel bowl", 1.2), v("Ceramic", "a glazed ceramic body", 1.1), v("Quiet 2.5 L", "a whisper-quiet pump", 0.9)},
-			"Flowing, filtered water encourages pets to drink more."},
-		{"Dog Harness", 19, 59, [3]variant{v("No-Pull", "a front clip that discourages pulling", 1), v("Hiking", "a grab handle and reflective trim", 1.2), v("Step-In Mesh", "a light breathable mesh", 0.7)},
-			"It adjusts at four points for a snug, comfortable fit."},
-		{"Cat Toy Set", 9, 29, [3]variant{v("Feather Wand", "a wand with spare feathers", 0.8), v("Catnip Kicker", "organic catnip", 0.9), v("Interactive Laser", "an automatic laser pattern", 1.3)},
-			"It keeps indoor cats active and entertained."},
-		{"Pet Carrier", 29, 119, [3]variant{v("Airline-Approved Soft", "a size most airlines accept", 1), v("Hard-Shell", "a steel door and ventilation", 0.9), v("Backpack", "a clear bubble window", 1.2)},
-			"It has a padded floor and a shoulder strap."},
-		{"Slow Feeder Bowl", 9, 29, [3]variant{v("Maze", "a maze that slows fast eaters", 1), v("Ceramic", "a heavy, tip-proof ceramic", 1.2), v("Elevated Double", "two bowls on a stand", 1.5)},
-			"It is dishwasher safe and non-slip."},
-		{"Grooming Brush", 9, 39, [3]variant{v("Self-Cleaning Slicker", "a button that clears the pins", 1), v("Deshedding", "a stainless deshedding edge", 1.3), v("Grooming Glove", "soft rubber nubs", 0.7)},
-			"It removes loose hair and leaves coats shiny."},
-	}},
-	{name: "toys and games", brands: []string{"Brightbox", "Puzzleworks", "Tinker Lane", "Meeple & Moss"}, kinds: []kind{
-		{"Jigsaw Puzzle", 12, 39, [3]variant{v("1000-Piece Landscape", "thick, snug-fitting pieces", 1), v("500-Piece Family", "larger pieces for shared puzzling", 0.8), v("2000-Piece Challenge", "a finished size of 98 × 68 cm", 1.3)},
-			"A poster of the picture is included to help you along."},
-		{"Board Game", 25, 79, [3]variant{v("Strategy", "a game for 2–4 players, 60 minutes", 1.2), v("Family Party", "a game for 3–8 players, 30 minutes", 0.8), v("Co-operative Adventure", "a game where players win together", 1.1)},
-			"Clear rules get new players going in minutes."},
-		{"Building Blocks Set", 19, 129, [3]variant{v("Classic 500-Piece", "500 bricks in 30 colours", 1), v("Starter 200-Piece", "a storage tub", 0.5), v("Architecture", "a landmark model to build", 1.6)},
-			"The bricks work with all major building toys."},
-		{"Card Game", 8, 24, [3]variant{v("Quick-Draw", "rounds that last ten minutes", 0.9), v("Word", "a deck of word puzzles", 1), v("Trick-Taking", "a classic trick-taking deck", 1)},
-			"It fits in a pocket for trips and cafés."},
-		{"Wooden Train Set", 29, 119, [3]variant{v("Starter 40-Piece", "beech track and three carriages", 0.8), v("Deluxe 100-Piece", "a bridge, a station and a crane", 1.5), v("Battery Engine", "a motorised engine", 0.6)},
-			"Its sanded beech pieces are sized for small hands."},
-		{"Remote Control Car", 29, 149, [3]variant{v("Off-Road 1:16", "four-wheel drive and 30 km/h", 1.1), v("Stunt", "a car that flips and spins", 0.8), v("Rock Crawler", "oil-filled shocks", 1.3)},
-			"A rechargeable battery gives about 20 minutes of driving."},
-		{"Science Kit", 19, 69, [3]variant{v("Crystal Growing", "eight crystals to grow", 0.8), v("Electronics 100-in-1", "snap-together circuits", 1.3), v("Chemistry", "safe experiments for ages 8 and up", 1)},
-			"Step-by-step guides explain the science behind each experiment."},
-		{"Plush Toy", 9, 39, [3]variant{v("Bear 30 cm", "a soft, huggable bear", 1), v("Giant Sloth", "a 60 cm sloth", 1.5), v("Bunny Comforter", "a flat comforter for babies", 0.7)},
-			"It is machine washable and safe from birth."},
-		{"Art Set", 15, 59, [3]variant{v("Watercolour", "24 colours and two brushes", 0.9), v("Drawing 80-Piece", "pencils, pastels and markers in a case", 1.2), v("Modelling Clay", "air-dry clay in twelve colours", 0.7)},
-			"It comes in a case that keeps everything together."},
-		{"Chess Set", 19, 129, [3]variant{v("Wooden Folding", "a board that folds into a box", 0.9), v("Tournament Weighted", "weighted pieces and a roll-up mat", 1.1), v("Magnetic Travel", "magnetic pieces that stay put", 0.5)},
-			"It comes with rules for beginners and a clear piece guide."},
-	}},
-}
-
-// books are the books category's titles, written out: a generated title
-// reads like one.
-var books = []book{
-	{"The Salt Road", "Amara Okafor", "novel", "a caravan crosses the Sahara as an old trade dies", 17},
-	{"Night Trains to Lisbon", "Henrik Vale", "novel", "a retired translator retraces a lost summer", 16},
-	{"The Glasshouse Year", "Clara Whitcombe", "novel", "three sisters restore their mother's greenhouse", 15},
-	{"Under a Copper Sky", "Mateo Ruiz", "novel", "a mining town faces its last winter", 18},
-	{"The Cartographer's Daughter", "Isla Penrose", "historical novel", "a girl finishes her father's map of an unknown coast", 19},
-	{"A Quiet Kind of Thunder", "Noor Haddad", "novel", "two strangers share a flat and a secret", 14},
-	{"Winter at Harrow Point", "Eleanor Marsh", "mystery novel", "a lighthouse keeper vanishes during a storm", 15},
-	{"The Seventh Witness", "Daniel Achterberg", "crime thriller", "a juror starts investigating the case she is deciding", 16},
-	{"Dead Reckoning", "Fiona Brannagh", "crime thriller", "a coastguard finds a drifting yacht with no crew", 15},
-	{"The Orchard Murders", "Samuel Pike", "mystery novel", "a village detective returns to the case that broke him", 14},
-	{"Signal Lost", "Priya Natarajan", "science fiction novel", "a deep-space crew answers a call from Earth that is forty years late", 17},
-	{"The Long Orbit", "Jonas Ekdahl", "science fiction novel", "a generation ship argues about turning back", 18},
-	{"Children of the Tide Engine", "Maren Solberg", "fantasy novel", "an apprentice learns to steer a city that walks on the sea", 19},
-	{"The Ember Crown", "Tobias Wren", "fantasy novel", "a thief is crowned by mistake", 16},
-	{"Salt, Fat, Fire and Time", "Lucía Ferrer", "cookbook", "a home cook's guide to why recipes work", 32},
-	{"The Weeknight Table", "Hannah Brooks", "cookbook", "120 dinners that take under 30 minutes", 26},
-	{"Bread by Hand", "Pierre Laval", "cookbook", "sourdough, rye and flatbreads without a machine", 29},
-	{"The Small Garden", "Margaret Ellery", "gardening guide", "growing food and flowers on a balcony or patio", 22},
-	{"A Field Guide to Garden Birds", "Owen Ashdown", "field guide", "300 species, with songs and nests", 24},
-	{"The Mountains Within", "Kai Thorsen", "memoir", "a climber's account of recovery after a fall", 18},
-	{"Kitchen Table Economics", "Rebecca Lin", "popular economics book", "how money really works, explained with groceries", 20},
-	{"The Invisible Clock", "Dr. Anil Mehta", "popular science book", "what body clocks do and why sleep matters", 21},
-	{"Rivers of Stone", "Catherine Doyle", "history book", "how medieval cathedrals were built", 27},
-	{"The Age of Sail", "Robert Hale", "history book", "five centuries of ships and the people who sailed them", 28},
-	{"Start With the Breath", "Sofia Lindqvist", "wellbeing guide", "ten minutes a day of practical meditation", 15},
-	{"Clear Writing at Work", "James Whitford", "business book", "emails, reports and proposals people actually read", 19},
-	{"The Maker's Workshop", "Theo Garrity", "craft book", "woodworking projects for a weekend and a small shed", 25},
-	{"Moonlight for Otters", "Poppy Fairweather", "picture book", "a bedtime story of an otter who cannot sleep", 12},
-	{"The Great Sock Mystery", "Benji Adeyemi", "children's novel", "two friends track down every missing sock in town", 10},
-	{"Atlas of Tiny Islands", "Ingrid Halvorsen", "illustrated atlas", "fifty remote islands, mapped and described", 35},
+// loadData reads products.yaml; a field it does not know is an error, so
+// a misspelt key cannot silently leave a product without its price.
+func loadData() (shopData, error) {
+	var d shopData
+	dec := yaml.NewDecoder(bytes.NewReader(productsYAML))
+	dec.KnownFields(true)
+	if err := dec.Decode(&d); err != nil {
+		return d, fmt.Errorf("products.yaml: %w", err)
+	}
+	return d, nil
 }

@@ -8,7 +8,7 @@
 //	    -images src/internal/frontend/static/products
 //
 // Names, descriptions and prices come from hand-written product kinds per
-// category (data.go), so a book is a book and a kettle costs what kettles
+// category (products.yaml), so a book is a book and a kettle costs what kettles
 // cost; only the choice of brand, the exact price and the stock are drawn
 // from a seeded random source.
 package main
@@ -53,27 +53,31 @@ func main() {
 }
 
 func run(out, imageDir string) error {
+	data, err := loadData()
+	if err != nil {
+		return err
+	}
 	rng := rand.New(rand.NewPCG(20261201, 360))
 	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	var list []seeded
 	names := map[string]bool{}
-	aisles := append([]category{{name: "books"}}, categories...)
-	slices.SortFunc(aisles, func(a, b category) int { return strings.Compare(a.name, b.name) })
+	aisles := append([]category{{Name: "books"}}, data.Categories...)
+	slices.SortFunc(aisles, func(a, b category) int { return strings.Compare(a.Name, b.Name) })
 	for c, cat := range aisles {
-		slug := strings.ReplaceAll(cat.name, " ", "-")
+		slug := strings.ReplaceAll(cat.Name, " ", "-")
 		var made []seeded
-		if cat.name == "books" {
-			made = bookProducts(rng)
+		if cat.Name == "books" {
+			made = bookProducts(rng, data.Books)
 		} else {
 			made = kindProducts(rng, cat)
 		}
 		if len(made) != perCategory {
-			return fmt.Errorf("%s has %d products, want %d", cat.name, len(made), perCategory)
+			return fmt.Errorf("%s has %d products, want %d", cat.Name, len(made), perCategory)
 		}
 		for i := range made {
 			p := &made[i].Product
 			p.ID = fmt.Sprintf("%s-%03d", slug, i+1)
-			p.Category = cat.name
+			p.Category = cat.Name
 			p.Currency = "USD"
 			p.Image = "/static/products/" + p.ID + ".svg"
 			p.Stock = stock(rng)
@@ -94,11 +98,11 @@ func run(out, imageDir string) error {
 	for i, s := range list {
 		products[i] = s.Product
 	}
-	data, err := json.MarshalIndent(products, "", "  ")
+	encoded, err := json.MarshalIndent(products, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(out, append(data, '\n'), 0o644)
+	return os.WriteFile(out, append(encoded, '\n'), 0o644)
 }
 
 // seeded is a generated product and the caption of its image.
@@ -111,45 +115,45 @@ type seeded struct {
 // variants, from a brand of the category.
 func kindProducts(rng *rand.Rand, cat category) []seeded {
 	var out []seeded
-	for _, k := range cat.kinds {
-		for _, vr := range k.variants {
-			brand := cat.brands[rng.IntN(len(cat.brands))]
-			before, after, _ := strings.Cut(vr.name, "|")
-			name := strings.Join(strings.Fields(brand+" "+before+" "+k.noun+" "+after), " ")
-			dollars := float64(k.min) + rng.Float64()*float64(k.max-k.min)
-			dollars = math.Max(float64(k.min)*0.5, dollars*vr.price)
+	for _, k := range cat.Kinds {
+		for _, vr := range k.Variants {
+			brand := cat.Brands[rng.IntN(len(cat.Brands))]
+			before, after, _ := strings.Cut(vr.Name, "|")
+			name := strings.Join(strings.Fields(brand+" "+before+" "+k.Noun+" "+after), " ")
+			dollars := float64(k.Min) + rng.Float64()*float64(k.Max-k.Min)
+			dollars = math.Max(float64(k.Min)*0.5, dollars*vr.Price)
 			verb := " offers "
-			if strings.HasSuffix(k.noun, "s") && !strings.HasSuffix(k.noun, "ss") {
+			if strings.HasSuffix(k.Noun, "s") && !strings.HasSuffix(k.Noun, "ss") {
 				verb = " offer "
 			}
 			out = append(out, seeded{Product: catalog.Product{
 				Name:        name,
-				Description: "The " + name + verb + vr.feature + ". " + k.about,
+				Description: "The " + name + verb + vr.Feature + ". " + k.About,
 				PriceCents:  price(rng, dollars),
-			}, label: k.noun})
+			}, label: k.Noun})
 		}
 	}
 	return out
 }
 
 // bookProducts makes the books, each with a page count and a format.
-func bookProducts(rng *rand.Rand) []seeded {
+func bookProducts(rng *rand.Rand, books []book) []seeded {
 	var out []seeded
 	for _, b := range books {
 		format := "Paperback"
-		if b.dollars >= 20 {
+		if b.Dollars >= 20 {
 			format = "Hardback"
 		}
 		pages := 180 + rng.IntN(30)*10
-		if b.genre == "picture book" {
+		if b.Genre == "picture book" {
 			format, pages = "Hardback", 32
 		}
 		out = append(out, seeded{Product: catalog.Product{
-			Name: b.title,
+			Name: b.Title,
 			Description: fmt.Sprintf("%s %s by %s: %s. %s, %d pages.",
-				article(b.genre), b.genre, b.author, b.blurb, format, pages),
-			PriceCents: int64(b.dollars)*100 - 1,
-		}, label: b.author})
+				article(b.Genre), b.Genre, b.Author, b.Blurb, format, pages),
+			PriceCents: int64(b.Dollars)*100 - 1,
+		}, label: b.Author})
 	}
 	return out
 }

@@ -23,8 +23,12 @@ const (
 // deterministic, and nobody edited one without the other.
 func TestCommittedSeedIsTheGeneratorsOutput(t *testing.T) {
 	dir := t.TempDir()
-	for _, cat := range append([]category{{name: "books"}}, categories...) {
-		icon := strings.ReplaceAll(cat.name, " ", "-") + ".svg"
+	data, err := loadData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cat := range append([]category{{Name: "books"}}, data.Categories...) {
+		icon := strings.ReplaceAll(cat.Name, " ", "-") + ".svg"
 		data, err := os.ReadFile(filepath.Join(committedImages, icon))
 		if err != nil {
 			t.Fatal(err)
@@ -76,13 +80,17 @@ func TestSeedReadsLikeAShop(t *testing.T) {
 	if len(seed) != 360 {
 		t.Fatalf("%d products, want 360", len(seed))
 	}
+	data, err := loadData()
+	if err != nil {
+		t.Fatal(err)
+	}
 	kinds := map[string][]kind{}
-	for _, c := range categories {
-		kinds[c.name] = c.kinds
+	for _, c := range data.Categories {
+		kinds[c.Name] = c.Kinds
 	}
 	titles := map[string]book{}
-	for _, b := range books {
-		titles[b.title] = b
+	for _, b := range data.Books {
+		titles[b.Title] = b
 	}
 	perCategory := map[string]int{}
 	names := map[string]bool{}
@@ -105,20 +113,20 @@ func TestSeedReadsLikeAShop(t *testing.T) {
 		}
 		if p.Category == "books" {
 			b, ok := titles[p.Name]
-			if !ok || !strings.Contains(p.Description, b.author) || p.PriceCents > 5000 {
+			if !ok || !strings.Contains(p.Description, b.Author) || p.PriceCents > 5000 {
 				t.Errorf("%s: %q is not one of the written-out books, with its author and a book's price", p.ID, p.Name)
 			}
 		} else if k, ok := kindOf(p.Name, kinds[p.Category]); !ok {
 			t.Errorf("%s: %q names nothing the %s aisle sells", p.ID, p.Name, p.Category)
-		} else if low, high := int64(k.min)*50, int64(k.max)*100*2; p.PriceCents < low || p.PriceCents > high {
-			t.Errorf("%s: %q costs %d cents, outside %d to %d for a %s", p.ID, p.Name, p.PriceCents, low, high, k.noun)
+		} else if low, high := int64(k.Min)*50, int64(k.Max)*100*2; p.PriceCents < low || p.PriceCents > high {
+			t.Errorf("%s: %q costs %d cents, outside %d to %d for a %s", p.ID, p.Name, p.PriceCents, low, high, k.Noun)
 		}
 		for other, ks := range kinds {
 			if other == p.Category {
 				continue
 			}
 			if k, ok := kindOf(p.Name, ks); ok {
-				t.Errorf("%s: %q in %s reads like a %s from %s", p.ID, p.Name, p.Category, k.noun, other)
+				t.Errorf("%s: %q in %s reads like a %s from %s", p.ID, p.Name, p.Category, k.Noun, other)
 			}
 		}
 		data, err := os.ReadFile(filepath.Join(committedImages, filepath.Base(p.Image)))
@@ -146,7 +154,7 @@ func TestSeedReadsLikeAShop(t *testing.T) {
 
 func kindOf(name string, ks []kind) (kind, bool) {
 	for _, k := range ks {
-		if strings.Contains(name, " "+k.noun) {
+		if strings.Contains(name, " "+k.Noun) {
 			return k, true
 		}
 	}
