@@ -2,20 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,6 +24,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
 	"github.com/shop-platform/shop/src/internal/platform/pg"
 	"github.com/shop-platform/shop/src/internal/shopper"
+	"github.com/shop-platform/shop/src/tools/proc"
 )
 
 // Settings of the scale scenarios: the same requests at every catalog size,
@@ -282,15 +279,12 @@ const (
 // resident memory, its maximum q/s and its p99 at a fixed rate, cache off.
 func benchSearchScale(ctx context.Context, sum *summary) error {
 	products := benchCatalogProducts(slices.Max(scaleSizes))
-	dir, err := os.MkdirTemp("", "shop-bench-search-")
+	dir, err := buildBinaries(ctx, "search")
 	if err != nil {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	bin := filepath.Join(dir, "search")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./src/cmd/search").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./src/cmd/search (run from the repository root): %w\n%s", err, out)
-	}
 	var queries []string
 	for _, k := range benchQueries(products[:scaleQueryFrom]) {
 		queries = append(queries, k.queries...)
@@ -335,65 +329,29 @@ type searchProcessResult struct {
 // measures it, then stops it.
 func measureSearchProcess(ctx context.Context, bin, catalogURL string, client *http.Client, queries []string) (searchProcessResult, error) {
 	var res searchProcessResult
-	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", "127.0.0.1:0")
+	port, err := proc.FreePort(ctx)
 	if err != nil {
 		return res, err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
-	cmd := exec.CommandContext(ctx, bin)
-	cmd.Env = []string{"HOST=127.0.0.1", "PORT=" + strconv.Itoa(port), "CATALOG_URL=" + catalogURL,
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	env := []string{"HOST=127.0.0.1", "PORT=" + strconv.Itoa(port), "CATALOG_URL=" + catalogURL,
 		"CATALOG_TIMEOUT=30s", "SEARCH_CACHE_TTL=0s", "LOG_LEVEL=warn"}
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	p, err := startBinary(ctx, bin, env, 10*time.Minute, base+"/ready")
+	if err != nil {
 		return res, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		<-exited
-	}()
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	ready := shopper.Get(client, base+"/ready")
-	for ready(ctx, 0) != nil {
-		select {
-		case err := <-exited:
-			exited <- err
-			return res, fmt.Errorf("the search process exited before it was ready: %v", err)
-		case <-ctx.Done():
-			return res, ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Since(start) > 10*time.Minute {
-			return res, errors.New("the search process was not ready after 10 minutes")
-		}
-	}
+	defer func() { _ = p.Stop() }()
 	res.build = time.Since(start)
-	if res.rss, err = procStatus(cmd.Process.Pid, "VmRSS"); err != nil {
+	if res.rss, err = p.Memory("VmRSS"); err != nil {
 		return res, err
 	}
 	do := inTurn(client, base, searchPaths(queries))
 	_ = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleWarmUp}, do)
 	res.max = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: 5 * time.Second}, do)
 	res.atRate = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleRunTime, Rate: searchScaleRate}, do)
-	res.peak, err = procStatus(cmd.Process.Pid, "VmHWM")
+	res.peak, err = p.Memory("VmHWM")
 	return res, err
-}
-
-// procStatus reads one memory line of /proc/<pid>/status, in bytes.
-func procStatus(pid int, field string) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
+	"time"
+
+	"github.com/shop-platform/shop/src/tools/proc"
 )
 
 // benchServices measures benchShop's pages on the service binaries, one
@@ -16,18 +18,14 @@ import (
 // default), each page against bare Fiber sending the same bytes. Against
 // benchShop it shows what the one process of make run saves or costs.
 func benchServices(ctx context.Context, sum *summary) error {
-	dir, err := os.MkdirTemp("", "shop-bench-services-")
+	dir, err := buildBinaries(ctx, "catalog", "search", "frontend")
 	if err != nil {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	build := exec.CommandContext(ctx, "go", "build", "-o", dir+string(os.PathSeparator), "./src/cmd/catalog", "./src/cmd/search", "./src/cmd/frontend")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build the service binaries (run from the repository root): %w\n%s", err, out)
-	}
 	ports, urls := map[string]string{}, map[string]string{}
 	for _, name := range []string{"catalog", "search", "frontend"} {
-		port, err := freePort(ctx)
+		port, err := proc.FreePort(ctx)
 		if err != nil {
 			return err
 		}
@@ -51,11 +49,11 @@ func benchServices(ctx context.Context, sum *summary) error {
 		for _, path := range svc.ready {
 			ready = append(ready, urls[svc.name]+path)
 		}
-		stop, err := startBinary(ctx, filepath.Join(dir, svc.name), append(env, svc.env...), ready...)
+		p, err := startBinary(ctx, filepath.Join(dir, svc.name), append(env, svc.env...), 2*time.Minute, ready...)
 		if err != nil {
 			return err
 		}
-		defer stop()
+		defer func() { _ = p.Stop() }()
 	}
 	fmt.Printf("the service binaries (src/cmd/catalog, search, frontend: one process each, embedded stores, tracing off), concurrency %d, 10 s per run\n\n", benchConcurrency)
 	return benchPages(ctx, sum, urls)

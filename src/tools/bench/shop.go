@@ -4,18 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/shop-platform/shop/src/internal/shopper"
+	"github.com/shop-platform/shop/src/tools/proc"
 )
 
 // The issue's targets for the pages a user of `make run` meets, against
@@ -45,15 +43,12 @@ var shopPages = []struct {
 // wrk on a second process started with SHOP_TRACES empty, the two runs
 // alternating three times on the same pages.
 func benchShop(ctx context.Context, sum *summary) error {
-	dir, err := os.MkdirTemp("", "shop-bench-shop-")
+	dir, err := buildBinaries(ctx, "shop")
 	if err != nil {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	bin := filepath.Join(dir, "shop")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./src/cmd/shop").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./src/cmd/shop (run from the repository root): %w\n%s", err, out)
-	}
 	traced, stopTraced, err := startShop(ctx, bin, "memory")
 	if err != nil {
 		return err
@@ -109,62 +104,53 @@ func startShop(ctx context.Context, bin, traces string) (map[string]string, func
 	urls := map[string]string{}
 	env := append(os.Environ(), "SHOP_TRACES="+traces, "HOST=127.0.0.1")
 	for _, name := range names {
-		port, err := freePort(ctx)
+		port, err := proc.FreePort(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
 		urls[name] = "http://127.0.0.1:" + strconv.Itoa(port)
 		env = append(env, fmt.Sprintf("%s_PORT=%d", strings.ToUpper(name), port))
 	}
-	stop, err := startBinary(ctx, bin, env, urls["frontend"]+"/ready", urls["search"]+"/ready", urls["frontend"]+"/search?q=table")
-	return urls, stop, err
+	p, err := startBinary(ctx, bin, env, 2*time.Minute, urls["frontend"]+"/ready", urls["search"]+"/ready", urls["frontend"]+"/search?q=table")
+	if err != nil {
+		return nil, nil, err
+	}
+	return urls, func() { _ = p.Stop() }, nil
 }
 
-// startBinary starts bin with env and waits until each of ready answers
-// 200, in turn; it returns the stop (SIGTERM, then the wait).
-func startBinary(ctx context.Context, bin string, env []string, ready ...string) (func(), error) {
+// startBinary starts bin with env and waits, for up to limit, until each
+// of ready answers 200, in turn; the caller stops it.
+func startBinary(ctx context.Context, bin string, env []string, limit time.Duration, ready ...string) (*proc.Process, error) {
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Env = env
 	// The binary's own error, if it exits, is its last line on stderr.
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
+	p, err := proc.Start(cmd, time.Minute, nil)
+	if err != nil {
 		return nil, err
 	}
-	var waitErr error
-	exited := make(chan struct{})
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	stop := func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		<-exited
+	if err := p.WaitReady(ctx, limit, ready...); err != nil {
+		_ = p.Stop()
+		return nil, fmt.Errorf("%w\n%s", err, stderr.Bytes())
 	}
-	client := shopper.NewClient(1)
-	start := time.Now()
-	for _, url := range ready {
-		get := shopper.Get(client, url)
-		for get(ctx, 0) != nil {
-			select {
-			case <-exited:
-				return nil, fmt.Errorf("%s exited before it was ready: %w\n%s", filepath.Base(bin), waitErr, stderr.Bytes())
-			case <-ctx.Done():
-				stop()
-				return nil, ctx.Err()
-			case <-time.After(50 * time.Millisecond):
-			}
-			if time.Since(start) > 2*time.Minute {
-				stop()
-				return nil, fmt.Errorf("%s was not ready after 2 minutes (%s)", filepath.Base(bin), url)
-			}
-		}
-	}
-	return stop, nil
+	return p, nil
 }
 
-func freePort(ctx context.Context) (int, error) {
-	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", "127.0.0.1:0")
+// buildBinaries builds the commands of src/cmd named into a new temporary
+// directory, which the caller removes.
+func buildBinaries(ctx context.Context, names ...string) (string, error) {
+	dir, err := os.MkdirTemp("", "shop-bench-")
 	if err != nil {
-		return 0, err
+		return "", err
 	}
-	defer func() { _ = ln.Close() }()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	args := []string{"build", "-o", dir + string(os.PathSeparator)}
+	for _, name := range names {
+		args = append(args, "./src/cmd/"+name)
+	}
+	if out, err := exec.CommandContext(ctx, "go", args...).CombinedOutput(); err != nil {
+		_ = os.RemoveAll(dir)
+		return "", fmt.Errorf("go %s (run from the repository root): %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return dir, nil
 }

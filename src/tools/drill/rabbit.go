@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shop-platform/shop/src/tools/proc"
 )
 
 // rabbit is a RabbitMQ broker for one run: a vhost of its own on the
@@ -23,10 +25,10 @@ type rabbit struct {
 	ctl []string
 	env []string
 	// Set for a private node only.
-	dir    string
-	node   string
-	server string
-	proc   *process
+	dir     string
+	node    string
+	server  string
+	running *proc.Process
 }
 
 func (r *rabbit) rabbitmqctl(ctx context.Context, args ...string) (string, error) {
@@ -70,11 +72,11 @@ func startPrivateRabbit(ctx context.Context, dir, name string) (*rabbit, error) 
 	if err := os.MkdirAll(rdir, 0o700); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := proc.FreePort(ctx)
 	if err != nil {
 		return nil, err
 	}
-	dist, err := freePort()
+	dist, err := proc.FreePort(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -112,17 +114,12 @@ func (r *rabbit) start(ctx context.Context) error {
 	}
 	cmd := exec.Command(r.server)
 	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = r.env, r.dir, logf, logf
-	if err := cmd.Start(); err != nil {
+	p, err := proc.Start(cmd, time.Minute, func() { _ = logf.Close() })
+	if err != nil {
 		_ = logf.Close()
 		return err
 	}
-	p := &process{cmd: cmd, exited: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		_ = logf.Close()
-		close(p.exited)
-	}()
-	r.proc = p
+	r.running = p
 	// The node registers with epmd a moment after it starts; until then
 	// await_startup fails at once, so it is asked again.
 	deadline := time.Now().Add(2 * time.Minute)
@@ -132,13 +129,13 @@ func (r *rabbit) start(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-p.exited:
+		case <-p.Exited():
 			return fmt.Errorf("the private RabbitMQ node exited while starting (see %s): %w", filepath.Join(r.dir, "server.log"), err)
 		default:
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			_ = cmd.Process.Kill()
-			<-p.exited
+			<-p.Exited()
 			return fmt.Errorf("the private RabbitMQ node did not start within 2 minutes: %w", err)
 		}
 		select {
@@ -157,11 +154,11 @@ func (r *rabbit) stop(ctx context.Context) error {
 		return err
 	}
 	select {
-	case <-r.proc.exited:
+	case <-r.running.Exited():
 		return nil
 	case <-time.After(time.Minute):
-		_ = r.proc.cmd.Process.Kill()
-		<-r.proc.exited
+		_ = r.running.Cmd.Process.Kill()
+		<-r.running.Exited()
 		return errors.New("the private RabbitMQ node did not exit within a minute of stop")
 	}
 }
@@ -191,7 +188,7 @@ func (r *rabbit) closeConnections(ctx context.Context) (int, error) {
 func (r *rabbit) destroy(ctx context.Context) error {
 	if r.server != "" {
 		select {
-		case <-r.proc.exited:
+		case <-r.running.Exited():
 			return nil
 		default:
 			return r.stop(ctx)

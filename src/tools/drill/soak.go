@@ -74,7 +74,7 @@ func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	sample := func() {
 		times = append(times, time.Since(start).Seconds())
 		for _, name := range serviceNames {
-			n, _ := st.rss(name)
+			n, _ := st.procs[name].Memory("VmRSS")
 			samples[name] = append(samples[name], n)
 			h, _ := heapInuse(ctx, st.url(name))
 			heap[name] = append(heap[name], h)

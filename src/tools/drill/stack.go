@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/user"
@@ -20,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/shop-platform/shop/src/internal/shopper"
+	"github.com/shop-platform/shop/src/tools/proc"
 )
 
 // serviceNames are the shop's five services in the order they start: each
@@ -34,7 +32,7 @@ type stack struct {
 	bin      string
 	pg       *postgres
 	mq       *rabbit
-	procs    map[string]*process
+	procs    map[string]*proc.Process
 	ports    map[string]int
 	dbs      map[string]string
 	token    string
@@ -42,23 +40,6 @@ type stack struct {
 	shutdown time.Duration
 	// extraEnv is added to every service's environment (-service-env).
 	extraEnv []string
-}
-
-// process is one running service.
-type process struct {
-	cmd    *exec.Cmd
-	exited chan struct{}
-	err    error
-}
-
-// freePort asks the kernel for a loopback port nobody uses.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = ln.Close() }()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // newStack picks ports and creates the run's databases; start launches
@@ -69,11 +50,11 @@ func newStack(ctx context.Context, dir, bin, run string, pg *postgres, mq *rabbi
 			return nil, fmt.Errorf("service binary %s missing (make build, or -bin): %w", name, err)
 		}
 	}
-	st := &stack{dir: dir, bin: bin, pg: pg, mq: mq, procs: map[string]*process{}, ports: map[string]int{},
+	st := &stack{dir: dir, bin: bin, pg: pg, mq: mq, procs: map[string]*proc.Process{}, ports: map[string]int{},
 		dbs:   map[string]string{"catalog": run + "_catalog", "order": run + "_orders", "payment": run + "_payments"},
 		token: randomHex(16), cookie: randomHex(32), shutdown: 10 * time.Second}
 	for _, name := range serviceNames {
-		p, err := freePort()
+		p, err := proc.FreePort(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -120,42 +101,13 @@ func (st *stack) start(ctx context.Context, name string) error {
 	cmd := exec.Command(filepath.Join(st.bin, name))
 	cmd.Env = st.env(name)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	p, err := proc.Start(cmd, st.shutdown+10*time.Second, func() { _ = logf.Close() })
+	if err != nil {
 		_ = logf.Close()
-		return fmt.Errorf("starting %s: %w", name, err)
+		return err
 	}
-	p := &process{cmd: cmd, exited: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		_ = logf.Close()
-		close(p.exited)
-	}()
 	st.procs[name] = p
-	return waitReady(ctx, st.url(name)+"/ready", p.exited, 90*time.Second)
-}
-
-func waitReady(ctx context.Context, u string, exited <-chan struct{}, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	client := &http.Client{Timeout: 2 * time.Second}
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if resp, err := client.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("%s: the process exited before it was ready", u)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready within %s", u, limit)
-		}
-	}
+	return p.WaitReady(ctx, 90*time.Second, st.url(name)+"/ready")
 }
 
 // terminate sends SIGTERM and waits for the service to drain and exit.
@@ -164,48 +116,14 @@ func (st *stack) terminate(name string) error {
 	if p == nil {
 		return nil
 	}
-	select {
-	case <-p.exited:
-		return nil
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(st.shutdown + 10*time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-		return fmt.Errorf("%s did not exit within %s of SIGTERM", name, st.shutdown+10*time.Second)
-	}
-	var ee *exec.ExitError
-	if p.err != nil && !errors.As(p.err, &ee) {
-		return p.err
-	}
-	if p.err != nil {
-		return fmt.Errorf("%s exited after SIGTERM with %w (see %s.log)", name, p.err, name)
+	if err := p.Stop(); err != nil {
+		return fmt.Errorf("stopping %s (see %s.log): %w", name, name, err)
 	}
 	return nil
 }
 
 func (st *stack) signal(name string, sig syscall.Signal) error {
-	return st.procs[name].cmd.Process.Signal(sig)
-}
-
-// rss is the service's resident memory in bytes, from /proc.
-func (st *stack) rss(name string) (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", st.procs[name].cmd.Process.Pid))
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = f.Close() }()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb * 1024, err
-		}
-	}
-	return 0, errors.New("no VmRSS in /proc status")
+	return st.procs[name].Cmd.Process.Signal(sig)
 }
 
 // stop ends every service (storefront first) and drops the run's
@@ -305,7 +223,7 @@ func startPrivatePostgres(ctx context.Context, dir string) (*postgres, error) {
 			return nil, err
 		}
 	}
-	port, err := freePort()
+	port, err := proc.FreePort(ctx)
 	if err != nil {
 		return nil, err
 	}

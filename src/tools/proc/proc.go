@@ -1,0 +1,123 @@
+// Package proc runs the shop's programs as child processes for the tools
+// that measure or break them (bench, drill): a free loopback port to give
+// each, a start that notices when the process dies, a wait until it
+// answers, its memory from /proc, and a stop that lets it drain.
+package proc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/shop-platform/shop/src/internal/shopper"
+)
+
+// FreePort asks the kernel for a loopback port nobody uses.
+func FreePort(ctx context.Context) (int, error) {
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = ln.Close() }()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Process is a started command whose end is watched, so a wait for it to
+// become ready, or to stop, cannot outlive it.
+type Process struct {
+	Cmd *exec.Cmd
+	// grace is how long Stop waits after SIGTERM before it kills.
+	grace  time.Duration
+	exited chan struct{}
+	err    error
+}
+
+// Start starts cmd. Stop gives it grace to drain after SIGTERM; exited,
+// if not nil, runs once it has ended (to close its log, say).
+func Start(cmd *exec.Cmd, grace time.Duration, exited func()) (*Process, error) {
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", filepath.Base(cmd.Path), err)
+	}
+	p := &Process{Cmd: cmd, grace: grace, exited: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		if exited != nil {
+			exited()
+		}
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+func (p *Process) name() string { return filepath.Base(p.Cmd.Path) }
+
+// Exited is closed once the process has ended.
+func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// WaitReady GETs each of urls in turn until it answers 200, and fails
+// when the process ends first, ctx ends, or limit has passed.
+func (p *Process) WaitReady(ctx context.Context, limit time.Duration, urls ...string) error {
+	client := &http.Client{Timeout: 5 * time.Second}
+	deadline := time.Now().Add(limit)
+	for _, u := range urls {
+		get := shopper.Get(client, u)
+		for get(ctx, 0) != nil {
+			select {
+			case <-p.exited:
+				return errors.Join(fmt.Errorf("%s exited before it was ready", p.name()), p.err)
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s was not ready within %s (%s)", p.name(), limit, u)
+			}
+		}
+	}
+	return nil
+}
+
+// Stop sends SIGTERM and waits for the process to drain and exit, killing
+// it after its grace. It returns how the process ended: nil for a clean
+// exit, or for a process that had already ended before.
+func (p *Process) Stop() error {
+	select {
+	case <-p.exited:
+		return nil
+	default:
+	}
+	_ = p.Cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+		return p.err
+	case <-time.After(p.grace):
+		_ = p.Cmd.Process.Kill()
+		<-p.exited
+		return fmt.Errorf("%s did not exit within %s of SIGTERM", p.name(), p.grace)
+	}
+}
+
+// Memory reads one memory line of the process's /proc/<pid>/status (VmRSS,
+// its resident memory, or VmHWM, its peak), in bytes.
+func (p *Process) Memory(field string) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, p.Cmd.Process.Pid)
+}
