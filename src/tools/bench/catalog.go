@@ -38,7 +38,7 @@ func benchCatalogEmbedded(ctx context.Context, sum *summary) error {
 
 // benchCatalogOn runs the catalog scenario on the store env selects.
 func benchCatalogOn(ctx context.Context, sum *summary, store string, env map[string]string) error {
-	catalogURL, stop, err := serveCatalog(ctx, env)
+	_, catalogURL, stop, err := serveCatalog(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -50,27 +50,27 @@ func benchCatalogOn(ctx context.Context, sum *summary, store string, env map[str
 // serveCatalog opens a catalog service on the store env selects, traced
 // as the OTEL_* variables say, and serves it on loopback; stop closes it
 // all.
-func serveCatalog(ctx context.Context, env map[string]string) (string, func(), error) {
+func serveCatalog(ctx context.Context, env map[string]string) (*catalog.Service, string, func(), error) {
 	cfg, err := platform.LoadConfig[catalog.Config](env)
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	flush, err := traced(ctx, &cfg.Base, "catalog")
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	svc, err := catalog.Open(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		flush()
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	catalogURL, stopServing, err := serve(ctx, svc.App)
 	if err != nil {
 		svc.Close()
 		flush()
-		return "", nil, err
+		return nil, "", nil, err
 	}
-	return catalogURL, func() { stopServing(); svc.Close(); flush() }, nil
+	return svc, catalogURL, func() { stopServing(); svc.Close(); flush() }, nil
 }
 
 // benchConcurrency is the workers of every againstBare run.

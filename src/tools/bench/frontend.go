@@ -16,7 +16,7 @@ import (
 // returning the same bytes: the cost of building a page (backend calls,
 // cookies, templates) over just sending it.
 func benchFrontend(ctx context.Context, sum *summary) error {
-	catalogURL, stopCatalog, err := serveCatalog(ctx, map[string]string{})
+	_, catalogURL, stopCatalog, err := serveCatalog(ctx, map[string]string{})
 	if err != nil {
 		return err
 	}

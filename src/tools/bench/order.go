@@ -18,8 +18,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -60,21 +62,18 @@ func benchOrder(ctx context.Context, sum *summary) error {
 	}
 	defer stopCatalog()
 
-	dbURL, err := freshDatabase(ctx, "order")
-	if err != nil {
-		return err
-	}
 	// The HTTP path alone: the service's relay does not run in this phase.
-	_, _, orderURL, stopOrder, err := startBenchOrder(ctx, dbURL, catalogURL)
+	orders, err := startBenchOrder(ctx, "order", catalogURL)
 	if err != nil {
 		return err
 	}
-	defer stopOrder()
+	defer orders.stop()
+	orderURL, dbURL := orders.url, orders.dbURL
 
 	fmt.Printf("POST /create-order (2 lines, prices from the catalog over HTTP), order pool %s connections; median of %d alternating %s runs each; relay not running\n",
 		orderPoolConns, orderRounds, orderRunTime)
 	fmt.Printf("pgbench: the same INSERT orders + INSERT outbox transaction (-M prepared), same database, same client counts\n\n")
-	_ = createOrders(ctx, orderURL, 16, 0, orderRunTime/2) // warm-up: connections, caches, statement cache
+	_ = createOrders(ctx, orderURL, 16, 0, orderRunTime/2, false) // warm-up: connections, caches, statement cache
 	script, err := pgbenchScript(ctx, dbURL)
 	if err != nil {
 		return err
@@ -87,7 +86,7 @@ func benchOrder(ctx context.Context, sum *summary) error {
 		var shops []shopper.Result
 		var tpss []float64
 		for range orderRounds {
-			r := createOrders(ctx, orderURL, c, 0, orderRunTime)
+			r := createOrders(ctx, orderURL, c, 0, orderRunTime, false)
 			if r.FirstErr != nil {
 				firstErrs = append(firstErrs, fmt.Sprintf("%d clients: %v", c, r.FirstErr))
 			}
@@ -108,7 +107,7 @@ func benchOrder(ctx context.Context, sum *summary) error {
 		fmt.Printf("\nfirst error at %s", e)
 	}
 	fmt.Printf("\nratio target >= 0.5\n\n")
-	stopOrder()
+	orders.stop()
 	return benchSaga(ctx, sum, catalogSvc, catalogURL)
 }
 
@@ -121,76 +120,82 @@ func startBenchCatalog(ctx context.Context) (*catalog.Service, string, func(), e
 	}
 	// A small pool: prices come from its cache, and pgbench at 64 clients
 	// needs room under the server's max_connections.
-	cfg, err := platform.LoadConfig[catalog.Config](map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "4"})
-	if err != nil {
-		return nil, "", nil, err
-	}
-	svc, err := catalog.Open(ctx, cfg, slog.New(slog.DiscardHandler))
+	svc, url, stop, err := serveCatalog(ctx, map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "4"})
 	if err != nil {
 		return nil, "", nil, err
 	}
 	for _, id := range benchProducts {
 		in := catalog.ProductInput{Name: "Bench " + id, Category: "bench", PriceCents: 1999, Currency: "USD", Stock: benchStock}
 		if _, _, err := svc.Store.Upsert(ctx, id, in); err != nil {
-			svc.Close()
+			stop()
 			return nil, "", nil, err
 		}
 	}
-	url, stop, err := serve(ctx, svc.App)
-	if err != nil {
-		svc.Close()
-		return nil, "", nil, err
-	}
-	return svc, url, func() { stop(); svc.Close() }, nil
+	return svc, url, stop, nil
 }
 
 var benchProducts = []string{"bench-widget-a", "bench-widget-b"}
 
-// startBenchOrder opens an order service on dbURL and serves it, with the
-// payment service it tokenises cards with (embedded store, test
-// provider; its Run charges the orders in the saga bench); stop is safe
-// to call twice.
-func startBenchOrder(ctx context.Context, dbURL, catalogURL string) (*order.Service, *payment.Service, string, func(), error) {
+// benchOrderService is an order service on a fresh database of its own,
+// served, with the payment service it tokenises cards with (embedded
+// store, test provider; its Run charges the orders in the saga bench).
+type benchOrderService struct {
+	order      *order.Service
+	payment    *payment.Service
+	url, dbURL string
+	// stop closes it all, last opened first; it is safe to call twice.
+	stop func()
+}
+
+// startBenchOrder recreates the benchmark database for part and starts a
+// benchOrderService on it, pricing orders with the catalog at catalogURL.
+func startBenchOrder(ctx context.Context, part, catalogURL string) (_ *benchOrderService, err error) {
+	s := &benchOrderService{}
+	if s.dbURL, err = freshDatabase(ctx, part); err != nil {
+		return nil, err
+	}
+	var stops []func()
+	s.stop = sync.OnceFunc(func() {
+		for _, stop := range slices.Backward(stops) {
+			stop()
+		}
+	})
+	defer func() {
+		if err != nil {
+			s.stop()
+		}
+	}()
+	logger := slog.New(slog.DiscardHandler)
 	payCfg, err := platform.LoadConfig[payment.Config](map[string]string{})
 	if err != nil {
-		return nil, nil, "", nil, err
+		return nil, err
 	}
-	paySvc, err := payment.Open(ctx, payCfg, slog.New(slog.DiscardHandler))
+	if s.payment, err = payment.Open(ctx, payCfg, logger); err != nil {
+		return nil, err
+	}
+	stops = append(stops, s.payment.Close)
+	payURL, stopPay, err := serve(ctx, s.payment.App)
 	if err != nil {
-		return nil, nil, "", nil, err
+		return nil, err
 	}
-	payURL, stopPay, err := serve(ctx, paySvc.App)
-	if err != nil {
-		return nil, nil, "", nil, err
-	}
+	stops = append(stops, stopPay)
 	cfg, err := platform.LoadConfig[order.Config](map[string]string{
-		"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": orderPoolConns, "CATALOG_URL": catalogURL, "PAYMENT_URL": payURL,
+		"DATABASE_URL": s.dbURL, "DATABASE_MAX_CONNS": orderPoolConns, "CATALOG_URL": catalogURL, "PAYMENT_URL": payURL,
 	})
 	if err != nil {
-		stopPay()
-		return nil, nil, "", nil, err
+		return nil, err
 	}
-	svc, err := order.Open(ctx, cfg, slog.New(slog.DiscardHandler))
+	if s.order, err = order.Open(ctx, cfg, logger); err != nil {
+		return nil, err
+	}
+	stops = append(stops, s.order.Close)
+	url, stopServe, err := serve(ctx, s.order.App)
 	if err != nil {
-		stopPay()
-		return nil, nil, "", nil, err
+		return nil, err
 	}
-	url, stopServe, err := serve(ctx, svc.App)
-	if err != nil {
-		stopPay()
-		svc.Close()
-		return nil, nil, "", nil, err
-	}
-	stopped := false
-	return svc, paySvc, url, func() {
-		if !stopped {
-			stopped = true
-			stopServe()
-			stopPay()
-			svc.Close()
-			paySvc.Close()
-		}
-	}, nil
+	s.url = url
+	stops = append(stops, stopServe)
+	return s, nil
 }
 
 // benchOrderBody is the order every bench request places: two lines of
@@ -210,11 +215,16 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// createOrders drives POST /create-order; rate 0 is closed loop.
-func createOrders(ctx context.Context, base string, clients int, rate float64, d time.Duration) shopper.Result {
+// createOrders drives POST /create-order; rate 0 is closed loop. Keyed
+// orders each carry an Idempotency-Key of their own, as the storefront's do.
+func createOrders(ctx context.Context, base string, clients int, rate float64, d time.Duration, keyed bool) shopper.Result {
 	client := shopper.NewClient(clients)
 	return shopper.Drive(ctx, shopper.Load{Workers: clients, Duration: d, Rate: rate}, func(ctx context.Context, _ int) error {
-		return placeOrder(ctx, client, base, "")
+		key := ""
+		if keyed {
+			key = uuid.NewString()
+		}
+		return placeOrder(ctx, client, base, key)
 	})
 }
 
@@ -364,15 +374,11 @@ func benchSaga(ctx context.Context, sum *summary, catalogSvc *catalog.Service, c
 	broker := mq.Config{URL: platform.Secret(amqpURL), Exchange: "bench.events." + suffix, QueuePrefix: "bench-" + suffix + "."}
 	defer deleteBrokerObjects(amqpURL, broker)
 
-	dbURL, err := freshDatabase(ctx, "order_saga")
+	orders, err := startBenchOrder(ctx, "order_saga", catalogURL)
 	if err != nil {
 		return err
 	}
-	orderSvc, paySvc, orderURL, stopOrder, err := startBenchOrder(ctx, dbURL, catalogURL)
-	if err != nil {
-		return err
-	}
-	defer stopOrder()
+	defer orders.stop()
 
 	runCtx, stopRun := context.WithCancel(ctx)
 	done := make(chan error, 4)
@@ -391,8 +397,8 @@ func benchSaga(ctx context.Context, sum *summary, catalogSvc *catalog.Service, c
 	// Each service on a bus of its own, as in its own process: its
 	// consumers subscribed, then its relay run.
 	services := map[string][2]func(context.Context, mq.Bus) error{
-		"order": {orderSvc.Subscribe, orderSvc.Run}, "catalog": {catalogSvc.Subscribe, catalogSvc.Run},
-		"payment": {paySvc.Subscribe, paySvc.Run}, "search": {productSink, untilDone},
+		"order": {orders.order.Subscribe, orders.order.Run}, "catalog": {catalogSvc.Subscribe, catalogSvc.Run},
+		"payment": {orders.payment.Subscribe, orders.payment.Run}, "search": {productSink, untilDone},
 	}
 	for name, svc := range services {
 		bus, err := mq.Open(broker, mq.Options{ConnectionName: name})
@@ -407,21 +413,21 @@ func benchSaga(ctx context.Context, sum *summary, catalogSvc *catalog.Service, c
 		go func() { done <- svc[1](runCtx, bus) }()
 	}
 
-	conn, err := pgx.Connect(ctx, dbURL)
+	conn, err := pgx.Connect(ctx, orders.dbURL)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = conn.Close(ctx) }()
 	// Warm-up: the consumers have declared their queues and the first
 	// orders went all the way through before measuring.
-	if r := createOrders(ctx, orderURL, 16, sagaRate, 2*time.Second); r.FirstErr != nil {
+	if r := createOrders(ctx, orders.url, 16, sagaRate, 2*time.Second, false); r.FirstErr != nil {
 		return fmt.Errorf("warm-up: %w", r.FirstErr)
 	}
 	if err := waitSettled(ctx, conn, time.Minute); err != nil {
 		return err
 	}
 	start := time.Now()
-	load := createOrders(ctx, orderURL, 32, sagaRate, sagaRunTime)
+	load := createOrders(ctx, orders.url, 32, sagaRate, sagaRunTime, false)
 	if err := waitSettled(ctx, conn, time.Minute); err != nil {
 		return err
 	}

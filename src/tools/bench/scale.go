@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -134,12 +133,7 @@ func benchCatalogScale(ctx context.Context, sum *summary) error {
 			rs := results[key{t.size, t.store, q.name}]
 			p50, p99, rounds, errs := roundStats(rs)
 			fmt.Printf("| %d | %s | %s | %s | %s | %s | %d | %s |\n", t.size, t.store, q.name, p50, p99, rounds, errs, t.load.Round(time.Millisecond))
-			for _, r := range rs {
-				if r.FirstErr != nil {
-					fmt.Printf("first error: %v\n", r.FirstErr)
-					break
-				}
-			}
+			printFirstError(rs...)
 		}
 	}
 	fmt.Println("\n(load: the time to COPY the products and VACUUM ANALYZE, or to fill the embedded store)")
@@ -147,7 +141,7 @@ func benchCatalogScale(ctx context.Context, sum *summary) error {
 		for _, q := range queries {
 			_, small, _, _ := roundStats(results[key{scaleSizes[0], store, q.name}])
 			_, large, _, _ := roundStats(results[key{slices.Max(scaleSizes), store, q.name}])
-			sum.growth(store+", "+q.name+": p99", small, large)
+			sum.growth(acrossSizes(store+", "+q.name+": p99"), small, large, scaleMaxRatio)
 		}
 	}
 	return nil
@@ -170,13 +164,28 @@ func roundStats(rounds []shopper.Result) (p50, p99 time.Duration, each string, e
 	return median(p50s).Round(time.Microsecond), median(p99s).Round(time.Microsecond), strings.Join(list, ", "), errs
 }
 
-// growth records how a p99 at the largest catalog size compares with the
-// same at the smallest, against scaleMaxRatio.
-func (s *summary) growth(figure string, small, large time.Duration) {
+// printFirstError prints the first error of any of rounds.
+func printFirstError(rounds ...shopper.Result) {
+	for _, r := range rounds {
+		if r.FirstErr != nil {
+			fmt.Printf("first error: %v\n", r.FirstErr)
+			return
+		}
+	}
+}
+
+// growth records how a p99 at the larger size compares with the same at
+// the smaller, against maxRatio.
+func (s *summary) growth(figure string, small, large time.Duration, maxRatio float64) {
 	r := float64(large) / float64(small)
-	s.add(fmt.Sprintf("%s at %s vs %s products", figure, count(slices.Max(scaleSizes)), count(scaleSizes[0])),
-		fmt.Sprintf("%.2fx (%s)", r, large.Round(time.Microsecond)), small.Round(time.Microsecond).String(),
-		fmt.Sprintf("<= %.1fx", scaleMaxRatio), r <= scaleMaxRatio)
+	s.add(figure, fmt.Sprintf("%.2fx (%s)", r, large.Round(time.Microsecond)), small.Round(time.Microsecond).String(),
+		fmt.Sprintf("<= %.1fx", maxRatio), r <= maxRatio)
+}
+
+// acrossSizes names a figure compared at the largest catalog size and the
+// smallest.
+func acrossSizes(figure string) string {
+	return fmt.Sprintf("%s at %s vs %s products", figure, count(slices.Max(scaleSizes)), count(scaleSizes[0]))
 }
 
 // count writes 100000 as 100k.
@@ -315,7 +324,7 @@ func benchSearchScale(ctx context.Context, sum *summary) error {
 			sum.add("mixed queries, max, "+label, fmt.Sprintf("%.0f q/s", r.max.RPS()), "-", "-", true)
 		}
 	}
-	sum.growth(fmt.Sprintf("search p99 at %.0f q/s", searchScaleRate), p99s[scaleSizes[0]], p99s[slices.Max(scaleSizes)])
+	sum.growth(acrossSizes(fmt.Sprintf("search p99 at %.0f q/s", searchScaleRate)), p99s[scaleSizes[0]], p99s[slices.Max(scaleSizes)], scaleMaxRatio)
 	return nil
 }
 
@@ -379,24 +388,20 @@ func benchOrderScale(ctx context.Context, sum *summary) error {
 	defer stopCatalog()
 	urls := map[string]string{}
 	for _, part := range []string{"scale_orders_empty", "scale_orders_1m"} {
-		dbURL, err := freshDatabase(ctx, part)
-		if err != nil {
-			return err
-		}
 		defer func() { _ = dropDatabase(context.WithoutCancel(ctx), part) }()
-		_, _, orderURL, stop, err := startBenchOrder(ctx, dbURL, catalogURL)
+		orders, err := startBenchOrder(ctx, part, catalogURL)
 		if err != nil {
 			return err
 		}
-		defer stop()
+		defer orders.stop()
 		// The warm-up stores a real order, whose JSON the million copy.
-		if r := keyedOrders(ctx, orderURL, orderScaleRate, scaleWarmUp); r.FirstErr != nil {
+		if r := keyedOrders(ctx, orders.url, scaleWarmUp); r.FirstErr != nil {
 			return fmt.Errorf("warm-up: %w", r.FirstErr)
 		}
-		urls[part] = orderURL
+		urls[part] = orders.url
 		if part == "scale_orders_1m" {
 			start := time.Now()
-			if err := fillOrders(ctx, dbURL, scaleOrders); err != nil {
+			if err := fillOrders(ctx, orders.dbURL, scaleOrders); err != nil {
 				return err
 			}
 			fmt.Printf("(%d orders inserted and VACUUM ANALYZE in %s)\n", scaleOrders, time.Since(start).Round(time.Second))
@@ -407,26 +412,20 @@ func benchOrderScale(ctx context.Context, sum *summary) error {
 	results := map[string][]shopper.Result{}
 	for range scaleRounds {
 		for _, part := range []string{"scale_orders_empty", "scale_orders_1m"} {
-			_ = keyedOrders(ctx, urls[part], orderScaleRate, scaleWarmUp)
-			results[part] = append(results[part], keyedOrders(ctx, urls[part], orderScaleRate, orderScaleRunTime))
+			_ = keyedOrders(ctx, urls[part], scaleWarmUp)
+			results[part] = append(results[part], keyedOrders(ctx, urls[part], orderScaleRunTime))
 		}
 	}
 	fmt.Printf("| orders table | p50 (median) | p99 (median) | p99 of each round | errors |\n|---|---|---|---|---|\n")
 	for _, part := range []string{"scale_orders_empty", "scale_orders_1m"} {
 		p50, p99, rounds, errs := roundStats(results[part])
 		fmt.Printf("| %s | %s | %s | %s | %d |\n", part, p50, p99, rounds, errs)
-		for _, r := range results[part] {
-			if r.FirstErr != nil {
-				fmt.Printf("first error: %v\n", r.FirstErr)
-				break
-			}
-		}
+		printFirstError(results[part]...)
 	}
 	_, empty, _, _ := roundStats(results["scale_orders_empty"])
 	_, full, _, _ := roundStats(results["scale_orders_1m"])
-	r := float64(full) / float64(empty)
-	sum.add(fmt.Sprintf("create-order p99 at %.0f/s, %s orders vs empty (median of %d)", orderScaleRate, count(scaleOrders), scaleRounds),
-		fmt.Sprintf("%.2fx (%s)", r, full), empty.String(), fmt.Sprintf("<= %.1fx", orderScaleMax), r <= orderScaleMax)
+	sum.growth(fmt.Sprintf("create-order p99 at %.0f/s, %s orders vs empty (median of %d)", orderScaleRate, count(scaleOrders), scaleRounds),
+		empty, full, orderScaleMax)
 	return nil
 }
 
@@ -436,13 +435,10 @@ func median(list []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-// keyedOrders drives POST /create-order at rate, each request with a key
-// of its own.
-func keyedOrders(ctx context.Context, base string, rate float64, d time.Duration) shopper.Result {
-	client := shopper.NewClient(scaleConcurrency)
-	return shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: d, Rate: rate}, func(ctx context.Context, _ int) error {
-		return placeOrder(ctx, client, base, uuid.NewString())
-	})
+// keyedOrders drives POST /create-order at orderScaleRate, each request
+// with a key of its own.
+func keyedOrders(ctx context.Context, base string, d time.Duration) shopper.Result {
+	return createOrders(ctx, base, scaleConcurrency, orderScaleRate, d, true)
 }
 
 // fillOrders adds n settled orders to the orders table in one INSERT ...

@@ -66,9 +66,7 @@ func benchSearch(ctx context.Context, sum *summary) error {
 		row := func(name string, r shopper.Result) {
 			fmt.Printf("| %s | %s | %s | %.0f q/s | %s | %s | %d |\n", cache, label, name, r.RPS(),
 				r.Percentile(50).Round(time.Microsecond), r.Percentile(99).Round(time.Microsecond), r.Errors)
-			if r.FirstErr != nil {
-				fmt.Printf("first error: %v\n", r.FirstErr)
-			}
+			printFirstError(r)
 		}
 		_ = measure(all, pick, 5*time.Second, 0) // warm-up
 		mixed := measure(all, pick, 10*time.Second, 0)
