@@ -11,16 +11,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
-	"os/signal"
 	"runtime"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/caarlos0/env/v11"
 
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/service"
 	"github.com/shop-platform/shop/src/internal/platform/tracing"
 )
 
@@ -29,12 +29,7 @@ import (
 type scenario func(ctx context.Context, sum *summary) error
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
-	}
+	service.Main("bench", func(ctx context.Context, _ map[string]string) error { return run(ctx, os.Args[1:]) })
 }
 
 func run(ctx context.Context, names []string) error {
@@ -53,10 +48,7 @@ func run(ctx context.Context, names []string) error {
 	// groups name several scenarios at once: BENCH=scale make bench.
 	groups := map[string][]string{"scale": {"catalog-scale", "search-scale", "order-scale"}}
 	if len(names) == 0 {
-		for name := range scenarios {
-			names = append(names, name)
-		}
-		slices.Sort(names)
+		names = slices.Sorted(maps.Keys(scenarios))
 	}
 	var expanded []string
 	for _, name := range names {

@@ -57,7 +57,7 @@ func drillCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer func() { _ = pg.destroy(cleanup) }()
-	logf("private PostgreSQL on port %d", pg.port)
+	logf("private PostgreSQL at %s", pg.addr)
 	mq, err := startPrivateRabbit(ctx, dir, "shop-"+run)
 	if err != nil {
 		return err

@@ -19,15 +19,15 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/shop-platform/shop/src/internal/platform/service"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+func main() { service.Main("drill", run) }
+
+// run is the command os.Args names; -h is not a failure.
+func run(ctx context.Context, _ map[string]string) error {
 	args := os.Args[1:]
 	var err error
 	switch {
@@ -39,12 +39,9 @@ func main() {
 		err = drillCommand(ctx, args, os.Stdout)
 	}
 	if errors.Is(err, flag.ErrHelp) {
-		return
+		return nil
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "drill:", err)
-		os.Exit(1)
-	}
+	return err
 }
 
 func randomHex(n int) string {

@@ -41,9 +41,8 @@ func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if *every <= 0 {
 		*every = min(max(o.Duration/30, time.Second), 10*time.Second)
 	}
-	host, port, err := splitHostPort(*pgHost)
-	if err != nil {
-		return err
+	if _, _, err := net.SplitHostPort(*pgHost); err != nil {
+		return fmt.Errorf("-pg %q is not host:port: %w", *pgHost, err)
 	}
 	run := "soak_" + randomHex(4)
 	dir, err := os.MkdirTemp("", "shop-"+run+"-")
@@ -52,7 +51,7 @@ func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	cleanup := context.WithoutCancel(ctx)
-	pg := &postgres{host: host, port: port}
+	pg := &postgres{addr: *pgHost}
 	mq, err := sharedRabbit(ctx, "shop-"+run)
 	if err != nil {
 		return err
@@ -173,18 +172,6 @@ func levelsOff(s []int64, growth float64) memoryVerdict {
 	return memoryVerdict{StartMiB: mib(float64(s[0])), Q2MiB: mib(q2), Q4MiB: mib(q4),
 		MaxMiB: mib(float64(slices.Max(s))), EndMiB: mib(float64(s[len(s)-1])),
 		OK: q4 <= q2*(1+growth)+4<<20}
-}
-
-func splitHostPort(hp string) (string, int, error) {
-	host, p, err := net.SplitHostPort(hp)
-	if err != nil {
-		return "", 0, fmt.Errorf("-pg %q is not host:port: %w", hp, err)
-	}
-	port, err := strconv.Atoi(p)
-	if err != nil {
-		return "", 0, fmt.Errorf("-pg %q is not host:port: %w", hp, err)
-	}
-	return host, port, nil
 }
 
 // heapInuse reads go_memstats_heap_inuse_bytes off a service's /metrics.

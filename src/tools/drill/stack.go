@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -146,8 +147,7 @@ func (st *stack) stop(ctx context.Context) error {
 // postgres is a PostgreSQL server: the machine's shared one, or a private
 // cluster the drill made (which it may restart without disturbing anyone).
 type postgres struct {
-	host string
-	port int
+	addr string // host:port
 	// dataDir and the commands are set for a private cluster only.
 	dataDir string
 	pgCtl   string
@@ -155,7 +155,7 @@ type postgres struct {
 }
 
 func (p *postgres) url(db string) string {
-	return fmt.Sprintf("postgres://postgres@%s:%d/%s?sslmode=disable", p.host, p.port, db)
+	return fmt.Sprintf("postgres://postgres@%s/%s?sslmode=disable", p.addr, db)
 }
 
 func (p *postgres) exec(ctx context.Context, db, sql string, args ...any) error {
@@ -227,7 +227,7 @@ func startPrivatePostgres(ctx context.Context, dir string) (*postgres, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &postgres{host: "127.0.0.1", port: port, dataDir: filepath.Join(pgDir, "data"), pgCtl: pgCtl, asUser: prefix}
+	p := &postgres{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dataDir: filepath.Join(pgDir, "data"), pgCtl: pgCtl, asUser: prefix}
 	if out, err := p.cmd(ctx, initdb, "-D", p.dataDir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("initdb: %w\n%s", err, out)
 	}

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -140,12 +141,7 @@ func read(file string) ([]*result, error) {
 	}
 	// A test still running when its binary died (a timeout, a panic) is a
 	// failure, whatever it printed.
-	keys := make([]string, 0, len(running))
-	for k := range running {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(running)) {
 		running[k].action = "fail"
 		done = append(done, running[k])
 	}
