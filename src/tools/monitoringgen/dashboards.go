@@ -79,24 +79,8 @@ func (b board) build() (dashboard.Dashboard, error) {
 		WithVariable(dashboard.NewDatasourceVariableBuilder("datasource").
 			Label("Data source").
 			Type("prometheus")).
-		WithVariable(dashboard.NewQueryVariableBuilder("namespace").
-			Label("Namespace").
-			Datasource(datasource).
-			Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s, namespace)", httpRequests))}).
-			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
-			Sort(dashboard.VariableSortAlphabeticalAsc).
-			Multi(true).
-			IncludeAll(true).
-			AllValue(".+")).
-		WithVariable(dashboard.NewQueryVariableBuilder("service").
-			Label("Service").
-			Datasource(datasource).
-			Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s{%s}, service)", httpRequests, inNamespace))}).
-			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
-			Sort(dashboard.VariableSortAlphabeticalAsc).
-			Multi(true).
-			IncludeAll(true).
-			AllValue(".+"))
+		WithVariable(labelVariable("namespace", "Namespace", httpRequests)).
+		WithVariable(labelVariable("service", "Service", fmt.Sprintf("%s{%s}", httpRequests, inNamespace)))
 	id := uint32(0)
 	for _, s := range b.sections {
 		id++
@@ -131,6 +115,21 @@ func (b board) build() (dashboard.Dashboard, error) {
 		}
 	}
 	return d.Build()
+}
+
+// labelVariable is a dashboard variable whose values are those of label
+// on the series of metric (with matchers, if any); any number of them, or
+// all, may be selected.
+func labelVariable(label, title, metric string) *dashboard.QueryVariableBuilder {
+	return dashboard.NewQueryVariableBuilder(label).
+		Label(title).
+		Datasource(datasource).
+		Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s, %s)", metric, label))}).
+		Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
+		Sort(dashboard.VariableSortAlphabeticalAsc).
+		Multi(true).
+		IncludeAll(true).
+		AllValue(".+")
 }
 
 // rate is the per-second rate of counter over Grafana's rate interval.
