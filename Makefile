@@ -371,7 +371,7 @@ e2e: $(GOTESTSUM) $(HELM3) ## Install the chart into the KUBECONFIG cluster and 
 
 # The load generator (src/cmd/loadgen), and the soak and the resilience
 # drill (src/tools/drill, tooling that does not ship), all shopping through
-# src/internal/shopper (docs/loadgen.md). Soak and drill run the four
+# src/internal/shopper (docs/loadgen.md). Soak and drill run the five
 # per-service binaries as processes, so each can be measured and signalled
 # on its own.
 LOADGEN_ARGS  ?=
@@ -382,7 +382,7 @@ DRILL_PLOT    ?= $(BIN)/drill.png
 
 .PHONY: service-bins
 service-bins:
-	$(GO) build -trimpath -o $(BIN)/ ./src/cmd/catalog ./src/cmd/search ./src/cmd/order ./src/cmd/frontend ./src/cmd/loadgen
+	$(GO) build -trimpath -o $(BIN)/ ./src/cmd/catalog ./src/cmd/search ./src/cmd/order ./src/cmd/payment ./src/cmd/frontend ./src/cmd/loadgen
 	cd src/tools && $(GO) build -trimpath -o $(BIN)/ ./drill
 
 .PHONY: loadgen
