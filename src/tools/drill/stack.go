@@ -274,15 +274,22 @@ type stackFlags struct {
 	mix        *string
 	bin        *string
 	progress   time.Duration
-	serviceEnv envFlag
+	serviceEnv []string
 }
 
 func newStackFlags(fs *flag.FlagSet, defaults map[string]string) *stackFlags {
 	f := &stackFlags{}
 	f.mix = f.o.Flags(fs)
 	fs.DurationVar(&f.progress, "progress", 10*time.Second, "how often the progress line is printed; 0 turns it off")
-	f.bin = fs.String("bin", "bin", "directory with the catalog, search, order and frontend binaries")
-	fs.Var(&f.serviceEnv, "service-env", "KEY=VALUE added to every service's environment (repeatable), e.g. SEARCH_CACHE_SIZE=256")
+	f.bin = fs.String("bin", "bin", "directory with the catalog, search, payment, order and frontend binaries")
+	fs.Func("service-env", "KEY=VALUE added to every service's environment (repeatable), e.g. SEARCH_CACHE_SIZE=256", func(v string) error {
+		k, _, ok := strings.Cut(v, "=")
+		if !ok || k == "" || strings.ToUpper(k) != k {
+			return fmt.Errorf("%q is not KEY=VALUE", v)
+		}
+		f.serviceEnv = append(f.serviceEnv, v)
+		return nil
+	})
 	for k, v := range defaults {
 		_ = fs.Set(k, v)
 	}
@@ -316,18 +323,4 @@ func (f *stackFlags) startStack(ctx context.Context, dir, run string, pg *postgr
 	}
 	f.o.Storefront = st.url("frontend")
 	return st, nil
-}
-
-// envFlag collects repeated -service-env KEY=VALUE flags.
-type envFlag []string
-
-func (e *envFlag) String() string { return strings.Join(*e, " ") }
-
-func (e *envFlag) Set(v string) error {
-	k, _, ok := strings.Cut(v, "=")
-	if !ok || k == "" || strings.ToUpper(k) != k {
-		return fmt.Errorf("%q is not KEY=VALUE", v)
-	}
-	*e = append(*e, v)
-	return nil
 }
