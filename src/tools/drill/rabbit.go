@@ -114,6 +114,7 @@ func (r *rabbit) start(ctx context.Context) error {
 	}
 	cmd := exec.Command(r.server)
 	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = r.env, r.dir, logf, logf
+	// A node asked to stop has a minute to exit before it is killed.
 	p, err := proc.Start(cmd, time.Minute, func() { _ = logf.Close() })
 	if err != nil {
 		_ = logf.Close()
@@ -122,27 +123,16 @@ func (r *rabbit) start(ctx context.Context) error {
 	r.running = p
 	// The node registers with epmd a moment after it starts; until then
 	// await_startup fails at once, so it is asked again.
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
+	err = p.Await(ctx, 2*time.Minute, time.Second, func(ctx context.Context) error {
 		_, err := r.rabbitmqctl(ctx, "await_startup", "--timeout", "30")
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-p.Exited():
-			return fmt.Errorf("the private RabbitMQ node exited while starting (see %s): %w", filepath.Join(r.dir, "server.log"), err)
-		default:
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			_ = cmd.Process.Kill()
-			<-p.Exited()
-			return fmt.Errorf("the private RabbitMQ node did not start within 2 minutes: %w", err)
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
+		return err
+	})
+	if err != nil {
+		_ = cmd.Process.Kill()
+		<-p.Exited()
+		return fmt.Errorf("the private RabbitMQ node did not start (see %s): %w", filepath.Join(r.dir, "server.log"), err)
 	}
+	return nil
 }
 
 // stop halts the private node and waits for its process to end.
@@ -153,14 +143,7 @@ func (r *rabbit) stop(ctx context.Context) error {
 	if _, err := r.rabbitmqctl(ctx, "stop"); err != nil {
 		return err
 	}
-	select {
-	case <-r.running.Exited():
-		return nil
-	case <-time.After(time.Minute):
-		_ = r.running.Cmd.Process.Kill()
-		<-r.running.Exited()
-		return errors.New("the private RabbitMQ node did not exit within a minute of stop")
-	}
+	return r.running.Wait()
 }
 
 // closeConnections closes the run's client connections (those in its

@@ -63,32 +63,43 @@ func (p *Process) name() string { return filepath.Base(p.Cmd.Path) }
 // Exited is closed once the process has ended.
 func (p *Process) Exited() <-chan struct{} { return p.exited }
 
-// WaitReady GETs each of urls in turn until it answers 200, and fails
-// when the process ends first, ctx ends, or limit has passed.
+// Await calls ready every pause until it succeeds, and fails with its
+// last error when the process ends first, ctx ends, or limit has passed.
+func (p *Process) Await(ctx context.Context, limit, pause time.Duration, ready func(context.Context) error) error {
+	deadline := time.Now().Add(limit)
+	for {
+		err := ready(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-p.exited:
+			return errors.Join(fmt.Errorf("%s exited before it was ready", p.name()), p.err, err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s was not ready within %s: %w", p.name(), limit, err)
+		}
+	}
+}
+
+// WaitReady waits, for up to limit each, until every one of urls answers
+// a GET with 200, in turn.
 func (p *Process) WaitReady(ctx context.Context, limit time.Duration, urls ...string) error {
 	client := &http.Client{Timeout: 5 * time.Second}
-	deadline := time.Now().Add(limit)
 	for _, u := range urls {
 		get := shopper.Get(client, u)
-		for get(ctx, 0) != nil {
-			select {
-			case <-p.exited:
-				return errors.Join(fmt.Errorf("%s exited before it was ready", p.name()), p.err)
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(20 * time.Millisecond):
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("%s was not ready within %s (%s)", p.name(), limit, u)
-			}
+		if err := p.Await(ctx, limit, 20*time.Millisecond, func(ctx context.Context) error { return get(ctx, 0) }); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// Stop sends SIGTERM and waits for the process to drain and exit, killing
-// it after its grace. It returns how the process ended: nil for a clean
-// exit, or for a process that had already ended before.
+// Stop sends SIGTERM and waits for the process to drain and exit (Wait).
+// A process that had already ended is not an error.
 func (p *Process) Stop() error {
 	select {
 	case <-p.exited:
@@ -96,13 +107,19 @@ func (p *Process) Stop() error {
 	default:
 	}
 	_ = p.Cmd.Process.Signal(syscall.SIGTERM)
+	return p.Wait()
+}
+
+// Wait waits for the process to end and returns how it ended (nil for a
+// clean exit); after its grace it kills it, and says so.
+func (p *Process) Wait() error {
 	select {
 	case <-p.exited:
 		return p.err
 	case <-time.After(p.grace):
 		_ = p.Cmd.Process.Kill()
 		<-p.exited
-		return fmt.Errorf("%s did not exit within %s of SIGTERM", p.name(), p.grace)
+		return fmt.Errorf("%s did not exit within %s of being asked to", p.name(), p.grace)
 	}
 }
 
