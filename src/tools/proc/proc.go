@@ -35,14 +35,15 @@ func FreePort(ctx context.Context) (int, error) {
 // become ready, or to stop, cannot outlive it.
 type Process struct {
 	Cmd *exec.Cmd
-	// grace is how long Stop waits after SIGTERM before it kills.
+	// grace is how long Wait gives the process to exit before it kills it.
 	grace  time.Duration
 	exited chan struct{}
 	err    error
 }
 
-// Start starts cmd. Stop gives it grace to drain after SIGTERM; exited,
-// if not nil, runs once it has ended (to close its log, say).
+// Start starts cmd. Wait, and so Stop, gives it grace to exit before
+// killing it; exited, if not nil, runs once it has ended (to close its
+// log, say).
 func Start(cmd *exec.Cmd, grace time.Duration, exited func()) (*Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", filepath.Base(cmd.Path), err)
