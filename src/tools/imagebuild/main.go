@@ -17,9 +17,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -133,12 +134,7 @@ func build(r Recipe, files map[string]file, arch string) (v1.Image, error) {
 	if err := dir("/home/nonroot", 0o700, 65532); err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(files)) {
 		f := files[n]
 		if err := parents(n); err != nil {
 			return nil, err
