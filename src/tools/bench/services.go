@@ -36,20 +36,16 @@ func benchServices(ctx context.Context, sum *summary) error {
 	services := []struct {
 		name  string
 		env   []string
-		ready []string
+		ready string // the path that answers 200 once the service can serve the pages
 	}{
-		{"catalog", nil, []string{"/ready"}},
-		{"search", []string{"CATALOG_URL=" + urls["catalog"]}, []string{"/ready"}},
+		{"catalog", nil, "/ready"},
+		{"search", []string{"CATALOG_URL=" + urls["catalog"]}, "/ready"},
 		{"frontend", []string{"CATALOG_URL=" + urls["catalog"], "SEARCH_URL=" + urls["search"], "ORDER_URL=http://127.0.0.1:1",
-			"COOKIE_SECRET=bench-cookie-secret-0123456789abcdef"}, []string{"/search?q=table"}},
+			"COOKIE_SECRET=bench-cookie-secret-0123456789abcdef"}, "/search?q=table"},
 	}
 	for _, svc := range services {
 		env := append(os.Environ(), "HOST=127.0.0.1", "PORT="+ports[svc.name], "OTEL_EXPORTER_OTLP_ENDPOINT=")
-		var ready []string
-		for _, path := range svc.ready {
-			ready = append(ready, urls[svc.name]+path)
-		}
-		p, err := startBinary(ctx, filepath.Join(dir, svc.name), append(env, svc.env...), 2*time.Minute, ready...)
+		p, err := startBinary(ctx, filepath.Join(dir, svc.name), append(env, svc.env...), 2*time.Minute, urls[svc.name]+svc.ready)
 		if err != nil {
 			return err
 		}
