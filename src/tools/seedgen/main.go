@@ -168,10 +168,7 @@ func article(word string) string {
 // price rounds dollars to a shop price ending in .99, or .49 for some
 // cheaper items.
 func price(rng *rand.Rand, dollars float64) int64 {
-	whole := int64(math.Round(dollars))
-	if whole < 2 {
-		whole = 2
-	}
+	whole := max(int64(math.Round(dollars)), 2)
 	if whole < 40 && rng.IntN(3) == 0 {
 		return whole*100 - 51
 	}
