@@ -124,14 +124,10 @@ func Install(ctx context.Context, cfg Config, logf func(string, ...any)) (*Stack
 	if err != nil {
 		return nil, false, err
 	}
-	values, err := writeTemp("kps-values-*.yaml", StackValues)
-	if err != nil {
-		return nil, false, err
-	}
-	defer func() { _ = os.Remove(values) }()
 	start := time.Now()
-	if _, err := helm(ctx, cfg, "upgrade", "--install", cfg.Release, cfg.Chart, "--namespace", cfg.Namespace,
-		"--create-namespace", "--values", values, "--wait", "--timeout", "5m"); err != nil {
+	// --values - is helm's way to read the values from its standard input.
+	if _, err := helm(ctx, cfg, StackValues, "upgrade", "--install", cfg.Release, cfg.Chart, "--namespace", cfg.Namespace,
+		"--create-namespace", "--values", "-", "--wait", "--timeout", "5m"); err != nil {
 		return nil, false, err
 	}
 	logf("helm upgrade --install %s (%s) in namespace %s: %s", cfg.Release, filepath.Base(cfg.Chart), cfg.Namespace, time.Since(start).Round(time.Second))
@@ -155,7 +151,7 @@ func Uninstall(ctx context.Context, cfg Config) error {
 		return err
 	}
 	if existed {
-		if _, err := helm(ctx, cfg, "uninstall", cfg.Release, "--namespace", cfg.Namespace, "--wait", "--timeout", "5m"); err != nil {
+		if _, err := helm(ctx, cfg, nil, "uninstall", cfg.Release, "--namespace", cfg.Namespace, "--wait", "--timeout", "5m"); err != nil {
 			return err
 		}
 	}
@@ -321,34 +317,22 @@ func condition(obj map[string]any, name string) (status, message string) {
 }
 
 func releaseExists(ctx context.Context, cfg Config) (bool, error) {
-	out, err := helm(ctx, cfg, "list", "--namespace", cfg.Namespace, "--filter", "^"+cfg.Release+"$", "--short")
+	out, err := helm(ctx, cfg, nil, "list", "--namespace", cfg.Namespace, "--filter", "^"+cfg.Release+"$", "--short")
 	if err != nil {
 		return false, err
 	}
 	return strings.TrimSpace(out) == cfg.Release, nil
 }
 
-func helm(ctx context.Context, cfg Config, args ...string) (string, error) {
+// helm runs the helm CLI against the cluster with stdin as its input.
+func helm(ctx context.Context, cfg Config, stdin []byte, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, cfg.Helm, append(args, "--kubeconfig", cfg.Kubeconfig)...)
 	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(stdin), &out, &out
 	if err := cmd.Run(); err != nil {
 		return out.String(), fmt.Errorf("helm %s: %w\n%s", strings.Join(args, " "), err, out.String())
 	}
 	return out.String(), nil
-}
-
-func writeTemp(pattern string, content []byte) (string, error) {
-	f, err := os.CreateTemp("", pattern)
-	if err != nil {
-		return "", err
-	}
-	if _, err := f.Write(content); err != nil {
-		_ = f.Close()
-		_ = os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), f.Close()
 }
 
 // Poll runs check every two seconds until it reports nothing, or fails with
