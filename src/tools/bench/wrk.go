@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -41,9 +39,8 @@ func runWrk(ctx context.Context, url string) (wrkResult, error) {
 // "Requests/sec:", the 50% and 99% latency lines, and the error lines.
 func parseWrk(out []byte) (wrkResult, error) {
 	var r wrkResult
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
 		switch {
 		case len(f) == 2 && f[0] == "Requests/sec:":
 			r.rps, _ = strconv.ParseFloat(f[1], 64)
