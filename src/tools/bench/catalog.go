@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -142,20 +143,13 @@ func againstBare(ctx context.Context, sum *summary, name, base, path, contentTyp
 // BENCH_DATABASE_PREFIX (default shop_bench_) and part, so two runs on one
 // shared server can keep apart by their prefixes.
 func databaseName(part string) string {
-	prefix := os.Getenv("BENCH_DATABASE_PREFIX")
-	if prefix == "" {
-		prefix = "shop_bench_"
-	}
-	return prefix + part
+	return cmp.Or(os.Getenv("BENCH_DATABASE_PREFIX"), "shop_bench_") + part
 }
 
 // adminConnect connects to the benchmark server (BENCH_DATABASE_URL,
 // default the local PostgreSQL).
 func adminConnect(ctx context.Context) (*pgx.Conn, error) {
-	admin := os.Getenv("BENCH_DATABASE_URL")
-	if admin == "" {
-		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
+	admin := cmp.Or(os.Getenv("BENCH_DATABASE_URL"), "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", platform.Secret(admin), pg.Wrap("bench", err))

@@ -361,10 +361,7 @@ func runPgbench(ctx context.Context, pgbench, script, dbURL string, clients int)
 // and consumers, RabbitMQ) and measures, per order, the time from its
 // creation to its final state as the database records them.
 func benchSaga(ctx context.Context, sum *summary, catalogSvc *catalog.Service, catalogURL string) error {
-	amqpURL := os.Getenv("BENCH_AMQP_URL")
-	if amqpURL == "" {
-		amqpURL = "amqp://guest:guest@127.0.0.1:5672/"
-	}
+	amqpURL := cmp.Or(os.Getenv("BENCH_AMQP_URL"), "amqp://guest:guest@127.0.0.1:5672/")
 	probe, err := amqp.Dial(amqpURL)
 	if err != nil {
 		return fmt.Errorf("RabbitMQ at %s (BENCH_AMQP_URL): %w", platform.Secret(amqpURL), err)

@@ -10,6 +10,7 @@ package monstack
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	_ "embed"
 	"errors"
@@ -70,14 +71,11 @@ type Config struct {
 // SHOP_KPS_CHART and KUBECONFIG.
 func ConfigFromEnv() (Config, error) {
 	cfg := Config{
-		Helm:       os.Getenv("SHOP_HELM3"),
+		Helm:       cmp.Or(os.Getenv("SHOP_HELM3"), "helm"),
 		Chart:      os.Getenv("SHOP_KPS_CHART"),
 		Kubeconfig: os.Getenv("KUBECONFIG"),
 		Namespace:  DefaultNamespace,
 		Release:    DefaultRelease,
-	}
-	if cfg.Helm == "" {
-		cfg.Helm = "helm"
 	}
 	if _, err := exec.LookPath(cfg.Helm); err != nil {
 		return cfg, fmt.Errorf("helm (SHOP_HELM3; make monitoring-stack builds it): %w", err)
