@@ -146,22 +146,17 @@ func drillCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	wg.Wait()
 	rep.Print(stdout)
 
-	ordersDB, err := connect("order")
-	if err != nil {
-		return err
+	dbs := map[string]*pgx.Conn{}
+	for _, service := range []string{"order", "catalog", "payment"} {
+		conn, err := connect(service)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = conn.Close(cleanup) }()
+		dbs[service] = conn
 	}
-	defer func() { _ = ordersDB.Close(cleanup) }()
-	if catalogDB, err = connect("catalog"); err != nil {
-		return err
-	}
-	defer func() { _ = catalogDB.Close(cleanup) }()
-	paymentsDB, err := connect("payment")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = paymentsDB.Close(cleanup) }()
-	books := accounting.Books{Accepted: rep.Orders.IDs, Emails: "%", StockAtStart: before, Settle: *settle, Payments: paymentsDB}
-	acc, err := books.Check(ctx, ordersDB, catalogDB)
+	books := accounting.Books{Accepted: rep.Orders.IDs, Emails: "%", StockAtStart: before, Settle: *settle, Payments: dbs["payment"]}
+	acc, err := books.Check(ctx, dbs["order"], dbs["catalog"])
 	stopWatch()
 	lowest := <-minStock
 	if err != nil {
