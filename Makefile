@@ -42,14 +42,20 @@ $(GOTESTSUM):
 	GOBIN=$(dir $@) $(GO) install gotest.tools/gotestsum@$(GOTESTSUM_VERSION)
 
 # The parts run one after another even when one fails, so the summary
-# covers them all; make test fails if any part did.
+# covers them all; make test fails if any part did. Each part's time,
+# builds included, is printed last: on a machine with empty caches that is
+# where a slow run's minutes went.
 TEST_PARTS := test-mod test-go test-tracing test-browser test-fuzz test-chart test-workflows test-scripts test-images test-monitoring
 
 .PHONY: test
 test: $(GOTESTSUM) ## Run every test (unit, contract, integration, tracing, fuzz, browser, chart, workflows, image recipe, monitoring), then summarise skips and failures.
-	@rm -rf $(TESTLOG); status=0; \
-	for part in $(TEST_PARTS); do $(MAKE) --no-print-directory $$part || status=1; done; \
+	@rm -rf $(TESTLOG); status=0; times=""; \
+	for part in $(TEST_PARTS); do \
+		start=$$(date +%s); $(MAKE) --no-print-directory $$part || status=1; \
+		times="$$times$$(printf '%6ss  %s' $$(( $$(date +%s) - start )) $$part)\n"; \
+	done; \
 	$(GO) run ./src/tools/testsummary $(TESTLOG) || status=1; \
+	printf 'make test, each part with its builds:\n%b' "$$times"; \
 	exit $$status
 
 .PHONY: test-summary
