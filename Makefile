@@ -30,9 +30,10 @@ build: ## Build every service binary into bin/.
 
 # Every go test run goes through gotestsum, which keeps its test2json
 # stream in $(TESTLOG); `make test` ends with a summary of all of them
-# (src/tools/testsummary): each skipped test with its reason, each failure,
-# and one count line.
-GOTESTSUM_VERSION := v1.13.0
+# (src/tools/testsummary, which reads them with gotestsum's own testjson):
+# each skipped test with its reason, each failure, and one count line. The
+# tools module's go.mod pins the one gotestsum version both use.
+GOTESTSUM_VERSION := $(shell awk '$$1 == "gotest.tools/gotestsum" {print $$2}' src/tools/go.mod)
 GOTESTSUM := $(TOOLS)/gotestsum-$(GOTESTSUM_VERSION)/gotestsum
 TESTLOG   ?= $(CURDIR)/.test-results
 # $(call gotest,NAME) runs go test with the flags after it, saving NAME.json.

@@ -1,7 +1,10 @@
 // Command testsummary reads the `go test -json` streams that `make test`
 // saved (gotestsum --jsonfile, one *.json file per run in DIR) and ends the
 // run with what a reader of a long log needs: every skipped test with the
-// reason it gave, every failed test, and one closing count line.
+// reason it gave, every failed test, and one closing count line. gotestsum's
+// own reader (testjson) does the bookkeeping, a test cut off by its binary's
+// death counted as failed; this command only chooses what to print, since
+// gotestsum's summary prints its output but not the skip reasons.
 //
 //	go run ./src/tools/testsummary DIR
 //
@@ -10,16 +13,14 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
+
+	"gotest.tools/gotestsum/testjson"
 )
 
 func main() {
@@ -42,110 +43,58 @@ func main() {
 	}
 }
 
-// event is the part of a test2json event the summary reads.
-type event struct {
-	Action  string
-	Package string
-	Test    string
-	Output  string
-}
-
-// result is one test's outcome and what it printed.
-type result struct {
-	name   string // package and test
-	action string
-	output []string
-}
-
 func run(w io.Writer, files []string) (bool, error) {
 	if len(files) == 0 {
 		return false, errors.New("no test results found (make test writes them to .test-results/)")
 	}
-	var results []*result
-	for _, f := range files {
-		r, err := read(f)
-		if err != nil {
+	var exec *testjson.Execution
+	for _, file := range files {
+		var err error
+		if exec, err = scan(file, exec); err != nil {
 			return false, err
 		}
-		results = append(results, r...)
 	}
-	counts := map[string]int{}
-	var skipped, failed []*result
-	for _, r := range results {
-		counts[r.action]++
-		switch r.action {
-		case "skip":
-			skipped = append(skipped, r)
-		case "fail":
-			failed = append(failed, r)
-		}
-	}
+	skipped, failed := exec.Skipped(), exec.Failed()
 	if len(skipped) > 0 {
 		fmt.Fprintf(w, "\n=== %d skipped tests, and why\n", len(skipped))
-		for _, r := range skipped {
-			fmt.Fprintf(w, "SKIP %s\n", r.name)
-			for _, line := range r.output {
-				fmt.Fprintf(w, "    %s\n", line)
+		for _, tc := range skipped {
+			fmt.Fprintf(w, "SKIP %s %s\n", tc.Package, tc.Test)
+			for _, line := range exec.OutputLines(tc) {
+				if reason(line) {
+					fmt.Fprintf(w, "    %s\n", strings.TrimSpace(line))
+				}
 			}
 		}
 	}
+	failedTests := 0 // failed lists a test binary that failed outside any test too
 	if len(failed) > 0 {
-		fmt.Fprintf(w, "\n=== %d failed tests (their output is above)\n", len(failed))
-		for _, r := range failed {
-			fmt.Fprintf(w, "FAIL %s\n", r.name)
+		fmt.Fprintf(w, "\n=== failed (their output is above)\n")
+		for _, tc := range failed {
+			if tc.Test == "" {
+				fmt.Fprintf(w, "FAIL %s (the test binary: a build error, panic or timeout)\n", tc.Package)
+				continue
+			}
+			failedTests++
+			fmt.Fprintf(w, "FAIL %s %s\n", tc.Package, tc.Test)
 		}
 	}
-	fmt.Fprintf(w, "\ntests: %d passed, %d failed, %d skipped\n", counts["pass"], counts["fail"], counts["skip"])
+	fmt.Fprintf(w, "\ntests: %d passed, %d failed, %d skipped\n", exec.Total()-failedTests-len(skipped), failedTests, len(skipped))
 	return len(failed) > 0, nil
 }
 
-// read returns the outcome of every test in one test2json file, in the
-// order the tests finished.
-func read(file string) ([]*result, error) {
+// scan adds one test2json file to exec (nil: a new one). go test -json
+// interleaves build output that is not JSON; it is passed over.
+func scan(file string, exec *testjson.Execution) (*testjson.Execution, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = f.Close() }()
-	running := map[string]*result{}
-	var done []*result
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
-	for sc.Scan() {
-		var e event
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			continue // go test -json interleaves build output that is not JSON
-		}
-		if e.Test == "" {
-			continue
-		}
-		key := e.Package + " " + e.Test
-		r := running[key]
-		if r == nil {
-			r = &result{name: key}
-			running[key] = r
-		}
-		switch e.Action {
-		case "output":
-			if line := strings.TrimRight(e.Output, "\n"); reason(line) {
-				r.output = append(r.output, strings.TrimSpace(line))
-			}
-		case "pass", "fail", "skip":
-			r.action = e.Action
-			done = append(done, r)
-			delete(running, key)
-		}
-	}
-	if err := sc.Err(); err != nil {
+	exec, err = testjson.ScanTestOutput(testjson.ScanConfig{Stdout: f, Execution: exec, IgnoreNonJSONOutputLines: true})
+	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
 	}
-	// A test still running when its binary died (a timeout, a panic) is a
-	// failure, whatever it printed.
-	for _, k := range slices.Sorted(maps.Keys(running)) {
-		running[k].action = "fail"
-		done = append(done, running[k])
-	}
-	return done, nil
+	return exec, nil
 }
 
 // reason tells the lines a test printed itself from the framing go test
