@@ -23,55 +23,47 @@ import (
 // benchCatalog measures GET /catalog?page_size=20 on PostgreSQL next to a
 // bare Fiber handler that returns the same bytes: maximum throughput, then
 // latency at half the catalog's maximum rate.
-func benchCatalog(ctx context.Context, sum *summary) error {
+func benchCatalog(ctx context.Context, sum *summary, c *cleanups) error {
 	dbURL, err := freshDatabase(ctx, "catalog")
 	if err != nil {
 		return err
 	}
-	return benchCatalogOn(ctx, sum, "PostgreSQL (database "+databaseName("catalog")+", pool of 16)", map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "16"})
+	return benchCatalogOn(ctx, sum, c, "PostgreSQL (database "+databaseName("catalog")+", pool of 16)", map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "16"})
 }
 
 // benchCatalogEmbedded is benchCatalog on the embedded store `make run`
 // uses (in memory, seeded with the sample catalog).
-func benchCatalogEmbedded(ctx context.Context, sum *summary) error {
-	return benchCatalogOn(ctx, sum, "the embedded store (make run)", map[string]string{})
+func benchCatalogEmbedded(ctx context.Context, sum *summary, c *cleanups) error {
+	return benchCatalogOn(ctx, sum, c, "the embedded store (make run)", map[string]string{})
 }
 
 // benchCatalogOn runs the catalog scenario on the store env selects.
-func benchCatalogOn(ctx context.Context, sum *summary, store string, env map[string]string) error {
-	_, catalogURL, stop, err := serveCatalog(ctx, env)
+func benchCatalogOn(ctx context.Context, sum *summary, c *cleanups, store string, env map[string]string) error {
+	_, catalogURL, err := serveCatalog(ctx, c, env)
 	if err != nil {
 		return err
 	}
-	defer stop()
 	fmt.Printf("GET /catalog?page_size=20, concurrency %d, 10 s per run, %s\n", benchConcurrency, store)
 	return againstBare(ctx, sum, "catalog", catalogURL, "/catalog?page_size=20", fiber.MIMEApplicationJSON, listingRatio, halfRateP99)
 }
 
 // serveCatalog opens a catalog service on the store env selects, traced
-// as the OTEL_* variables say, and serves it on loopback; stop closes it
-// all.
-func serveCatalog(ctx context.Context, env map[string]string) (*catalog.Service, string, func(), error) {
+// as the OTEL_* variables say, and serves it on loopback.
+func serveCatalog(ctx context.Context, c *cleanups, env map[string]string) (*catalog.Service, string, error) {
 	cfg, err := platform.LoadConfig[catalog.Config](env)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
-	flush, err := traced(ctx, &cfg.Base, "catalog")
-	if err != nil {
-		return nil, "", nil, err
+	if err := traced(ctx, c, &cfg.Base, "catalog"); err != nil {
+		return nil, "", err
 	}
 	svc, err := catalog.Open(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
-		flush()
-		return nil, "", nil, err
+		return nil, "", err
 	}
-	catalogURL, stopServing, err := serve(ctx, svc.App)
-	if err != nil {
-		svc.Close()
-		flush()
-		return nil, "", nil, err
-	}
-	return svc, catalogURL, func() { stopServing(); svc.Close(); flush() }, nil
+	c.add(svc.Close)
+	catalogURL, err := serve(ctx, c, svc.App)
+	return svc, catalogURL, err
 }
 
 // benchConcurrency is the workers of every againstBare run.
@@ -93,11 +85,12 @@ func againstBare(ctx context.Context, sum *summary, name, base, path, contentTyp
 		c.Set(fiber.HeaderContentType, contentType)
 		return c.Send(body)
 	})
-	bareURL, stopBare, err := serve(ctx, bare)
+	var bareServer cleanups
+	defer bareServer.close()
+	bareURL, err := serve(ctx, &bareServer, bare)
 	if err != nil {
 		return err
 	}
-	defer stopBare()
 	client := shopper.NewClient(benchConcurrency)
 	// Same bytes on both sides, as wrk: Go's client asks for gzip by
 	// default, and the shop would compress every answer (and the client
@@ -146,52 +139,47 @@ func databaseName(part string) string {
 	return cmp.Or(os.Getenv("BENCH_DATABASE_PREFIX"), "shop_bench_") + part
 }
 
-// adminConnect connects to the benchmark server (BENCH_DATABASE_URL,
-// default the local PostgreSQL).
-func adminConnect(ctx context.Context) (*pgx.Conn, error) {
-	admin := cmp.Or(os.Getenv("BENCH_DATABASE_URL"), "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to %s: %w", platform.Secret(admin), pg.Wrap("bench", err))
-	}
-	return conn, nil
-}
-
 // freshDatabase recreates the benchmark database for part (databaseName)
 // and returns its URL.
 func freshDatabase(ctx context.Context, part string) (string, error) {
-	conn, err := adminConnect(ctx)
+	name := databaseName(part)
+	cfg, err := adminExec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)", "CREATE DATABASE "+name)
 	if err != nil {
 		return "", err
 	}
-	defer func() { _ = conn.Close(ctx) }()
-	name := databaseName(part)
-	for _, sql := range []string{"DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "CREATE DATABASE " + name} {
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			return "", fmt.Errorf("%s: %w", sql, err)
-		}
-	}
-	cfg := conn.Config()
 	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name), nil
 }
 
 // dropDatabase removes the benchmark database for part, for the scenarios
 // whose databases are too large to leave behind.
 func dropDatabase(ctx context.Context, part string) error {
-	conn, err := adminConnect(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = conn.Close(ctx) }()
-	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+databaseName(part)+" WITH (FORCE)")
+	_, err := adminExec(ctx, "DROP DATABASE IF EXISTS "+databaseName(part)+" WITH (FORCE)")
 	return err
 }
 
-// serve runs app on a free loopback port and returns its base URL.
-func serve(ctx context.Context, app *fiber.App) (string, func(), error) {
+// adminExec runs each of sqls on the benchmark server (BENCH_DATABASE_URL,
+// default the local PostgreSQL) and returns the connection's settings.
+func adminExec(ctx context.Context, sqls ...string) (*pgx.ConnConfig, error) {
+	admin := cmp.Or(os.Getenv("BENCH_DATABASE_URL"), "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to %s: %w", platform.Secret(admin), pg.Wrap("bench", err))
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	for _, sql := range sqls {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			return nil, fmt.Errorf("%s: %w", sql, err)
+		}
+	}
+	return conn.Config(), nil
+}
+
+// serve runs app on a free loopback port until c closes, and returns its
+// base URL.
+func serve(ctx context.Context, c *cleanups, app *fiber.App) (string, error) {
 	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -199,7 +187,8 @@ func serve(ctx context.Context, app *fiber.App) (string, func(), error) {
 		defer close(done)
 		_ = platform.Serve(ctx, app, ln, 5*time.Second)
 	}()
-	return "http://" + ln.Addr().String(), func() { cancel(); <-done }, nil
+	c.add(func() { cancel(); <-done })
+	return "http://" + ln.Addr().String(), nil
 }
 
 func fetch(ctx context.Context, url string) ([]byte, error) {

@@ -15,18 +15,15 @@ import (
 // catalog and embedded search index, next to a bare Fiber handler
 // returning the same bytes: the cost of building a page (backend calls,
 // cookies, templates) over just sending it.
-func benchFrontend(ctx context.Context, sum *summary) error {
-	_, catalogURL, stopCatalog, err := serveCatalog(ctx, map[string]string{})
+func benchFrontend(ctx context.Context, sum *summary, c *cleanups) error {
+	_, catalogURL, err := serveCatalog(ctx, c, map[string]string{})
 	if err != nil {
 		return err
 	}
-	defer stopCatalog()
-
-	searchURL, stopSearch, err := startSearch(ctx, catalogURL, "1s")
+	searchURL, err := startSearch(ctx, c, catalogURL, "1s")
 	if err != nil {
 		return err
 	}
-	defer stopSearch()
 
 	cfg, err := platform.LoadConfig[frontend.Config](map[string]string{
 		"CATALOG_URL": catalogURL, "SEARCH_URL": searchURL, "COOKIE_SECRET": "bench-cookie-secret-0123456789abcdef",
@@ -34,31 +31,25 @@ func benchFrontend(ctx context.Context, sum *summary) error {
 	if err != nil {
 		return err
 	}
-	flush, err := traced(ctx, &cfg.Base, "frontend")
-	if err != nil {
+	if err := traced(ctx, c, &cfg.Base, "frontend"); err != nil {
 		return err
 	}
-	defer flush()
 	app, err := frontend.NewApp(cfg, slog.New(slog.DiscardHandler), platform.NewRegistry())
 	if err != nil {
 		return err
 	}
-	siteURL, stopSite, err := serve(ctx, app)
+	siteURL, err := serve(ctx, c, app)
 	if err != nil {
 		return err
 	}
-	defer stopSite()
 
 	fmt.Printf("storefront pages on the embedded catalog, BACKEND_CACHE_TTL=%s, concurrency %d, 10 s per run\n", cfg.BackendCacheTTL, benchConcurrency)
 	// Targets of a page: throughput against bare Fiber sending the same
 	// bytes, and p99 at half the page's maximum rate (the catalog's).
-	for _, page := range []struct {
-		name, path string
-		ratio      float64
-	}{{"home", "/", listingRatio}, {"category", "/category/books", listingRatio}, {"product", "/product/kitchenware-007", pageRatio}, {"search", "/search?q=table", pageRatio}} {
-		if err := againstBare(ctx, sum, page.name+" page", siteURL, page.path, fiber.MIMETextHTMLCharsetUTF8, page.ratio, halfRateP99); err != nil {
-			return err
-		}
-	}
-	return nil
+	return benchPages(ctx, sum, map[string]string{"frontend": siteURL}, []page{
+		{"home page", "frontend", "/", fiber.MIMETextHTMLCharsetUTF8, listingRatio},
+		{"category page", "frontend", "/category/books", fiber.MIMETextHTMLCharsetUTF8, listingRatio},
+		{"product page", "frontend", "/product/kitchenware-007", fiber.MIMETextHTMLCharsetUTF8, pageRatio},
+		{"search page", "frontend", "/search?q=table", fiber.MIMETextHTMLCharsetUTF8, pageRatio},
+	})
 }

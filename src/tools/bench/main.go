@@ -24,9 +24,25 @@ import (
 	"github.com/shop-platform/shop/src/internal/platform/tracing"
 )
 
-// scenario is one benchmark: it prints its report to stdout and adds its
-// headline figures to the summary.
-type scenario func(ctx context.Context, sum *summary) error
+// scenario is one benchmark: it prints its report to stdout, adds its
+// headline figures to the summary, and hands what it opens to c, which
+// closes it when the scenario ends.
+type scenario func(ctx context.Context, sum *summary, c *cleanups) error
+
+// cleanups closes what a scenario opened, last opened first, as
+// testing.T's Cleanup does: a start that fails halfway leaves what it had
+// opened to the scenario's close instead of undoing it step by step.
+type cleanups []func()
+
+func (c *cleanups) add(f func()) { *c = append(*c, f) }
+
+// close runs the cleanups and forgets them, so it may run twice.
+func (c *cleanups) close() {
+	for _, f := range slices.Backward(*c) {
+		f()
+	}
+	*c = nil
+}
 
 func main() {
 	service.Main("bench", func(ctx context.Context, _ map[string]string) error { return run(ctx, os.Args[1:]) })
@@ -50,27 +66,27 @@ func run(ctx context.Context, names []string) error {
 	if len(names) == 0 {
 		names = slices.Sorted(maps.Keys(scenarios))
 	}
-	var expanded []string
-	for _, name := range names {
-		if g, ok := groups[name]; ok {
-			expanded = append(expanded, g...)
-		} else {
-			expanded = append(expanded, name)
-		}
-	}
-	names = expanded
 	fmt.Printf("# %s, %s/%s, %d CPUs, %s\n", time.Now().UTC().Format(time.DateOnly), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
 	sum := &summary{}
 	defer sum.print()
 	for _, name := range names {
-		s, ok := scenarios[name]
+		group, ok := groups[name]
 		if !ok {
-			return fmt.Errorf("unknown scenario %q", name)
+			group = []string{name}
 		}
-		fmt.Printf("\n## %s\n", name)
-		sum.scenario = name
-		if err := s(ctx, sum); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+		for _, name := range group {
+			s, ok := scenarios[name]
+			if !ok {
+				return fmt.Errorf("unknown scenario %q", name)
+			}
+			fmt.Printf("\n## %s\n", name)
+			sum.scenario = name
+			var c cleanups
+			err := s(ctx, sum, &c)
+			c.close()
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
 		}
 	}
 	return nil
@@ -127,19 +143,20 @@ func (s *summary) print() {
 // ask for (none when OTEL_EXPORTER_OTLP_ENDPOINT is unset, as in make
 // bench), so the same scenario measures tracing off and on; the scenarios
 // build their services from fixed settings and would not see them
-// otherwise. It returns the flush to defer.
-func traced(ctx context.Context, base *platform.Base, service string) (func(), error) {
+// otherwise. Its flush goes to c.
+func traced(ctx context.Context, c *cleanups, base *platform.Base, service string) error {
 	var cfg platform.TraceConfig
 	if err := env.Parse(&cfg); err != nil {
-		return nil, fmt.Errorf("reading the OTEL_* variables: %w", err)
+		return fmt.Errorf("reading the OTEL_* variables: %w", err)
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return err
 	}
-	tracer, stop, err := tracing.Start(ctx, cfg, service, slog.New(slog.DiscardHandler))
+	tracer, flush, err := tracing.Start(ctx, cfg, service, slog.New(slog.DiscardHandler))
 	if err != nil {
-		return nil, err
+		return err
 	}
+	c.add(flush)
 	base.Trace, base.Tracer = cfg, tracer
-	return stop, nil
+	return nil
 }

@@ -51,23 +51,23 @@ var orderClients = []int{16, 64}
 // running the same two-row transaction (the order and its outbox event) on
 // the same database, then the created->confirmed latency of the whole saga
 // over RabbitMQ at a fixed rate.
-func benchOrder(ctx context.Context, sum *summary) error {
+func benchOrder(ctx context.Context, sum *summary, c *cleanups) error {
 	pgbench, err := exec.LookPath("pgbench")
 	if err != nil {
 		return errors.New("pgbench not found: install the Debian package postgresql-client (apt-get install postgresql-client)")
 	}
-	catalogSvc, catalogURL, stopCatalog, err := startBenchCatalog(ctx)
+	catalogSvc, catalogURL, err := startBenchCatalog(ctx, c)
 	if err != nil {
 		return err
 	}
-	defer stopCatalog()
-
-	// The HTTP path alone: the service's relay does not run in this phase.
-	orders, err := startBenchOrder(ctx, "order", catalogURL)
+	// The HTTP path alone: the service's relay does not run in this phase,
+	// and the service is closed before the saga's starts.
+	var httpPhase cleanups
+	c.add(httpPhase.close)
+	orders, err := startBenchOrder(ctx, &httpPhase, "order", catalogURL)
 	if err != nil {
 		return err
 	}
-	defer orders.stop()
 	orderURL, dbURL := orders.url, orders.dbURL
 
 	fmt.Printf("POST /create-order (2 lines, prices from the catalog over HTTP), order pool %s connections; median of %d alternating %s runs each; relay not running\n",
@@ -107,31 +107,30 @@ func benchOrder(ctx context.Context, sum *summary) error {
 		fmt.Printf("\nfirst error at %s", e)
 	}
 	fmt.Printf("\nratio target >= 0.5\n\n")
-	orders.stop()
-	return benchSaga(ctx, sum, catalogSvc, catalogURL)
+	httpPhase.close()
+	return benchSaga(ctx, sum, c, catalogSvc, catalogURL)
 }
 
 // startBenchCatalog serves a catalog on its own fresh database, with
 // products that have stock enough for every order of the run.
-func startBenchCatalog(ctx context.Context) (*catalog.Service, string, func(), error) {
+func startBenchCatalog(ctx context.Context, c *cleanups) (*catalog.Service, string, error) {
 	dbURL, err := freshDatabase(ctx, "order_catalog")
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
 	// A small pool: prices come from its cache, and pgbench at 64 clients
 	// needs room under the server's max_connections.
-	svc, url, stop, err := serveCatalog(ctx, map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "4"})
+	svc, url, err := serveCatalog(ctx, c, map[string]string{"DATABASE_URL": dbURL, "DATABASE_MAX_CONNS": "4"})
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
 	for _, id := range benchProducts {
 		in := catalog.ProductInput{Name: "Bench " + id, Category: "bench", PriceCents: 1999, Currency: "USD", Stock: benchStock}
 		if _, _, err := svc.Store.Upsert(ctx, id, in); err != nil {
-			stop()
-			return nil, "", nil, err
+			return nil, "", err
 		}
 	}
-	return svc, url, stop, nil
+	return svc, url, nil
 }
 
 var benchProducts = []string{"bench-widget-a", "bench-widget-b"}
@@ -143,28 +142,15 @@ type benchOrderService struct {
 	order      *order.Service
 	payment    *payment.Service
 	url, dbURL string
-	// stop closes it all, last opened first; it is safe to call twice.
-	stop func()
 }
 
 // startBenchOrder recreates the benchmark database for part and starts a
 // benchOrderService on it, pricing orders with the catalog at catalogURL.
-func startBenchOrder(ctx context.Context, part, catalogURL string) (_ *benchOrderService, err error) {
+func startBenchOrder(ctx context.Context, c *cleanups, part, catalogURL string) (_ *benchOrderService, err error) {
 	s := &benchOrderService{}
 	if s.dbURL, err = freshDatabase(ctx, part); err != nil {
 		return nil, err
 	}
-	var stops []func()
-	s.stop = sync.OnceFunc(func() {
-		for _, stop := range slices.Backward(stops) {
-			stop()
-		}
-	})
-	defer func() {
-		if err != nil {
-			s.stop()
-		}
-	}()
 	logger := slog.New(slog.DiscardHandler)
 	payCfg, err := platform.LoadConfig[payment.Config](map[string]string{})
 	if err != nil {
@@ -173,12 +159,11 @@ func startBenchOrder(ctx context.Context, part, catalogURL string) (_ *benchOrde
 	if s.payment, err = payment.Open(ctx, payCfg, logger); err != nil {
 		return nil, err
 	}
-	stops = append(stops, s.payment.Close)
-	payURL, stopPay, err := serve(ctx, s.payment.App)
+	c.add(s.payment.Close)
+	payURL, err := serve(ctx, c, s.payment.App)
 	if err != nil {
 		return nil, err
 	}
-	stops = append(stops, stopPay)
 	cfg, err := platform.LoadConfig[order.Config](map[string]string{
 		"DATABASE_URL": s.dbURL, "DATABASE_MAX_CONNS": orderPoolConns, "CATALOG_URL": catalogURL, "PAYMENT_URL": payURL,
 	})
@@ -188,14 +173,9 @@ func startBenchOrder(ctx context.Context, part, catalogURL string) (_ *benchOrde
 	if s.order, err = order.Open(ctx, cfg, logger); err != nil {
 		return nil, err
 	}
-	stops = append(stops, s.order.Close)
-	url, stopServe, err := serve(ctx, s.order.App)
-	if err != nil {
-		return nil, err
-	}
-	s.url = url
-	stops = append(stops, stopServe)
-	return s, nil
+	c.add(s.order.Close)
+	s.url, err = serve(ctx, c, s.order.App)
+	return s, err
 }
 
 // benchOrderBody is the order every bench request places: two lines of
@@ -360,7 +340,7 @@ func runPgbench(ctx context.Context, pgbench, script, dbURL string, clients int)
 // benchSaga runs the whole saga (order and catalog services, their relays
 // and consumers, RabbitMQ) and measures, per order, the time from its
 // creation to its final state as the database records them.
-func benchSaga(ctx context.Context, sum *summary, catalogSvc *catalog.Service, catalogURL string) error {
+func benchSaga(ctx context.Context, sum *summary, c *cleanups, catalogSvc *catalog.Service, catalogURL string) error {
 	amqpURL := cmp.Or(os.Getenv("BENCH_AMQP_URL"), "amqp://guest:guest@127.0.0.1:5672/")
 	probe, err := amqp.Dial(amqpURL)
 	if err != nil {
@@ -369,30 +349,20 @@ func benchSaga(ctx context.Context, sum *summary, catalogSvc *catalog.Service, c
 	_ = probe.Close()
 	suffix := strconv.FormatInt(time.Now().UnixNano(), 36)
 	broker := mq.Config{URL: platform.Secret(amqpURL), Exchange: "bench.events." + suffix, QueuePrefix: "bench-" + suffix + "."}
-	defer deleteBrokerObjects(amqpURL, broker)
+	c.add(func() { deleteBrokerObjects(amqpURL, broker) })
 
-	orders, err := startBenchOrder(ctx, "order_saga", catalogURL)
+	orders, err := startBenchOrder(ctx, c, "order_saga", catalogURL)
 	if err != nil {
 		return err
 	}
-	defer orders.stop()
-
-	runCtx, stopRun := context.WithCancel(ctx)
-	done := make(chan error, 4)
-	buses := []mq.Bus{}
-	defer func() {
-		stopRun()
-		for range buses {
-			if err := <-done; err != nil {
-				fmt.Fprintln(os.Stderr, "bench: saga service:", err)
-			}
-		}
-		for _, b := range buses {
-			_ = b.Close()
-		}
-	}()
 	// Each service on a bus of its own, as in its own process: its
-	// consumers subscribed, then its relay run.
+	// consumers subscribed, then its relay run. The runs all stop before
+	// the first bus closes.
+	runCtx, stopRun := context.WithCancel(ctx)
+	var running sync.WaitGroup
+	var buses cleanups
+	c.add(buses.close)
+	c.add(func() { stopRun(); running.Wait() })
 	services := map[string][2]func(context.Context, mq.Bus) error{
 		"order": {orders.order.Subscribe, orders.order.Run}, "catalog": {catalogSvc.Subscribe, catalogSvc.Run},
 		"payment": {orders.payment.Subscribe, orders.payment.Run}, "search": {productSink, untilDone},
@@ -402,12 +372,15 @@ func benchSaga(ctx context.Context, sum *summary, catalogSvc *catalog.Service, c
 		if err != nil {
 			return err
 		}
+		buses.add(func() { _ = bus.Close() })
 		if err := svc[0](ctx, bus); err != nil {
-			_ = bus.Close()
 			return err
 		}
-		buses = append(buses, bus)
-		go func() { done <- svc[1](runCtx, bus) }()
+		running.Go(func() {
+			if err := svc[1](runCtx, bus); err != nil {
+				fmt.Fprintln(os.Stderr, "bench: saga service:", err)
+			}
+		})
 	}
 
 	conn, err := pgx.Connect(ctx, orders.dbURL)

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -23,7 +22,6 @@ import (
 	"github.com/shop-platform/shop/src/internal/platform/outbox"
 	"github.com/shop-platform/shop/src/internal/platform/pg"
 	"github.com/shop-platform/shop/src/internal/shopper"
-	"github.com/shop-platform/shop/src/tools/proc"
 )
 
 // Settings of the scale scenarios: the same requests at every catalog size,
@@ -53,7 +51,7 @@ const (
 // several rounds, so a burst of load from elsewhere on the machine falls
 // on all of them alike; the median of the rounds' p99s is what is
 // compared.
-func benchCatalogScale(ctx context.Context, sum *summary) error {
+func benchCatalogScale(ctx context.Context, sum *summary, c *cleanups) error {
 	logger := slog.New(slog.DiscardHandler)
 	products := benchCatalogProducts(slices.Max(scaleSizes))
 	cfg, err := platform.LoadConfig[catalog.Config](map[string]string{})
@@ -72,12 +70,12 @@ func benchCatalogScale(ctx context.Context, sum *summary) error {
 		if err != nil {
 			return err
 		}
-		defer func() { _ = dropDatabase(context.WithoutCancel(ctx), part) }()
+		c.add(func() { _ = dropDatabase(context.WithoutCancel(ctx), part) })
 		pool, err := pg.Open(ctx, pg.Config{URL: platform.Secret(dbURL), MaxConns: scaleConcurrency / 2}, logger)
 		if err != nil {
 			return err
 		}
-		defer pool.Close()
+		c.add(pool.Close)
 		if err := catalog.Migrate(ctx, pool, logger); err != nil {
 			return err
 		}
@@ -88,11 +86,10 @@ func benchCatalogScale(ctx context.Context, sum *summary) error {
 		pgLoad := time.Since(start)
 		// The store itself, not catalog.Open's CachedStore: with the page
 		// cache off every request reaches PostgreSQL, which is what grows.
-		pgURL, stopPG, err := serve(ctx, catalog.NewApp(cfg, uncached{catalog.NewPostgresStore(pool)}, logger, platform.NewRegistry()))
+		pgURL, err := serve(ctx, c, catalog.NewApp(cfg, uncached{catalog.NewPostgresStore(pool)}, logger, platform.NewRegistry()))
 		if err != nil {
 			return err
 		}
-		defer stopPG()
 
 		start = time.Now()
 		mem := catalog.NewMemoryStore(&outbox.Memory{})
@@ -100,11 +97,10 @@ func benchCatalogScale(ctx context.Context, sum *summary) error {
 			return err
 		}
 		memLoad := time.Since(start)
-		memURL, stopMem, err := serve(ctx, catalog.NewApp(cfg, uncached{mem}, logger, platform.NewRegistry()))
+		memURL, err := serve(ctx, c, catalog.NewApp(cfg, uncached{mem}, logger, platform.NewRegistry()))
 		if err != nil {
 			return err
 		}
-		defer stopMem()
 		targets = append(targets, target{size, "PostgreSQL", pgURL, pgLoad}, target{size, "embedded", memURL, memLoad})
 	}
 
@@ -232,14 +228,9 @@ func scaleCatalogQueries(products []events.Product) []scaleQuery {
 
 // openLoop GETs paths on base in turn at scaleRate, after a warm-up.
 func openLoop(ctx context.Context, client *http.Client, base string, paths []string) shopper.Result {
-	do := inTurn(client, base, paths)
+	do := getEach(client, base, paths, roundRobin(len(paths)))
 	_ = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleWarmUp, Rate: scaleRate}, do)
 	return shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleRunTime, Rate: scaleRate}, do)
-}
-
-// inTurn returns a Do function that GETs paths on base, each in turn.
-func inTurn(client *http.Client, base string, paths []string) func(context.Context, int) error {
-	return getEach(client, base, paths, roundRobin(len(paths)))
 }
 
 // copyProducts adds products to the catalog table with COPY (100,000 in a
@@ -286,13 +277,12 @@ const (
 // 100,000 products and measures the initial build of its embedded index
 // (from start to /ready, the catalog read page by page over HTTP), its
 // resident memory, its maximum q/s and its p99 at a fixed rate, cache off.
-func benchSearchScale(ctx context.Context, sum *summary) error {
+func benchSearchScale(ctx context.Context, sum *summary, c *cleanups) error {
 	products := benchCatalogProducts(slices.Max(scaleSizes))
-	dir, err := buildBinaries(ctx, "search")
+	dir, err := buildBinaries(ctx, c, "search")
 	if err != nil {
 		return err
 	}
-	defer func() { _ = os.RemoveAll(dir) }()
 	bin := filepath.Join(dir, "search")
 	var queries []string
 	for _, k := range benchQueries(products[:scaleQueryFrom]) {
@@ -305,12 +295,16 @@ func benchSearchScale(ctx context.Context, sum *summary) error {
 	fmt.Printf("| products | build | RSS after build | peak RSS | max q/s | p50 at %.0f q/s | p99 | errors |\n|---|---|---|---|---|---|---|---|\n", searchScaleRate)
 	p99s := map[int]time.Duration{}
 	for _, size := range scaleSizes {
-		catalogURL, stopCatalog, err := serve(ctx, fakeCatalogApp(products[:size]))
+		// Each size has a catalog and a search process of its own, both
+		// stopped before the next size starts.
+		var sized cleanups
+		c.add(sized.close)
+		catalogURL, err := serve(ctx, &sized, fakeCatalogApp(products[:size]))
 		if err != nil {
 			return err
 		}
-		r, err := measureSearchProcess(ctx, bin, catalogURL, client, queries)
-		stopCatalog()
+		r, err := measureSearchProcess(ctx, &sized, bin, catalogURL, client, queries)
+		sized.close()
 		if err != nil {
 			return fmt.Errorf("%d products: %w", size, err)
 		}
@@ -334,28 +328,26 @@ type searchProcessResult struct {
 	max, atRate shopper.Result
 }
 
-// measureSearchProcess runs one search process over catalogURL and
-// measures it, then stops it.
-func measureSearchProcess(ctx context.Context, bin, catalogURL string, client *http.Client, queries []string) (searchProcessResult, error) {
+// measureSearchProcess runs one search process over catalogURL, which c
+// stops, and measures it.
+func measureSearchProcess(ctx context.Context, c *cleanups, bin, catalogURL string, client *http.Client, queries []string) (searchProcessResult, error) {
 	var res searchProcessResult
-	port, err := proc.FreePort(ctx)
+	ports, urls, err := loopbackPorts(ctx, "search")
 	if err != nil {
 		return res, err
 	}
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	env := []string{"HOST=127.0.0.1", "PORT=" + strconv.Itoa(port), "CATALOG_URL=" + catalogURL,
+	env := []string{"HOST=127.0.0.1", "PORT=" + ports["search"], "CATALOG_URL=" + catalogURL,
 		"CATALOG_TIMEOUT=30s", "SEARCH_CACHE_TTL=0s", "LOG_LEVEL=warn"}
 	start := time.Now()
-	p, err := startBinary(ctx, bin, env, 10*time.Minute, base+"/ready")
+	p, err := startBinary(ctx, c, bin, env, 10*time.Minute, urls["search"]+"/ready")
 	if err != nil {
 		return res, err
 	}
-	defer func() { _ = p.Stop() }()
 	res.build = time.Since(start)
 	if res.rss, err = p.Memory("VmRSS"); err != nil {
 		return res, err
 	}
-	do := inTurn(client, base, searchPaths(queries))
+	do := getEach(client, urls["search"], searchPaths(queries), roundRobin(len(queries)))
 	_ = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleWarmUp}, do)
 	res.max = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: 5 * time.Second}, do)
 	res.atRate = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleRunTime, Rate: searchScaleRate}, do)
@@ -379,21 +371,19 @@ const (
 // Idempotency-Key as the storefront sends) on an empty orders table and on
 // one holding 1,000,000 orders, two order services side by side, their
 // runs alternating so a burst of load elsewhere hits both alike.
-func benchOrderScale(ctx context.Context, sum *summary) error {
-	_, catalogURL, stopCatalog, err := startBenchCatalog(ctx)
+func benchOrderScale(ctx context.Context, sum *summary, c *cleanups) error {
+	c.add(func() { _ = dropDatabase(context.WithoutCancel(ctx), "order_catalog") })
+	_, catalogURL, err := startBenchCatalog(ctx, c)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = dropDatabase(context.WithoutCancel(ctx), "order_catalog") }()
-	defer stopCatalog()
 	urls := map[string]string{}
 	for _, part := range []string{"scale_orders_empty", "scale_orders_1m"} {
-		defer func() { _ = dropDatabase(context.WithoutCancel(ctx), part) }()
-		orders, err := startBenchOrder(ctx, part, catalogURL)
+		c.add(func() { _ = dropDatabase(context.WithoutCancel(ctx), part) })
+		orders, err := startBenchOrder(ctx, c, part, catalogURL)
 		if err != nil {
 			return err
 		}
-		defer orders.stop()
 		// The warm-up stores a real order, whose JSON the million copy.
 		if r := keyedOrders(ctx, orders.url, scaleWarmUp); r.FirstErr != nil {
 			return fmt.Errorf("warm-up: %w", r.FirstErr)

@@ -33,13 +33,12 @@ const searchBenchProducts = 10_000
 // every query searching the index, and once as deployed, the cache on and
 // queries drawn with a Zipf distribution, as search traffic repeats its
 // head queries.
-func benchSearch(ctx context.Context, sum *summary) error {
+func benchSearch(ctx context.Context, sum *summary, c *cleanups) error {
 	products := benchCatalogProducts(searchBenchProducts)
-	catalogURL, stopCatalog, err := serve(ctx, fakeCatalogApp(products))
+	catalogURL, err := serve(ctx, c, fakeCatalogApp(products))
 	if err != nil {
 		return err
 	}
-	defer stopCatalog()
 	kinds := benchQueries(products)
 	var all []string
 	for _, k := range kinds {
@@ -51,7 +50,11 @@ func benchSearch(ctx context.Context, sum *summary) error {
 		len(products), len(all), len(kinds), concurrency)
 	fmt.Printf("| cache | queries | run | throughput | p50 | p99 | errors |\n|---|---|---|---|---|---|---|\n")
 	for _, cache := range []string{"0s", "2s"} {
-		searchURL, stop, err := startSearch(ctx, catalogURL, cache)
+		// Each cache setting has a search service of its own, closed
+		// before the next starts.
+		var searchService cleanups
+		c.add(searchService.close)
+		searchURL, err := startSearch(ctx, &searchService, catalogURL, cache)
 		if err != nil {
 			return err
 		}
@@ -82,60 +85,46 @@ func benchSearch(ctx context.Context, sum *summary) error {
 		sum.latency("mixed p99 at 2,000 q/s, cache "+cache, atTarget.Percentile(99), 0, 20*time.Millisecond)
 		half := mixed.RPS() / 2
 		row(fmt.Sprintf("mixed at half max (%.0f q/s)", half), measure(all, pick, 10*time.Second, half))
-		stop()
+		searchService.close()
 	}
 	return nil
 }
 
 // startSearch runs a search service with the given SEARCH_CACHE_TTL over the
 // catalog and waits until its index is loaded.
-func startSearch(ctx context.Context, catalogURL, cacheTTL string) (string, func(), error) {
+func startSearch(ctx context.Context, c *cleanups, catalogURL, cacheTTL string) (string, error) {
 	cfg, err := platform.LoadConfig[search.Config](map[string]string{
 		"CATALOG_URL": catalogURL, "CATALOG_TIMEOUT": "30s", "SEARCH_CACHE_TTL": cacheTTL,
 	})
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
-	flush, err := traced(ctx, &cfg.Base, "search")
-	if err != nil {
-		return "", nil, err
+	if err := traced(ctx, c, &cfg.Base, "search"); err != nil {
+		return "", err
 	}
 	svc, err := search.Open(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
-		flush()
-		return "", nil, err
+		return "", err
 	}
+	c.add(func() { _ = svc.Close() })
 	bus := mq.NewMemory(mq.Options{})
+	c.add(func() { _ = bus.Close() })
 	if err := svc.Subscribe(ctx, bus); err != nil {
-		_ = svc.Close()
-		flush()
-		return "", nil, err
+		return "", err
 	}
 	runCtx, stopRun := context.WithCancel(ctx)
 	running := make(chan struct{})
 	go func() { _ = svc.Run(runCtx, bus); close(running) }()
-	stopAll := func() {
-		stopRun()
-		<-running
-		_ = bus.Close()
-		_ = svc.Close()
-		flush()
-	}
+	c.add(func() { stopRun(); <-running })
 	start := time.Now()
 	for svc.Indexer.Loaded(ctx) != nil {
 		if ctx.Err() != nil || time.Since(start) > 5*time.Minute {
-			stopAll()
-			return "", nil, fmt.Errorf("the index never loaded: %w", svc.Indexer.Loaded(ctx))
+			return "", fmt.Errorf("the index never loaded: %w", svc.Indexer.Loaded(ctx))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	fmt.Printf("(index loaded from the catalog in %s, cache %s)\n", time.Since(start).Round(time.Millisecond), cacheTTL)
-	url, stopServe, err := serve(ctx, svc.App)
-	if err != nil {
-		stopAll()
-		return "", nil, err
-	}
-	return url, func() { stopServe(); stopAll() }, nil
+	return serve(ctx, c, svc.App)
 }
 
 // getEach GETs base+path for the path pick chooses.

@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
-
-	"github.com/shop-platform/shop/src/tools/proc"
 )
 
 // benchServices measures benchShop's pages on the service binaries, one
@@ -17,20 +14,14 @@ import (
 // src/cmd/frontend calling both over loopback, tracing off (the chart's
 // default), each page against bare Fiber sending the same bytes. Against
 // benchShop it shows what the one process of make run saves or costs.
-func benchServices(ctx context.Context, sum *summary) error {
-	dir, err := buildBinaries(ctx, "catalog", "search", "frontend")
+func benchServices(ctx context.Context, sum *summary, c *cleanups) error {
+	dir, err := buildBinaries(ctx, c, "catalog", "search", "frontend")
 	if err != nil {
 		return err
 	}
-	defer func() { _ = os.RemoveAll(dir) }()
-	ports, urls := map[string]string{}, map[string]string{}
-	for _, name := range []string{"catalog", "search", "frontend"} {
-		port, err := proc.FreePort(ctx)
-		if err != nil {
-			return err
-		}
-		ports[name] = strconv.Itoa(port)
-		urls[name] = "http://127.0.0.1:" + ports[name]
+	ports, urls, err := loopbackPorts(ctx, "catalog", "search", "frontend")
+	if err != nil {
+		return err
 	}
 	// The order service is not started: no page measured here calls it.
 	services := []struct {
@@ -45,12 +36,10 @@ func benchServices(ctx context.Context, sum *summary) error {
 	}
 	for _, svc := range services {
 		env := append(os.Environ(), "HOST=127.0.0.1", "PORT="+ports[svc.name], "OTEL_EXPORTER_OTLP_ENDPOINT=")
-		p, err := startBinary(ctx, filepath.Join(dir, svc.name), append(env, svc.env...), 2*time.Minute, urls[svc.name]+svc.ready)
-		if err != nil {
+		if _, err := startBinary(ctx, c, filepath.Join(dir, svc.name), append(env, svc.env...), 2*time.Minute, urls[svc.name]+svc.ready); err != nil {
 			return err
 		}
-		defer func() { _ = p.Stop() }()
 	}
 	fmt.Printf("the service binaries (src/cmd/catalog, search, frontend: one process each, embedded stores, tracing off), concurrency %d, 10 s per run\n\n", benchConcurrency)
-	return benchPages(ctx, sum, urls)
+	return benchPages(ctx, sum, urls, shopPages)
 }

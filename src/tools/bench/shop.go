@@ -25,12 +25,15 @@ const (
 	maxTracingCost = 0.10 // of throughput, in-memory tracing on against off
 )
 
-// shopPages are the pages measured on the composed process: where they
-// are served (the catalog's port or the storefront's), and their target.
-var shopPages = []struct {
+// page is one page measured against bare Fiber: the service that serves
+// it (the key of its base URL), its path, and its target ratio.
+type page struct {
 	name, service, path, contentType string
 	ratio                            float64
-}{
+}
+
+// shopPages are the pages measured on the composed process.
+var shopPages = []page{
 	{"catalog page", "catalog", "/catalog?page_size=20", fiber.MIMEApplicationJSON, listingRatio},
 	{"storefront home", "frontend", "/", fiber.MIMETextHTMLCharsetUTF8, listingRatio},
 	{"product page", "frontend", "/product/kitchenware-007", fiber.MIMETextHTMLCharsetUTF8, pageRatio},
@@ -42,27 +45,24 @@ var shopPages = []struct {
 // each page against bare Fiber; then the cost of its in-memory tracing,
 // wrk on a second process started with SHOP_TRACES empty, the two runs
 // alternating three times on the same pages.
-func benchShop(ctx context.Context, sum *summary) error {
-	dir, err := buildBinaries(ctx, "shop")
+func benchShop(ctx context.Context, sum *summary, c *cleanups) error {
+	dir, err := buildBinaries(ctx, c, "shop")
 	if err != nil {
 		return err
 	}
-	defer func() { _ = os.RemoveAll(dir) }()
 	bin := filepath.Join(dir, "shop")
-	traced, stopTraced, err := startShop(ctx, bin, "memory")
+	traced, err := startShop(ctx, c, bin, "memory")
 	if err != nil {
 		return err
 	}
-	defer stopTraced()
 	fmt.Printf("the shop binary (src/cmd/shop, embedded stores, SHOP_TRACES=memory, as make run), concurrency %d, 10 s per run\n\n", benchConcurrency)
-	if err := benchPages(ctx, sum, traced); err != nil {
+	if err := benchPages(ctx, sum, traced, shopPages); err != nil {
 		return err
 	}
-	untraced, stopUntraced, err := startShop(ctx, bin, "")
+	untraced, err := startShop(ctx, c, bin, "")
 	if err != nil {
 		return err
 	}
-	defer stopUntraced()
 	fmt.Printf("in-memory tracing: wrk -t1 -c32 -d10s, SHOP_TRACES=memory and empty alternating, three rounds\n\n| page | round | tracing on | tracing off |\n|---|---|---|---|\n")
 	for _, p := range shopPages[:2] {
 		var on, off float64
@@ -85,10 +85,10 @@ func benchShop(ctx context.Context, sum *summary) error {
 	return nil
 }
 
-// benchPages measures each of shopPages, served at the base URL of its
-// service in urls, against bare Fiber.
-func benchPages(ctx context.Context, sum *summary, urls map[string]string) error {
-	for _, p := range shopPages {
+// benchPages measures each of pages, served at the base URL of its service
+// in urls, against bare Fiber.
+func benchPages(ctx context.Context, sum *summary, urls map[string]string, pages []page) error {
+	for _, p := range pages {
 		if err := againstBare(ctx, sum, p.name, urls[p.service], p.path, p.contentType, p.ratio, halfRateP99); err != nil {
 			return err
 		}
@@ -98,29 +98,38 @@ func benchPages(ctx context.Context, sum *summary, urls map[string]string) error
 
 // startShop starts the shop binary on free loopback ports with
 // SHOP_TRACES=traces, waits until the storefront and the search index are
-// ready, and returns each service's base URL by name and the stop.
-func startShop(ctx context.Context, bin, traces string) (map[string]string, func(), error) {
-	names := []string{"catalog", "search", "order", "frontend", "payment", "traces"}
-	urls := map[string]string{}
+// ready, and returns each service's base URL by name.
+func startShop(ctx context.Context, c *cleanups, bin, traces string) (map[string]string, error) {
+	ports, urls, err := loopbackPorts(ctx, "catalog", "search", "order", "frontend", "payment", "traces")
+	if err != nil {
+		return nil, err
+	}
 	env := append(os.Environ(), "SHOP_TRACES="+traces, "HOST=127.0.0.1")
+	for name, port := range ports {
+		env = append(env, strings.ToUpper(name)+"_PORT="+port)
+	}
+	_, err = startBinary(ctx, c, bin, env, 2*time.Minute, urls["frontend"]+"/ready", urls["search"]+"/ready", urls["frontend"]+"/search?q=table")
+	return urls, err
+}
+
+// loopbackPorts picks a free loopback port for each of names, and returns
+// the ports and the base URLs on them by name.
+func loopbackPorts(ctx context.Context, names ...string) (ports, urls map[string]string, err error) {
+	ports, urls = map[string]string{}, map[string]string{}
 	for _, name := range names {
 		port, err := proc.FreePort(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
-		urls[name] = "http://127.0.0.1:" + strconv.Itoa(port)
-		env = append(env, fmt.Sprintf("%s_PORT=%d", strings.ToUpper(name), port))
+		ports[name] = strconv.Itoa(port)
+		urls[name] = "http://127.0.0.1:" + ports[name]
 	}
-	p, err := startBinary(ctx, bin, env, 2*time.Minute, urls["frontend"]+"/ready", urls["search"]+"/ready", urls["frontend"]+"/search?q=table")
-	if err != nil {
-		return nil, nil, err
-	}
-	return urls, func() { _ = p.Stop() }, nil
+	return ports, urls, nil
 }
 
 // startBinary starts bin with env and waits, for up to limit, until each
-// of ready answers 200, in turn; the caller stops it.
-func startBinary(ctx context.Context, bin string, env []string, limit time.Duration, ready ...string) (*proc.Process, error) {
+// of ready answers 200, in turn; c stops it.
+func startBinary(ctx context.Context, c *cleanups, bin string, env []string, limit time.Duration, ready ...string) (*proc.Process, error) {
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Env = env
 	// The binary's own error, if it exits, is its last line on stderr.
@@ -130,26 +139,26 @@ func startBinary(ctx context.Context, bin string, env []string, limit time.Durat
 	if err != nil {
 		return nil, err
 	}
+	c.add(func() { _ = p.Stop() })
 	if err := p.WaitReady(ctx, limit, ready...); err != nil {
-		_ = p.Stop()
 		return nil, fmt.Errorf("%w\n%s", err, stderr.Bytes())
 	}
 	return p, nil
 }
 
 // buildBinaries builds the commands of src/cmd named into a new temporary
-// directory, which the caller removes.
-func buildBinaries(ctx context.Context, names ...string) (string, error) {
+// directory, which c removes.
+func buildBinaries(ctx context.Context, c *cleanups, names ...string) (string, error) {
 	dir, err := os.MkdirTemp("", "shop-bench-")
 	if err != nil {
 		return "", err
 	}
+	c.add(func() { _ = os.RemoveAll(dir) })
 	args := []string{"build", "-o", dir + string(os.PathSeparator)}
 	for _, name := range names {
 		args = append(args, "./src/cmd/"+name)
 	}
 	if out, err := exec.CommandContext(ctx, "go", args...).CombinedOutput(); err != nil {
-		_ = os.RemoveAll(dir)
 		return "", fmt.Errorf("go %s (run from the repository root): %w\n%s", strings.Join(args, " "), err, out)
 	}
 	return dir, nil
