@@ -124,7 +124,7 @@ func startBenchCatalog(ctx context.Context, c *cleanups) (*catalog.Service, stri
 	if err != nil {
 		return nil, "", err
 	}
-	for _, id := range benchProducts {
+	for _, id := range []string{benchProductA, benchProductB} {
 		in := catalog.ProductInput{Name: "Bench " + id, Category: "bench", PriceCents: 1999, Currency: "USD", Stock: benchStock}
 		if _, _, err := svc.Store.Upsert(ctx, id, in); err != nil {
 			return nil, "", err
@@ -132,8 +132,6 @@ func startBenchCatalog(ctx context.Context, c *cleanups) (*catalog.Service, stri
 	}
 	return svc, url, nil
 }
-
-var benchProducts = []string{"bench-widget-a", "bench-widget-b"}
 
 // benchOrderService is an order service on a fresh database of its own,
 // served, with the payment service it tokenises cards with (embedded
@@ -178,22 +176,17 @@ func startBenchOrder(ctx context.Context, c *cleanups, part, catalogURL string) 
 	return s, err
 }
 
-// benchOrderBody is the order every bench request places: two lines of
-// products with plenty of stock, so the saga confirms them all.
-var benchOrderBody = mustJSON(map[string]any{
-	"customer": map[string]any{"email": "bench@example.com", "name": "Bench Customer",
-		"address": map[string]any{"line1": "1 Load Street", "line2": "", "city": "Leeds", "postal_code": "LS1 1AA", "country": "GB"}},
-	"items":   []map[string]any{{"product_id": benchProducts[0], "quantity": 1}, {"product_id": benchProducts[1], "quantity": 2}},
-	"payment": map[string]any{"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"},
-})
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+// The products every bench order buys, and benchOrderBody, the order every
+// bench request places: two lines of products with plenty of stock, so the
+// saga confirms them all (the bytes json.Marshal writes for it).
+const (
+	benchProductA  = "bench-widget-a"
+	benchProductB  = "bench-widget-b"
+	benchOrderBody = `{"customer":{"address":{"city":"Leeds","country":"GB","line1":"1 Load Street","line2":"","postal_code":"LS1 1AA"},` +
+		`"email":"bench@example.com","name":"Bench Customer"},` +
+		`"items":[{"product_id":"` + benchProductA + `","quantity":1},{"product_id":"` + benchProductB + `","quantity":2}],` +
+		`"payment":{"card_number":"4242424242424242","cvc":"123","exp_month":12,"exp_year":2040}}`
+)
 
 // createOrders drives POST /create-order; rate 0 is closed loop. Keyed
 // orders each carry an Idempotency-Key of their own, as the storefront's do.
@@ -211,7 +204,7 @@ func createOrders(ctx context.Context, base string, clients int, rate float64, d
 // placeOrder POSTs benchOrderBody to base's /create-order, with key as its
 // Idempotency-Key unless key is empty, and expects 202.
 func placeOrder(ctx context.Context, client *http.Client, base, key string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/create-order", bytes.NewReader(benchOrderBody))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/create-order", strings.NewReader(benchOrderBody))
 	if err != nil {
 		return err
 	}
@@ -271,41 +264,24 @@ END;
 	return path, os.WriteFile(path, []byte(script), 0o600)
 }
 
-// pgbenchJSON turns a JSON document into an SQL literal pgbench leaves
-// alone: pgbench takes ":name" for a variable, so colons inside strings
-// become \u003a and a space follows every other colon. The document's value,
-// and so its jsonb, does not change; the function checks that it did not.
+// pgbenchJSON turns a JSON document as jsonb prints it into an SQL literal
+// pgbench leaves alone: pgbench takes ":name" for a variable, even inside
+// quotes. jsonb prints ": " after every key, so any other colon is inside
+// a string, where \u003a stands for it. The document's value, and so its
+// jsonb, does not change; the function checks that it did not.
 func pgbenchJSON(raw string) (string, error) {
-	var b strings.Builder
-	inString, escaped := false, false
-	for _, r := range raw {
-		switch {
-		case inString && escaped:
-			escaped = false
-		case inString && r == '\\':
-			escaped = true
-		case r == '"':
-			inString = !inString
-		case r == ':' && inString:
-			b.WriteString(`\u003a`)
-			continue
-		case r == ':':
-			b.WriteString(": ")
-			continue
-		}
-		b.WriteRune(r)
-	}
+	literal := strings.NewReplacer(": ", ": ", ":", `\u003a`).Replace(raw)
 	var want, got any
 	if err := json.Unmarshal([]byte(raw), &want); err != nil {
 		return "", fmt.Errorf("stored JSON: %w", err)
 	}
-	if err := json.Unmarshal([]byte(b.String()), &got); err != nil {
+	if err := json.Unmarshal([]byte(literal), &got); err != nil {
 		return "", fmt.Errorf("rewriting JSON for pgbench: %w", err)
 	}
 	if !reflect.DeepEqual(want, got) {
 		return "", errors.New("rewriting JSON for pgbench changed its value")
 	}
-	return "'" + strings.ReplaceAll(b.String(), "'", "''") + "'", nil
+	return "'" + strings.ReplaceAll(literal, "'", "''") + "'", nil
 }
 
 var tpsLine = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
