@@ -107,7 +107,7 @@ func benchCatalogScale(ctx context.Context, sum *summary, c *cleanups) error {
 	queries := scaleCatalogQueries(products[:scaleQueryFrom])
 	client := shopper.NewClient(scaleConcurrency)
 	fmt.Printf("GET /catalog, %d distinct requests of each kind in turn, open loop at %.0f req/s for %s (after %s of warm-up), concurrency %d, %d rounds\n",
-		len(queries[0].paths), scaleRate, scaleRunTime, scaleWarmUp, scaleConcurrency, scaleRounds)
+		len(queries[0].queries), scaleRate, scaleRunTime, scaleWarmUp, scaleConcurrency, scaleRounds)
 	fmt.Printf("PostgreSQL: a database per size (%s...), pool of %d, no page cache; embedded: the in-memory store make run uses, no page cache\n\n",
 		databaseName("scale_catalog_"), scaleConcurrency/2)
 	type key struct {
@@ -119,7 +119,7 @@ func benchCatalogScale(ctx context.Context, sum *summary, c *cleanups) error {
 		for _, t := range targets {
 			for _, q := range queries {
 				k := key{t.size, t.store, q.name}
-				results[k] = append(results[k], openLoop(ctx, client, t.url, q.paths))
+				results[k] = append(results[k], openLoop(ctx, client, t.url+"/catalog?", q.queries))
 			}
 		}
 	}
@@ -195,40 +195,36 @@ func count(n int) string {
 	return strconv.Itoa(n)
 }
 
-type scaleQuery struct {
-	name  string
-	paths []string
-}
-
 // scaleCatalogQueries derives the requests from products: filtered pages
 // (a category, a price range 100 dollars wide, in stock, sorted by name as
 // the storefront's category pages are) and text queries (a word of four
 // letters or more from a product's name, as a shopper types one).
-func scaleCatalogQueries(products []events.Product) []scaleQuery {
+func scaleCatalogQueries(products []events.Product) []queryKind {
 	rng := rand.New(rand.NewPCG(7, 7))
-	filtered := scaleQuery{name: "category + price + in stock"}
-	text := scaleQuery{name: "text (q=word)"}
+	filtered := queryKind{name: "category + price + in stock"}
+	text := queryKind{name: "text (q=word)"}
 	seen := map[string]bool{}
-	for len(filtered.paths) < 100 || len(text.paths) < 100 {
+	for len(filtered.queries) < 100 || len(text.queries) < 100 {
 		p := products[rng.IntN(len(products))]
 		low := 1000 * rng.Int64N(40)
-		filtered.paths = append(filtered.paths, "/catalog?"+url.Values{
+		filtered.queries = append(filtered.queries, url.Values{
 			"category": {p.Category}, "min_price": {strconv.FormatInt(low, 10)},
 			"max_price": {strconv.FormatInt(low+10_000, 10)}, "in_stock": {"true"},
 		}.Encode())
 		for w := range strings.FieldsSeq(strings.ToLower(p.Name)) {
-			if len(w) >= 4 && !seen[w] && len(text.paths) < 100 {
+			if len(w) >= 4 && !seen[w] && len(text.queries) < 100 {
 				seen[w] = true
-				text.paths = append(text.paths, "/catalog?"+url.Values{"q": {w}}.Encode())
+				text.queries = append(text.queries, url.Values{"q": {w}}.Encode())
 			}
 		}
 	}
-	return []scaleQuery{filtered, text}
+	return []queryKind{filtered, text}
 }
 
-// openLoop GETs paths on base in turn at scaleRate, after a warm-up.
-func openLoop(ctx context.Context, client *http.Client, base string, paths []string) shopper.Result {
-	do := getEach(client, base, paths, roundRobin(len(paths)))
+// openLoop GETs prefix+q for each of queries in turn at scaleRate, after a
+// warm-up.
+func openLoop(ctx context.Context, client *http.Client, prefix string, queries []string) shopper.Result {
+	do := getEach(client, prefix, queries, roundRobin(len(queries)))
 	_ = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleWarmUp, Rate: scaleRate}, do)
 	return shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleRunTime, Rate: scaleRate}, do)
 }
@@ -347,7 +343,7 @@ func measureSearchProcess(ctx context.Context, c *cleanups, bin, catalogURL stri
 	if res.rss, err = p.Memory("VmRSS"); err != nil {
 		return res, err
 	}
-	do := getEach(client, urls["search"], searchPaths(queries), roundRobin(len(queries)))
+	do := getEach(client, urls["search"]+"/search?", queries, roundRobin(len(queries)))
 	_ = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleWarmUp}, do)
 	res.max = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: 5 * time.Second}, do)
 	res.atRate = shopper.Drive(ctx, shopper.Load{Workers: scaleConcurrency, Duration: scaleRunTime, Rate: searchScaleRate}, do)

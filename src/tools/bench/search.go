@@ -64,7 +64,7 @@ func benchSearch(ctx context.Context, sum *summary, c *cleanups) error {
 			pick, label = zipf(len(all)), "Zipf s=1.1"
 		}
 		measure := func(queries []string, pick func() int, d time.Duration, rate float64) shopper.Result {
-			return shopper.Drive(ctx, shopper.Load{Workers: concurrency, Duration: d, Rate: rate}, getEach(client, searchURL, searchPaths(queries), pick))
+			return shopper.Drive(ctx, shopper.Load{Workers: concurrency, Duration: d, Rate: rate}, getEach(client, searchURL+"/search?", queries, pick))
 		}
 		row := func(name string, r shopper.Result) {
 			fmt.Printf("| %s | %s | %s | %.0f q/s | %s | %s | %d |\n", cache, label, name, r.RPS(),
@@ -127,22 +127,13 @@ func startSearch(ctx context.Context, c *cleanups, catalogURL, cacheTTL string) 
 	return serve(ctx, c, svc.App)
 }
 
-// getEach GETs base+path for the path pick chooses.
-func getEach(client *http.Client, base string, paths []string, pick func() int) func(context.Context, int) error {
-	gets := make([]func(context.Context, int) error, len(paths))
-	for i, p := range paths {
-		gets[i] = shopper.Get(client, base+p)
+// getEach GETs prefix+s for the s of list pick chooses.
+func getEach(client *http.Client, prefix string, list []string, pick func() int) func(context.Context, int) error {
+	gets := make([]func(context.Context, int) error, len(list))
+	for i, s := range list {
+		gets[i] = shopper.Get(client, prefix+s)
 	}
 	return func(ctx context.Context, worker int) error { return gets[pick()](ctx, worker) }
-}
-
-// searchPaths turns query strings into /search paths.
-func searchPaths(queries []string) []string {
-	paths := make([]string, len(queries))
-	for i, q := range queries {
-		paths[i] = "/search?" + q
-	}
-	return paths
 }
 
 // roundRobin picks 0..n-1 in turn: no query repeats before all have run.
