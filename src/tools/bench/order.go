@@ -80,17 +80,17 @@ func benchOrder(ctx context.Context, sum *summary, c *cleanups) error {
 	}
 	fmt.Printf("| clients | order service | pgbench (2-row tx) | ratio | service p50 | service p99 | errors |\n|---|---|---|---|---|---|---|\n")
 	var firstErrs []string
-	for _, c := range orderClients {
+	for _, clients := range orderClients {
 		// Short runs of each side alternate and the medians are compared,
 		// so a burst of load from other processes hits both alike.
 		var shops []shopper.Result
 		var tpss []float64
 		for range orderRounds {
-			r := createOrders(ctx, orderURL, c, 0, orderRunTime, false)
+			r := createOrders(ctx, orderURL, clients, 0, orderRunTime, false)
 			if r.FirstErr != nil {
-				firstErrs = append(firstErrs, fmt.Sprintf("%d clients: %v", c, r.FirstErr))
+				firstErrs = append(firstErrs, fmt.Sprintf("%d clients: %v", clients, r.FirstErr))
 			}
-			tps, err := runPgbench(ctx, pgbench, script, dbURL, c)
+			tps, err := runPgbench(ctx, pgbench, script, dbURL, clients)
 			if err != nil {
 				return err
 			}
@@ -99,8 +99,8 @@ func benchOrder(ctx context.Context, sum *summary, c *cleanups) error {
 		slices.SortFunc(shops, func(a, b shopper.Result) int { return cmp.Compare(a.RPS(), b.RPS()) })
 		slices.Sort(tpss)
 		shop, tps := shops[orderRounds/2], tpss[orderRounds/2]
-		sum.ratio(fmt.Sprintf("create-order vs pgbench, %d clients", c), shop.RPS(), tps, "/s", 0.5)
-		fmt.Printf("| %d | %.0f orders/s | %.0f tx/s | %.2f | %s | %s | %d |\n", c, shop.RPS(), tps, shop.RPS()/tps,
+		sum.ratio(fmt.Sprintf("create-order vs pgbench, %d clients", clients), shop.RPS(), tps, "/s", 0.5)
+		fmt.Printf("| %d | %.0f orders/s | %.0f tx/s | %.2f | %s | %s | %d |\n", clients, shop.RPS(), tps, shop.RPS()/tps,
 			shop.Percentile(50).Round(time.Microsecond), shop.Percentile(99).Round(time.Microsecond), shop.Errors)
 	}
 	for _, e := range firstErrs {
