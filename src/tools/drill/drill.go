@@ -109,12 +109,7 @@ func drillCommand(ctx context.Context, args []string, stdout io.Writer) error {
 			faultErrs = append(faultErrs, fmt.Errorf("%s: %w", label, err))
 		}
 	}
-	wait := func(d time.Duration) {
-		select {
-		case <-ctx.Done():
-		case <-time.After(d):
-		}
-	}
+	wait := func(d time.Duration) { pause(ctx, d) }
 	wait(*gap)
 	step("close AMQP connections", func() error {
 		n, err := mq.closeConnections(ctx)
@@ -204,10 +199,15 @@ func watchMinStock(ctx context.Context, pg *postgres, db string) int {
 			_ = conn.Close(context.Background())
 		}
 		cancel()
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
+		pause(ctx, time.Second)
 	}
 	return lowest
+}
+
+// pause waits for d, or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,15 +35,9 @@ type rabbit struct {
 func (r *rabbit) rabbitmqctl(ctx context.Context, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	all := append(append([]string{}, r.ctl...), args...)
-	cmd := exec.CommandContext(ctx, all[0], all[1:]...)
-	cmd.Env = r.env
-	cmd.Dir = r.dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return string(out), fmt.Errorf("rabbitmqctl %s: %w\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out), nil
+	cmd := exec.CommandContext(ctx, r.ctl[0], slices.Concat(r.ctl[1:], args)...)
+	cmd.Env, cmd.Dir = r.env, r.dir
+	return proc.Output(cmd)
 }
 
 // sharedRabbit makes a vhost on the machine's broker for the run, so its
@@ -108,16 +103,11 @@ func (r *rabbit) start(ctx context.Context) error {
 	if r.server == "" {
 		return errors.New("refusing to start or stop the shared broker: the drill stops only its own")
 	}
-	logf, err := os.OpenFile(filepath.Join(r.dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
-	}
 	cmd := exec.Command(r.server)
-	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = r.env, r.dir, logf, logf
+	cmd.Env, cmd.Dir = r.env, r.dir
 	// A node asked to stop has a minute to exit before it is killed.
-	p, err := proc.Start(cmd, time.Minute, func() { _ = logf.Close() })
+	p, err := proc.StartLogged(cmd, filepath.Join(r.dir, "server.log"), time.Minute)
 	if err != nil {
-		_ = logf.Close()
 		return err
 	}
 	r.running = p

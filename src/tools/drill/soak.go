@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -12,10 +11,13 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
@@ -80,15 +82,14 @@ func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	wg.Go(func() {
-		sample()
 		t := time.NewTicker(*every)
 		defer t.Stop()
 		for {
+			sample()
 			select {
 			case <-sampleCtx.Done():
 				return
 			case <-t.C:
-				sample()
 			}
 		}
 	})
@@ -174,7 +175,7 @@ func levelsOff(s []int64, growth float64) memoryVerdict {
 		OK: q4 <= q2*(1+growth)+4<<20}
 }
 
-// heapInuse reads go_memstats_heap_inuse_bytes off a service's /metrics.
+// heapInuse reads the Go heap in use off a service's /metrics.
 func heapInuse(ctx context.Context, base string) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -187,13 +188,13 @@ func heapInuse(ctx context.Context, base string) (int64, error) {
 		return 0, err
 	}
 	defer func() { _ = resp.Body.Close() }()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			return int64(f), err
-		}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return 0, fmt.Errorf("reading %s/metrics: %w", base, err)
 	}
-	return 0, errors.New("no go_memstats_heap_inuse_bytes in /metrics")
+	for _, m := range families[platform.MetricHeapInUse].GetMetric() {
+		return int64(m.GetGauge().GetValue()), nil
+	}
+	return 0, fmt.Errorf("no %s in %s/metrics", platform.MetricHeapInUse, base)
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -43,32 +44,6 @@ type stack struct {
 	extraEnv []string
 }
 
-// newStack picks ports and creates the run's databases; start launches
-// the services.
-func newStack(ctx context.Context, dir, bin, run string, pg *postgres, mq *rabbit) (*stack, error) {
-	for _, name := range serviceNames {
-		if _, err := os.Stat(filepath.Join(bin, name)); err != nil {
-			return nil, fmt.Errorf("service binary %s missing (make build, or -bin): %w", name, err)
-		}
-	}
-	st := &stack{dir: dir, bin: bin, pg: pg, mq: mq, procs: map[string]*proc.Process{}, ports: map[string]int{},
-		dbs:   map[string]string{"catalog": run + "_catalog", "order": run + "_orders", "payment": run + "_payments"},
-		token: randomHex(16), cookie: randomHex(32), shutdown: 10 * time.Second}
-	for _, name := range serviceNames {
-		p, err := proc.FreePort(ctx)
-		if err != nil {
-			return nil, err
-		}
-		st.ports[name] = p
-	}
-	for _, db := range st.dbs {
-		if err := pg.exec(ctx, "postgres", "CREATE DATABASE "+pgx.Identifier{db}.Sanitize()); err != nil {
-			return nil, fmt.Errorf("creating database %s: %w", db, err)
-		}
-	}
-	return st, nil
-}
-
 func (st *stack) url(name string) string {
 	return "http://127.0.0.1:" + strconv.Itoa(st.ports[name])
 }
@@ -95,16 +70,10 @@ func (st *stack) env(name string) []string {
 
 // start launches the service and waits until its /ready answers 200.
 func (st *stack) start(ctx context.Context, name string) error {
-	logf, err := os.OpenFile(filepath.Join(st.dir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
 	cmd := exec.Command(filepath.Join(st.bin, name))
 	cmd.Env = st.env(name)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	p, err := proc.Start(cmd, st.shutdown+10*time.Second, func() { _ = logf.Close() })
+	p, err := proc.StartLogged(cmd, filepath.Join(st.dir, name+".log"), st.shutdown+10*time.Second)
 	if err != nil {
-		_ = logf.Close()
 		return err
 	}
 	st.procs[name] = p
@@ -183,17 +152,20 @@ func postgresBin(name string) (string, error) {
 	return matches[len(matches)-1], nil
 }
 
-// runAs is the command prefix that runs a server as an unprivileged user:
-// PostgreSQL refuses to run as root.
-func runAs() ([]string, string, error) {
+// runAs is the command prefix that runs a server as an unprivileged user,
+// since PostgreSQL refuses to run as root, and that user's ids; not as
+// root, no prefix and ids of -1, which os.Chown leaves as they are.
+func runAs() (prefix []string, uid, gid int, err error) {
 	if os.Geteuid() != 0 {
-		return nil, "", nil
+		return nil, -1, -1, nil
 	}
 	u, err := user.Lookup("postgres")
 	if err != nil {
-		return nil, "", fmt.Errorf("running as root, and no postgres user to run a private PostgreSQL as: %w", err)
+		return nil, 0, 0, fmt.Errorf("running as root, and no postgres user to run a private PostgreSQL as: %w", err)
 	}
-	return []string{"runuser", "-u", "postgres", "--"}, u.Uid + ":" + u.Gid, nil
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	return []string{"runuser", "-u", "postgres", "--"}, uid, gid, nil
 }
 
 // startPrivatePostgres initialises and starts a throw-away cluster under
@@ -207,7 +179,7 @@ func startPrivatePostgres(ctx context.Context, dir string) (*postgres, error) {
 	if err != nil {
 		return nil, err
 	}
-	prefix, owner, err := runAs()
+	prefix, uid, gid, err := runAs()
 	if err != nil {
 		return nil, err
 	}
@@ -215,33 +187,33 @@ func startPrivatePostgres(ctx context.Context, dir string) (*postgres, error) {
 	if err := os.MkdirAll(pgDir, 0o700); err != nil {
 		return nil, err
 	}
-	if owner != "" {
-		uid, gid, _ := strings.Cut(owner, ":")
-		u, _ := strconv.Atoi(uid)
-		g, _ := strconv.Atoi(gid)
-		if err := os.Chown(pgDir, u, g); err != nil {
-			return nil, err
-		}
+	if err := os.Chown(pgDir, uid, gid); err != nil {
+		return nil, err
 	}
 	port, err := proc.FreePort(ctx)
 	if err != nil {
 		return nil, err
 	}
 	p := &postgres{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dataDir: filepath.Join(pgDir, "data"), pgCtl: pgCtl, asUser: prefix}
-	if out, err := p.cmd(ctx, initdb, "-D", p.dataDir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("initdb: %w\n%s", err, out)
+	if _, err := proc.Output(p.cmd(ctx, initdb, "-D", p.dataDir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")); err != nil {
+		return nil, err
 	}
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", port, pgDir)
-	if out, err := p.cmd(ctx, pgCtl, "-D", p.dataDir, "-o", opts, "-l", filepath.Join(pgDir, "log"), "-w", "start").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("pg_ctl start: %w\n%s", err, out)
-	}
-	return p, nil
+	return p, p.ctl(ctx, "-o", opts, "-l", p.logFile(), "-w", "start")
 }
 
 func (p *postgres) cmd(ctx context.Context, name string, args ...string) *exec.Cmd {
-	all := append(append(append([]string{}, p.asUser...), name), args...)
+	all := slices.Concat(p.asUser, []string{name}, args)
 	return exec.CommandContext(ctx, all[0], all[1:]...)
 }
+
+// ctl runs pg_ctl on the private cluster.
+func (p *postgres) ctl(ctx context.Context, args ...string) error {
+	_, err := proc.Output(p.cmd(ctx, p.pgCtl, append([]string{"-D", p.dataDir}, args...)...))
+	return err
+}
+
+func (p *postgres) logFile() string { return filepath.Join(filepath.Dir(p.dataDir), "log") }
 
 // restart is a fast restart of the private cluster: every connection is
 // cut, as when the server fails over.
@@ -249,10 +221,7 @@ func (p *postgres) restart(ctx context.Context) error {
 	if p.dataDir == "" {
 		return errors.New("refusing to restart the shared PostgreSQL: the drill restarts only its own")
 	}
-	if out, err := p.cmd(ctx, p.pgCtl, "-D", p.dataDir, "-m", "fast", "-w", "restart", "-l", filepath.Join(filepath.Dir(p.dataDir), "log")).CombinedOutput(); err != nil {
-		return fmt.Errorf("pg_ctl restart: %w\n%s", err, out)
-	}
-	return nil
+	return p.ctl(ctx, "-m", "fast", "-w", "restart", "-l", p.logFile())
 }
 
 // destroy stops a private cluster; its files go with the run directory.
@@ -260,10 +229,7 @@ func (p *postgres) destroy(ctx context.Context) error {
 	if p.dataDir == "" {
 		return nil
 	}
-	if out, err := p.cmd(ctx, p.pgCtl, "-D", p.dataDir, "-m", "immediate", "-w", "stop").CombinedOutput(); err != nil {
-		return fmt.Errorf("pg_ctl stop: %w\n%s", err, out)
-	}
-	return nil
+	return p.ctl(ctx, "-m", "immediate", "-w", "stop")
 }
 
 // stackFlags are the flags the soak and the drill share: the shoppers'
@@ -306,15 +272,30 @@ func (f *stackFlags) parse(fs *flag.FlagSet, args []string) error {
 	return f.o.Check(*f.mix)
 }
 
-// startStack creates the run's databases, starts the four services and
-// points the shoppers at the storefront. The caller stops the stack; a
-// stack that fails to start is stopped here.
+// startStack picks the services' ports, creates the run's databases,
+// starts the five services and points the shoppers at the storefront. The
+// caller stops the stack; a stack that fails to start is stopped here.
 func (f *stackFlags) startStack(ctx context.Context, dir, run string, pg *postgres, mq *rabbit) (*stack, error) {
-	st, err := newStack(ctx, dir, *f.bin, run, pg, mq)
-	if err != nil {
-		return nil, err
+	for _, name := range serviceNames {
+		if _, err := os.Stat(filepath.Join(*f.bin, name)); err != nil {
+			return nil, fmt.Errorf("service binary %s missing (make build, or -bin): %w", name, err)
+		}
 	}
-	st.extraEnv = f.serviceEnv
+	st := &stack{dir: dir, bin: *f.bin, pg: pg, mq: mq, procs: map[string]*proc.Process{}, ports: map[string]int{},
+		dbs:   map[string]string{"catalog": run + "_catalog", "order": run + "_orders", "payment": run + "_payments"},
+		token: randomHex(16), cookie: randomHex(32), shutdown: 10 * time.Second, extraEnv: f.serviceEnv}
+	for _, name := range serviceNames {
+		p, err := proc.FreePort(ctx)
+		if err != nil {
+			return nil, err
+		}
+		st.ports[name] = p
+	}
+	for _, db := range st.dbs {
+		if err := pg.exec(ctx, "postgres", "CREATE DATABASE "+pgx.Identifier{db}.Sanitize()); err != nil {
+			return nil, fmt.Errorf("creating database %s: %w", db, err)
+		}
+	}
 	for _, name := range serviceNames {
 		if err := st.start(ctx, name); err != nil {
 			_ = st.stop(context.WithoutCancel(ctx))

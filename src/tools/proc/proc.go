@@ -59,6 +59,33 @@ func Start(cmd *exec.Cmd, grace time.Duration, exited func()) (*Process, error) 
 	return p, nil
 }
 
+// StartLogged is Start with the process's output appended to the file
+// logPath, which is closed once the process has ended.
+func StartLogged(cmd *exec.Cmd, logPath string, grace time.Duration) (*Process, error) {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	p, err := Start(cmd, grace, func() { _ = logf.Close() })
+	if err != nil {
+		_ = logf.Close()
+	}
+	return p, err
+}
+
+// Output runs cmd to its end and returns what it wrote, stdout and stderr
+// together; when it fails, the error names the command and holds that
+// output, which is what tells why.
+func Output(cmd *exec.Cmd) (string, error) {
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		line := strings.Join(append([]string{filepath.Base(cmd.Path)}, cmd.Args[1:]...), " ")
+		return string(out), fmt.Errorf("%s: %w\n%s", line, err, out)
+	}
+	return string(out), nil
+}
+
 func (p *Process) name() string { return filepath.Base(p.Cmd.Path) }
 
 // Exited is closed once the process has ended.
