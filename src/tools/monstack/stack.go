@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,10 +30,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/shop-platform/shop/src/tools/proc"
 )
 
 // StackValues are the kube-prometheus-stack values the stack is installed
@@ -217,10 +221,7 @@ func clients(cfg Config) (kubernetes.Interface, dynamic.Interface, error) {
 		return nil, nil, err
 	}
 	dyn, err := dynamic.NewForConfig(rc)
-	if err != nil {
-		return nil, nil, err
-	}
-	return kube, dyn, nil
+	return kube, dyn, err
 }
 
 // serviceURL is the ClusterIP address of the chart's Service for component
@@ -289,7 +290,7 @@ func (s *Stack) imageProblems(ctx context.Context) (string, error) {
 	var missing []string
 	for _, p := range pods.Items {
 		for _, c := range append(p.Status.InitContainerStatuses, p.Status.ContainerStatuses...) {
-			if w := c.State.Waiting; w != nil && (w.Reason == "ErrImagePull" || w.Reason == "ImagePullBackOff" || w.Reason == "ErrImageNeverPull") {
+			if w := c.State.Waiting; w != nil && slices.Contains([]string{"ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull"}, w.Reason) {
 				missing = append(missing, fmt.Sprintf("%s/%s needs %s (%s)", p.Name, c.Name, c.Image, w.Reason))
 			}
 		}
@@ -303,11 +304,9 @@ func (s *Stack) imageProblems(ctx context.Context) (string, error) {
 // condition is the status and message of the named condition in an
 // object's status.
 func condition(obj map[string]any, name string) (status, message string) {
-	st, _ := obj["status"].(map[string]any)
-	conds, _ := st["conditions"].([]any)
+	conds, _, _ := unstructured.NestedSlice(obj, "status", "conditions")
 	for _, c := range conds {
-		m, _ := c.(map[string]any)
-		if m["type"] == name {
+		if m, _ := c.(map[string]any); m["type"] == name {
 			return fmt.Sprint(m["status"]), fmt.Sprint(m["message"])
 		}
 	}
@@ -325,12 +324,8 @@ func releaseExists(ctx context.Context, cfg Config) (bool, error) {
 // helm runs the helm CLI against the cluster with stdin as its input.
 func helm(ctx context.Context, cfg Config, stdin []byte, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, cfg.Helm, append(args, "--kubeconfig", cfg.Kubeconfig)...)
-	var out bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(stdin), &out, &out
-	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("helm %s: %w\n%s", strings.Join(args, " "), err, out.String())
-	}
-	return out.String(), nil
+	cmd.Stdin = bytes.NewReader(stdin)
+	return proc.Output(cmd)
 }
 
 // Poll runs check every two seconds until it reports nothing, or fails with
