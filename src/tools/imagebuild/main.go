@@ -113,25 +113,15 @@ func build(r Recipe, files map[string]file, arch string) (v1.Image, error) {
 		dirs[d] = true
 		return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: strings.TrimPrefix(d, "/") + "/", Mode: mode, Uid: uid, Gid: uid, ModTime: epoch})
 	}
-	parents := func(p string) error {
-		var chain []string
-		for d := path.Dir(p); d != "/"; d = path.Dir(d) {
-			chain = append([]string{d}, chain...)
-		}
-		for _, d := range chain {
-			if err := dir(d, 0o755, 0); err != nil {
-				return err
-			}
+	// parents writes the directories above p, root's, outermost first.
+	var parents func(p string) error
+	parents = func(p string) error {
+		if d := path.Dir(p); d != "/" {
+			return errors.Join(parents(d), dir(d, 0o755, 0))
 		}
 		return nil
 	}
-	if err := dir("/tmp", 0o1777, 0); err != nil {
-		return nil, err
-	}
-	if err := parents("/home/nonroot/x"); err != nil {
-		return nil, err
-	}
-	if err := dir("/home/nonroot", 0o700, 65532); err != nil {
+	if err := errors.Join(dir("/tmp", 0o1777, 0), parents("/home/nonroot/x"), dir("/home/nonroot", 0o700, 65532)); err != nil {
 		return nil, err
 	}
 	for _, n := range slices.Sorted(maps.Keys(files)) {

@@ -147,6 +147,16 @@ func alert(name, expr, forDuration, severity, summary, description string, parts
 // service and namespace it is about: `svc` in the annotations.
 func alertRules() []rule {
 	const svc = "{{ $labels.service }} in {{ $labels.namespace }}"
+	// What the alerts below compare with their thresholds.
+	inNamespace15m := func(counter string) string {
+		return fmt.Sprintf("sum by (namespace) (increase(%s[15m]))", counter)
+	}
+	created, confirmed := inNamespace15m(ordersCreated), inNamespace15m(ordersConfirmed)
+	refused := inNamespace15m(payments + `{outcome=~"declined|failed"}`)
+	charged := inNamespace15m(payments + `{outcome=~"captured|declined|failed"}`)
+	stuck := fmt.Sprintf("max by (%s) (%s)", byService, outboxOldestAge)
+	deadLetters := fmt.Sprintf("sum by (%s, queue) (increase(%s[10m]))", byService, deadLettered)
+	restarts := fmt.Sprintf("changes(%s[30m])", processStartTime)
 	return []rule{
 		burnAlert("ShopAvailabilityBudgetBurnFast", "critical", availabilityObjective, errorRatioRecord, fastBurn,
 			svc+" is failing requests fast enough to spend its monthly error budget in days",
@@ -160,43 +170,30 @@ func alertRules() []rule {
 		burnAlert("ShopLatencyBudgetBurnSlow", "warning", latencyObjective, slowRatioRecord, slowBurn,
 			svc+" has been slow for a day or more",
 			"{{ $value | humanizePercentage }} of the requests of "+svc+" take longer than "+latencyThreshold+" s over a day or more (objective: "+latencyObjective+" within "+latencyThreshold+" s over 30 days)."),
-		alert("ShopOutboxStuck",
-			fmt.Sprintf("max by (%s) (%s) > 60", byService, outboxOldestAge),
-			"5m", "critical",
+		alert("ShopOutboxStuck", stuck+" > 60", "5m", "critical",
 			svc+" has not published its events for over a minute",
 			"The oldest unsent event in the outbox of "+svc+" is {{ $value | humanizeDuration }} old: the relay cannot reach RabbitMQ (or PostgreSQL), so orders stay pending and product changes do not reach search.",
-			fmt.Sprintf("max by (%s) (%s)", byService, outboxOldestAge)),
-		alert("ShopDeadLettersGrowing",
-			fmt.Sprintf("sum by (%s, queue) (increase(%s[10m])) > 0", byService, deadLettered),
-			"0m", "warning",
+			stuck),
+		alert("ShopDeadLettersGrowing", deadLetters+" > 0", "0m", "warning",
 			"Events are being dead-lettered from {{ $labels.queue }} in {{ $labels.namespace }}",
 			"{{ $value | humanize }} events of queue {{ $labels.queue }} ("+svc+") went to its dead-letter queue in the last 10 minutes: their handler failed for good, and what they describe (a stock reservation, an order's outcome, a product change) did not happen.",
-			fmt.Sprintf("sum by (%s, queue) (increase(%s[10m]))", byService, deadLettered)),
-		alert("ShopConsumerDown",
-			fmt.Sprintf("%s == 0", consumerUp),
-			"5m", "critical",
+			deadLetters),
+		alert("ShopConsumerDown", consumerUp+" == 0", "5m", "critical",
 			svc+" is not consuming {{ $labels.queue }}",
 			"The consumer of queue {{ $labels.queue }} on {{ $labels.instance }} ("+svc+") has had no open channel for 5 minutes: events for it wait in RabbitMQ (orders stay pending, the search index goes stale).",
 			consumerUp),
-		alert("ShopNoOrdersConfirmed",
-			fmt.Sprintf("sum by (namespace) (increase(%s[15m])) > 0\nunless\nsum by (namespace) (increase(%s[15m])) > 0", ordersCreated, ordersConfirmed),
-			"5m", "critical",
+		alert("ShopNoOrdersConfirmed", created+" > 0\nunless\n"+confirmed+" > 0", "5m", "critical",
 			"Orders are being placed in {{ $labels.namespace }} but none is confirmed",
 			"Shoppers placed {{ $value | humanize }} orders in {{ $labels.namespace }} in the last 15 minutes and not one was confirmed: the saga (order.created -> catalog reserves stock -> stock.reserved -> confirmed) is broken somewhere, or every order is being rejected.",
-			fmt.Sprintf("sum by (namespace) (increase(%s[15m]))", ordersCreated), fmt.Sprintf("sum by (namespace) (increase(%s[15m]))", ordersConfirmed)),
-		alert("ShopPaymentDeclineRatioHigh",
-			fmt.Sprintf("sum by (namespace) (increase(%[1]s{outcome=~\"declined|failed\"}[15m]))\n/\nsum by (namespace) (increase(%[1]s{outcome=~\"captured|declined|failed\"}[15m])) > 0.5\nand\nsum by (namespace) (increase(%[1]s{outcome=~\"captured|declined|failed\"}[15m])) >= 10", payments),
-			"10m", "warning",
+			created, confirmed),
+		alert("ShopPaymentDeclineRatioHigh", refused+"\n/\n"+charged+" > 0.5\nand\n"+charged+" >= 10", "10m", "warning",
 			"Most payments in {{ $labels.namespace }} are declined or failing",
 			"{{ $value | humanizePercentage }} of the charges in {{ $labels.namespace }} over the last 15 minutes were declined or failed: the provider is refusing cards (its keys, its account, a fraud rule) or erroring, and shoppers cannot pay.",
-			fmt.Sprintf("sum by (namespace) (increase(%s{outcome=~\"declined|failed\"}[15m]))", payments),
-			fmt.Sprintf("sum by (namespace) (increase(%s{outcome=~\"captured|declined|failed\"}[15m]))", payments)),
-		alert("ShopServiceRestarting",
-			fmt.Sprintf("changes(%s[30m]) > 2", processStartTime),
-			"0m", "warning",
+			refused, charged),
+		alert("ShopServiceRestarting", restarts+" > 2", "0m", "warning",
 			svc+" restarted {{ $value }} times in 30 minutes",
 			"The process behind {{ $labels.instance }} ("+svc+") started {{ $value }} times in the last 30 minutes: it is crashing, being OOM-killed, or failing its liveness probe.",
-			fmt.Sprintf("changes(%s[30m])", processStartTime)),
+			restarts),
 	}
 }
 
