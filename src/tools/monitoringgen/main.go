@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -15,15 +16,14 @@ import (
 	"path/filepath"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/shop-platform/shop/src/internal/platform/service"
 )
 
 func main() {
 	root := flag.String("root", "../../..", "the repository's root directory")
 	flag.Parse()
-	if err := write(*root); err != nil {
-		fmt.Fprintln(os.Stderr, "monitoringgen:", err)
-		os.Exit(1)
-	}
+	service.Main("monitoringgen", func(context.Context, map[string]string) error { return write(*root) })
 }
 
 // Where the generated files go, relative to the repository root. The chart

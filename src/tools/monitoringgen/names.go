@@ -58,23 +58,3 @@ const (
 	backendSeconds = frontend.MetricBackendSeconds
 	breakerOpen    = frontend.MetricBreakerOpen
 )
-
-// exported lists every name above: what the dashboards and rules may use.
-var exported = []string{
-	httpRequests, httpDuration, httpInFlight,
-	goroutines, heapInUse, gcDuration, allocated, residentMemory, cpuSeconds, processStartTime, openFDs,
-	poolConnections, poolMax, poolWait,
-	outboxPublished, outboxFailures, outboxBacklog, outboxOldestAge,
-	consumed, consumerFailures, redelivered, deadLettered, consumerUp,
-	ordersCreated, ordersConfirmed, ordersRejected, stockReservations, payments, paymentsUnknown,
-	searchDocuments, searchEvents, searchDuration, searchReindex, searchZeroResults,
-	pageSeconds, backendSeconds, breakerOpen,
-}
-
-// histograms are the exported names that are histograms or summaries: they
-// are queried through their _bucket, _count and _sum series.
-var histograms = []string{httpDuration, gcDuration, searchDuration, pageSeconds, backendSeconds}
-
-// gauges whose names end in _total anyway (fiberprometheus's in-flight
-// gauge): not counters, so not wrapped in rate().
-var totalGauges = []string{httpInFlight}

@@ -58,6 +58,27 @@ func selectors(expr string) ([]selector, error) {
 	return out, nil
 }
 
+// exported lists every name of names.go: what the dashboards and rules may
+// use. The lists are the tests' alone: the generator itself needs none.
+var exported = []string{
+	httpRequests, httpDuration, httpInFlight,
+	goroutines, heapInUse, gcDuration, allocated, residentMemory, cpuSeconds, processStartTime, openFDs,
+	poolConnections, poolMax, poolWait,
+	outboxPublished, outboxFailures, outboxBacklog, outboxOldestAge,
+	consumed, consumerFailures, redelivered, deadLettered, consumerUp,
+	ordersCreated, ordersConfirmed, ordersRejected, stockReservations, payments, paymentsUnknown,
+	searchDocuments, searchEvents, searchDuration, searchReindex, searchZeroResults,
+	pageSeconds, backendSeconds, breakerOpen,
+}
+
+// histograms are the exported names that are histograms or summaries: they
+// are queried through their _bucket, _count and _sum series.
+var histograms = []string{httpDuration, gcDuration, searchDuration, pageSeconds, backendSeconds}
+
+// gauges whose names end in _total anyway (fiberprometheus's in-flight
+// gauge): not counters, so not wrapped in rate().
+var totalGauges = []string{httpInFlight}
+
 // isCounter tells whether a series name is a counter's (or a histogram's
 // cumulative _bucket, _count and _sum).
 func isCounter(name string) bool {

@@ -10,22 +10,16 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/shop-platform/shop/src/internal/platform/service"
 	"github.com/shop-platform/shop/src/tools/monstack"
 )
 
-func main() {
-	log.SetFlags(0)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
-		log.Fatalf("monstack: %v", err)
-	}
-}
+func main() { service.Main("monstack", run) }
 
-func run(ctx context.Context, args []string) error {
+func run(ctx context.Context, _ map[string]string) error {
+	log.SetFlags(0)
+	args := os.Args[1:]
 	if len(args) != 1 {
 		return errors.New("usage: monstack install|uninstall (SHOP_HELM3, SHOP_KPS_CHART and KUBECONFIG from the environment)")
 	}
