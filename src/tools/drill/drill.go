@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/shop-platform/shop/src/internal/accounting"
+	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/shopper"
 )
 
@@ -109,8 +110,7 @@ func drillCommand(ctx context.Context, args []string, stdout io.Writer) error {
 			faultErrs = append(faultErrs, fmt.Errorf("%s: %w", label, err))
 		}
 	}
-	wait := func(d time.Duration) { pause(ctx, d) }
-	wait(*gap)
+	platform.Sleep(ctx, *gap)
 	step("close AMQP connections", func() error {
 		n, err := mq.closeConnections(ctx)
 		logf("closed %d broker connections", n)
@@ -119,23 +119,23 @@ func drillCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return err
 	})
-	wait(*gap)
+	platform.Sleep(ctx, *gap)
 	step("broker stopped", func() error { return mq.stop(ctx) })
-	wait(10 * time.Second)
+	platform.Sleep(ctx, 10*time.Second)
 	step("broker started", func() error { return mq.start(ctx) })
-	wait(*gap)
+	platform.Sleep(ctx, *gap)
 	step("PostgreSQL restart", func() error { return pg.restart(ctx) })
-	wait(*gap)
+	platform.Sleep(ctx, *gap)
 	for _, name := range serviceNames {
 		step("SIGTERM "+name, func() error {
 			return errors.Join(st.terminate(name), st.start(ctx, name))
 		})
-		wait(*gap)
+		platform.Sleep(ctx, *gap)
 	}
 	step("SIGSTOP "+*freeze, func() error { return st.signal(*freeze, syscall.SIGSTOP) })
-	wait(10 * time.Second)
+	platform.Sleep(ctx, 10*time.Second)
 	step("SIGCONT "+*freeze, func() error { return st.signal(*freeze, syscall.SIGCONT) })
-	wait(*gap)
+	platform.Sleep(ctx, *gap)
 	close(until)
 	logf("faults done; load stops, shoppers follow their orders")
 	wg.Wait()
@@ -189,7 +189,7 @@ func drillCommand(ctx context.Context, args []string, stdout io.Writer) error {
 // queries failing while PostgreSQL restarts are skipped.
 func watchMinStock(ctx context.Context, pg *postgres, db string) int {
 	lowest := 1 << 30
-	for ctx.Err() == nil {
+	for {
 		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		if conn, err := pgx.Connect(qctx, pg.url(db)); err == nil {
 			var n int
@@ -199,15 +199,8 @@ func watchMinStock(ctx context.Context, pg *postgres, db string) int {
 			_ = conn.Close(context.Background())
 		}
 		cancel()
-		pause(ctx, time.Second)
-	}
-	return lowest
-}
-
-// pause waits for d, or until ctx ends.
-func pause(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
+		if !platform.Sleep(ctx, time.Second) {
+			return lowest
+		}
 	}
 }

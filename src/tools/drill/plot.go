@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -126,13 +127,9 @@ func drawTimeline(rep shopper.Report, title, out string) error {
 	canvases := plot.Align([][]*plot.Plot{{lat}, {thr}}, tiles, dc)
 	lat.Draw(canvases[0][0])
 	thr.Draw(canvases[1][0])
-	f, err := os.Create(out)
-	if err != nil {
+	var png bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&png); err != nil {
 		return err
 	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
+	return os.WriteFile(out, png.Bytes(), 0o644)
 }

@@ -82,15 +82,9 @@ func soakCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	wg.Go(func() {
-		t := time.NewTicker(*every)
-		defer t.Stop()
-		for {
+		sample()
+		for platform.Sleep(sampleCtx, *every) {
 			sample()
-			select {
-			case <-sampleCtx.Done():
-				return
-			case <-t.C:
-			}
 		}
 	})
 	rep := shopper.Run(ctx, o, shopper.NewRecorder(time.Now()), nil, shopper.Progress(stdout, sf.progress))
