@@ -172,12 +172,6 @@ func (x query) named(name string) query {
 	return x
 }
 
-// perMinute is x, a rate per second, per minute.
-func (x query) perMinute() query {
-	x.expr += " * 60"
-	return x
-}
-
 // quantile is the phi quantile of histogram by labels.
 func quantile(phi, histogram, matchers, labels string) query {
 	return q(legendOf(labels), "histogram_quantile(%s, sum by (%s, le) (%s))", phi, labels, rate(histogram+"_bucket", matchers))
@@ -247,13 +241,13 @@ func business() board {
 		sections: []section{
 			{title: "Orders", panels: []panel{
 				graph("Orders per minute", units.OpsPerMinute, "Orders placed (pending), confirmed (stock reserved) and rejected (no stock). Confirmed plus rejected follows created within seconds when the saga is healthy.",
-					by("sum", "namespace", rate(ordersCreated, inNamespace)).perMinute().named("created"),
-					by("sum", "namespace", rate(ordersConfirmed, inNamespace)).perMinute().named("confirmed"),
-					by("sum", "namespace", rate(ordersRejected, inNamespace)).perMinute().named("rejected")),
+					q("created {{namespace}}", "sum by (namespace) (%s) * 60", rate(ordersCreated, inNamespace)),
+					q("confirmed {{namespace}}", "sum by (namespace) (%s) * 60", rate(ordersConfirmed, inNamespace)),
+					q("rejected {{namespace}}", "sum by (namespace) (%s) * 60", rate(ordersRejected, inNamespace))),
 				graph("Stock reservations per minute", units.OpsPerMinute, "The catalog's answer to each order: stock reserved for every line, or rejected (not enough stock, unknown product), and reservations released after a declined payment or a cancellation.",
-					by("sum", "namespace, result", rate(stockReservations, inNamespace)).perMinute()),
+					q("{{namespace}} {{result}}", "sum by (namespace, result) (%s) * 60", rate(stockReservations, inNamespace))),
 				graph("Payments per minute", units.OpsPerMinute, "The payment service's outcomes: captured, declined (the card), failed (a processing error) and refunded (cancellations); and charges whose answer did not come in time and were asked of the provider. Declined and failed over half of them fires ShopPaymentDeclineRatioHigh.",
-					by("sum", "namespace, outcome", rate(payments, inNamespace)).perMinute(),
+					q("{{namespace}} {{outcome}}", "sum by (namespace, outcome) (%s) * 60", rate(payments, inNamespace)),
 					q("{{namespace}} unknown, asked", "sum by (namespace) (%s) * 60", rate(paymentsUnknown, inNamespace))),
 			}},
 			{title: "Outbox", panels: []panel{
