@@ -153,7 +153,7 @@ type memoryVerdict struct {
 func levelsOff(s []int64, growth float64) memoryVerdict {
 	mib := func(b float64) float64 { return b / (1 << 20) }
 	if len(s) < 8 {
-		return memoryVerdict{OK: false}
+		return memoryVerdict{}
 	}
 	mean := func(part []int64) float64 {
 		var t float64

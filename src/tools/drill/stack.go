@@ -100,10 +100,8 @@ func (st *stack) signal(name string, sig syscall.Signal) error {
 // databases.
 func (st *stack) stop(ctx context.Context) error {
 	var errs []error
-	for i := len(serviceNames) - 1; i >= 0; i-- {
-		if err := st.terminate(serviceNames[i]); err != nil {
-			errs = append(errs, err)
-		}
+	for _, name := range slices.Backward(serviceNames) {
+		errs = append(errs, st.terminate(name))
 	}
 	for _, db := range st.dbs {
 		if err := st.pg.exec(ctx, "postgres", "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)"); err != nil {
