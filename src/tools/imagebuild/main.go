@@ -121,7 +121,7 @@ func build(r Recipe, files map[string]file, arch string) (v1.Image, error) {
 		}
 		return nil
 	}
-	if err := errors.Join(dir("/tmp", 0o1777, 0), parents("/home/nonroot/x"), dir("/home/nonroot", 0o700, 65532)); err != nil {
+	if err := errors.Join(dir("/tmp", 0o1777, 0), parents("/home/nonroot"), dir("/home/nonroot", 0o700, 65532)); err != nil {
 		return nil, err
 	}
 	for _, n := range slices.Sorted(maps.Keys(files)) {

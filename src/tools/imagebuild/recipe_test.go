@@ -1,7 +1,11 @@
 package main
 
 import (
+	"archive/tar"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
@@ -128,6 +134,7 @@ func TestImageHasWhatTheRecipeSays(t *testing.T) {
 		if cf.Config.User != r.User || !slices.Equal(cf.Config.Entrypoint, r.Entrypoint) || !reflect.DeepEqual(cf.Config.Labels, r.Labels) {
 			t.Errorf("image config %+v does not follow the recipe %+v", cf.Config, r)
 		}
+		checkTree(t, img)
 		return d.String()
 	}
 	if first, second := build(), build(); first != second {
@@ -135,5 +142,42 @@ func TestImageHasWhatTheRecipeSays(t *testing.T) {
 	}
 	if err := run([]string{"-service", "cart", "-bin", "x", "-probe", "x", "-tag", "a:b", "-o", out}); err == nil || !strings.Contains(err.Error(), `unknown service "cart"`) {
 		t.Errorf("an unknown service gave %v", err)
+	}
+}
+
+// checkTree checks the image's files as distroless static nonroot has
+// them: nonroot's home its own and private, /tmp writable by all, the
+// binaries root's and executable.
+func checkTree(t *testing.T, img v1.Image) {
+	t.Helper()
+	want := map[string]string{
+		"home":         "dir 755 0",
+		"home/nonroot": "dir 700 65532",
+		"tmp":          "dir 1777 0",
+		"service":      "file 755 0",
+		"probe":        "file 755 0",
+	}
+	rc := mutate.Extract(img)
+	defer func() { _ = rc.Close() }()
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		kind := map[byte]string{tar.TypeDir: "dir", tar.TypeReg: "file"}[h.Typeflag]
+		name := strings.TrimSuffix(h.Name, "/")
+		if w, ok := want[name]; ok {
+			if got := fmt.Sprintf("%s %o %d", kind, h.Mode&0o7777, h.Uid); got != w {
+				t.Errorf("%s in the image is %s, want %s", name, got, w)
+			}
+			delete(want, name)
+		}
+	}
+	for name := range want {
+		t.Errorf("the image has no %s", name)
 	}
 }
