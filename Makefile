@@ -4,6 +4,14 @@ SHELL := bash
 
 GO        ?= go
 BIN       := $(CURDIR)/bin
+# One set of build flags for all that make builds, tests and runs: static
+# and -trimpath, as the images' binaries must be. Go keeps a compiled
+# package per set of flags, so with one set the images, the service
+# binaries, make run and the tests share each package's compilation
+# instead of compiling every dependency twice on a machine with empty
+# caches. (The GOFLAGS of `go env` are kept.)
+export CGO_ENABLED := 0
+export GOFLAGS := $(strip $(shell $(GO) env GOFLAGS) -trimpath)
 # Tools built from Go modules live outside the checkout, one directory per
 # tool and version, so every clone, worktree and CI run on a machine shares
 # one build of each.

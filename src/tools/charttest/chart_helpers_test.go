@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -66,10 +65,15 @@ func serviceCharts(chartYAML string) []string {
 	return names
 }
 
-// RepoRoot is the repository root, found from this file's location.
+// RepoRoot is the repository root: go test runs these tests in their
+// package's directory, src/tools/charttest. (Not this file's compiled path:
+// make builds with -trimpath, which leaves no directory in it.)
 func RepoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	if err != nil {
+		panic(err)
+	}
+	return root
 }
 
 // ChartDir is the umbrella chart's directory.
