@@ -41,7 +41,7 @@ func (s *monitoring) DriveTraffic(t testing.TB, shop Shop) {
 		t.Fatal(err)
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
-	ids, err := productIDs(client, base["catalog"])
+	ids, short, err := orderableProducts(client, base["catalog"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func (s *monitoring) DriveTraffic(t testing.TB, shop Shop) {
 		}
 		orders[id] = "confirmed"
 	}
-	id, err := createOrder(client, base["order"], ids[2], 100)
+	id, err := createOrder(client, base["order"], short, rejectedQuantity)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,23 +108,37 @@ func (s *monitoring) adminToken(ctx context.Context, shop Shop) (string, error) 
 	return string(secret.Data["token"]), nil
 }
 
-func productIDs(client *http.Client, catalog string) ([]string, error) {
+// rejectedQuantity is the quantity of the order meant to be rejected for
+// lack of stock: more than the product it buys has.
+const rejectedQuantity = 100
+
+// orderableProducts returns three products with stock to spare for the two
+// orders each gets, and one with less than rejectedQuantity. The earlier
+// phases' shoppers (the load generator's 200 orders among them) leave some
+// products with a unit or two, so the first products of a page are not
+// enough: an order of a product down to one unit was rejected.
+func orderableProducts(client *http.Client, catalog string) (plenty []string, short string, err error) {
 	var page struct {
 		Items []struct {
-			ID string `json:"id"`
+			ID    string `json:"id"`
+			Stock int    `json:"stock"`
 		} `json:"items"`
 	}
-	if err := getJSON(client, catalog+"/catalog?page_size=20&in_stock=true", &page); err != nil {
-		return nil, fmt.Errorf("reading products: %w", err)
+	if err := getJSON(client, catalog+"/catalog?page_size=100&in_stock=true", &page); err != nil {
+		return nil, "", fmt.Errorf("reading products: %w", err)
 	}
-	if len(page.Items) < 3 {
-		return nil, fmt.Errorf("want at least 3 products in stock, the catalog has %d", len(page.Items))
-	}
-	var ids []string
 	for _, it := range page.Items {
-		ids = append(ids, it.ID)
+		switch {
+		case it.Stock >= 10 && len(plenty) < 3:
+			plenty = append(plenty, it.ID)
+		case it.Stock < rejectedQuantity && short == "":
+			short = it.ID
+		}
 	}
-	return ids, nil
+	if len(plenty) < 3 || short == "" {
+		return nil, "", fmt.Errorf("want three products with 10 or more in stock and one with fewer than %d among the first %d in stock", rejectedQuantity, len(page.Items))
+	}
+	return plenty, short, nil
 }
 
 func createOrder(client *http.Client, orderURL, productID string, quantity int) (string, error) {
