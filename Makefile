@@ -11,7 +11,7 @@ BIN       := $(CURDIR)/bin
 # instead of compiling every dependency twice on a machine with empty
 # caches. (The GOFLAGS of `go env` are kept.)
 export CGO_ENABLED := 0
-export GOFLAGS := $(strip $(shell $(GO) env GOFLAGS) -trimpath)
+export GOFLAGS := $(strip $(filter-out -trimpath,$(shell $(GO) env GOFLAGS)) -trimpath)
 # Tools built from Go modules live outside the checkout, one directory per
 # tool and version, so every clone, worktree and CI run on a machine shares
 # one build of each.
