@@ -1,10 +1,10 @@
 package catalog
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 
-	gojson "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/shop-platform/shop/src/internal/platform"
@@ -56,7 +56,7 @@ func (e encoder) product(p Product) ([]byte, error) {
 	if ok {
 		return b, nil
 	}
-	b, err := gojson.Marshal(p)
+	b, err := json.Marshal(p)
 	if err != nil {
 		return nil, fmt.Errorf("encoding product %s: %w", p.ID, err)
 	}

@@ -2,9 +2,8 @@ package catalog
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
-
-	gojson "github.com/goccy/go-json"
 )
 
 // sentPage is the JSON the encoder writes for p.
@@ -30,7 +29,7 @@ func TestEncoderWritesWhatJSONMarshalWrites(t *testing.T) {
 	enc := newEncoder()
 	for round := range 2 {
 		got := sentPage(t, enc, page)
-		want, _ := gojson.Marshal(page)
+		want, _ := json.Marshal(page)
 		if !bytes.Equal(got, want) {
 			t.Fatalf("round %d:\n got %s\nwant %s", round, got, want)
 		}
@@ -38,11 +37,11 @@ func TestEncoderWritesWhatJSONMarshalWrites(t *testing.T) {
 	changed := page.Items[1]
 	changed.Stock, changed.Revision = changed.Stock+1, changed.Revision+1000
 	got, _ := enc.product(changed)
-	if want, _ := gojson.Marshal(changed); !bytes.Equal(got, want) {
+	if want, _ := json.Marshal(changed); !bytes.Equal(got, want) {
 		t.Fatalf("after a write: got %s, want %s", got, want)
 	}
 	empty := sentPage(t, enc, Page{Page: 3, PageSize: 20, Total: 40, TotalCapped: true, Items: []Product{}})
-	if want, _ := gojson.Marshal(Page{Page: 3, PageSize: 20, Total: 40, TotalCapped: true, Items: []Product{}}); !bytes.Equal(empty, want) {
+	if want, _ := json.Marshal(Page{Page: 3, PageSize: 20, Total: 40, TotalCapped: true, Items: []Product{}}); !bytes.Equal(empty, want) {
 		t.Fatalf("empty page: got %s, want %s", empty, want)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	gojson "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -89,9 +88,6 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 		// AuthorizationPolicy, an Ingress) means exactly what it says.
 		StrictRouting: true,
 		CaseSensitive: true,
-		// goccy/go-json encodes the same JSON as encoding/json in a fraction
-		// of the time; listings spend most of their CPU there.
-		JSONEncoder: gojson.Marshal,
 		// Path parameters arrive decoded, so "%20" is a space to handlers.
 		UnescapePath: true,
 		// Fiber reuses request buffers: without this, a string from
