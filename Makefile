@@ -27,10 +27,12 @@ help: ## List the targets.
 # make run records the recent traces in memory and serves them on :5006
 # (SHOP_TRACES=memory); `make run SHOP_TRACES=` turns that off. The
 # services' binaries and the benchmarks never set it, so tracing off stays
-# free there.
+# free there. The embedded build tag leaves the Elasticsearch and Stripe
+# clients out of make run's binary, a fifth of its cold compile
+# (docs/benchmarks.md, "Cold make run"); the service binaries keep them.
 SHOP_TRACES ?= memory
 run: ## Start the whole shop in one process with embedded backends (recent traces on :5006).
-	SHOP_TRACES=$(SHOP_TRACES) $(GO) run ./src/cmd/shop
+	SHOP_TRACES=$(SHOP_TRACES) $(GO) run -tags embedded ./src/cmd/shop
 
 .PHONY: build
 build: ## Build every service binary into bin/.

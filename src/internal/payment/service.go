@@ -31,7 +31,14 @@ type Service struct {
 // Open connects the store cfg selects (PostgreSQL when DATABASE_URL is set,
 // else memory) and the provider, and builds the HTTP app.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
-	svc := &Service{logger: logger, close: func() {}, tracer: cfg.Tracer}
+	svc := &Service{logger: logger, close: func() {}, tracer: cfg.Tracer, Provider: NewTestProvider()}
+	if cfg.Provider == "stripe" {
+		p, err := openStripe(cfg)
+		if err != nil {
+			return nil, err
+		}
+		svc.Provider = p
+	}
 	reg := platform.NewRegistry()
 	cfg.Database.Tracer = cfg.Tracer
 	backing, err := outbox.OpenBacking(ctx, cfg.Database, "payment", reg, Migrate, logger)
@@ -43,12 +50,6 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		svc.Store = NewPostgresStore(backing.Pool)
 	} else {
 		svc.Store = NewMemoryStore(backing.Memory)
-	}
-	switch cfg.Provider {
-	case "stripe":
-		svc.Provider = NewStripe(cfg.StripeKey, cfg.StripeURL, cfg.Tracer)
-	default:
-		svc.Provider = NewTestProvider()
 	}
 	logger.InfoContext(ctx, "payment provider", "provider", svc.Provider.Name())
 	svc.events = mq.NewMetrics(reg)

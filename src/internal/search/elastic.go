@@ -1,3 +1,5 @@
+//go:build !embedded
+
 package search
 
 import (
@@ -25,6 +27,19 @@ type Elastic struct {
 	client *esapi.API
 	alias  string
 	logger *slog.Logger
+}
+
+// openElastic connects the Elasticsearch backend cfg names. Builds
+// tagged embedded (make run's) leave it out: elastic_embedded.go.
+func openElastic(cfg Config, logger *slog.Logger) (Backend, error) {
+	client, err := es.NewClient(es.Options{
+		URL: cfg.ElasticsearchURL, Username: cfg.ElasticsearchUsername, Password: cfg.ElasticsearchPassword,
+		CACertPath: cfg.ElasticsearchCACert, Timeout: cfg.RequestTimeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return NewElastic(client, cfg.ElasticsearchIndex, logger), nil
 }
 
 // NewElastic returns the backend over client; it contacts nothing until

@@ -8,7 +8,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/platform/es"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
 )
 
@@ -29,14 +28,11 @@ type Service struct {
 func Open(cfg Config, logger *slog.Logger) (*Service, error) {
 	var backend Backend
 	if cfg.ElasticsearchURL != "" {
-		client, err := es.NewClient(es.Options{
-			URL: cfg.ElasticsearchURL, Username: cfg.ElasticsearchUsername, Password: cfg.ElasticsearchPassword,
-			CACertPath: cfg.ElasticsearchCACert, Timeout: cfg.RequestTimeout,
-		})
+		e, err := openElastic(cfg, logger)
 		if err != nil {
 			return nil, err
 		}
-		backend = NewElastic(client, cfg.ElasticsearchIndex, logger)
+		backend = e
 		logger.Info("search index: Elasticsearch", "alias", cfg.ElasticsearchIndex)
 	} else {
 		e, err := NewEmbedded()

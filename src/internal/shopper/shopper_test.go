@@ -18,9 +18,9 @@ import (
 	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
 
-// shopBin is the all-in-one shop (src/cmd/shop), built once for the
-// package's tests: the shoppers are tested against the real shop, as a
-// person meets it.
+// shopBin is the all-in-one shop (src/cmd/shop) as make run builds it
+// (-tags embedded), built once for the package's tests: the shoppers are
+// tested against the real shop, as a person meets it.
 var shopBin string
 
 func TestMain(m *testing.M) {
@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	shopBin = filepath.Join(dir, "shop")
-	if out, err := exec.Command("go", "build", "-o", shopBin, "../../cmd/shop").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags=embedded", "-o", shopBin, "../../cmd/shop").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building the shop: %v\n%s", err, out)
 		os.Exit(1)
 	}

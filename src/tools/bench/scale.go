@@ -275,7 +275,7 @@ const (
 // resident memory, its maximum q/s and its p99 at a fixed rate, cache off.
 func benchSearchScale(ctx context.Context, sum *summary, c *cleanups) error {
 	products := benchCatalogProducts(slices.Max(scaleSizes))
-	dir, err := buildBinaries(ctx, c, "search")
+	dir, err := buildBinaries(ctx, c, "", "search")
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ var shopPages = []page{
 // wrk on a second process started with SHOP_TRACES empty, the two runs
 // alternating three times on the same pages.
 func benchShop(ctx context.Context, sum *summary, c *cleanups) error {
-	dir, err := buildBinaries(ctx, c, "shop")
+	dir, err := buildBinaries(ctx, c, "embedded", "shop")
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func benchShop(ctx context.Context, sum *summary, c *cleanups) error {
 // default), each page against bare Fiber sending the same bytes. Against
 // benchShop it shows what the one process of make run saves or costs.
 func benchServices(ctx context.Context, sum *summary, c *cleanups) error {
-	dir, err := buildBinaries(ctx, c, "catalog", "search", "frontend")
+	dir, err := buildBinaries(ctx, c, "", "catalog", "search", "frontend")
 	if err != nil {
 		return err
 	}
@@ -182,15 +182,16 @@ func startBinary(ctx context.Context, c *cleanups, bin string, env []string, lim
 	return p, nil
 }
 
-// buildBinaries builds the commands of src/cmd named into a new temporary
+// buildBinaries builds the commands of src/cmd named, with the build tags
+// given (make run builds the shop with "embedded"), into a new temporary
 // directory, which c removes.
-func buildBinaries(ctx context.Context, c *cleanups, names ...string) (string, error) {
+func buildBinaries(ctx context.Context, c *cleanups, tags string, names ...string) (string, error) {
 	dir, err := os.MkdirTemp("", "shop-bench-")
 	if err != nil {
 		return "", err
 	}
 	c.add(func() { _ = os.RemoveAll(dir) })
-	args := []string{"build", "-o", dir + string(os.PathSeparator)}
+	args := []string{"build", "-tags=" + tags, "-o", dir + string(os.PathSeparator)}
 	for _, name := range names {
 		args = append(args, "./src/cmd/"+name)
 	}

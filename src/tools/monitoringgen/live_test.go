@@ -237,12 +237,13 @@ func rabbitmqctl(t *testing.T, args ...string) {
 
 const adminToken = "monitoring-test-admin-token"
 
-// startShop builds and starts src/cmd/shop on the given ports and waits
-// until every service is ready; it is stopped with SIGTERM at the end.
+// startShop builds src/cmd/shop as make run does, starts it on the given
+// ports and waits until every service is ready; it is stopped with SIGTERM
+// at the end.
 func startShop(t *testing.T, dbURL, amqpURL string, ports map[string]int) *testenv.Output {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "shop")
-	build := exec.Command("go", "build", "-o", bin, "./src/cmd/shop")
+	build := exec.Command("go", "build", "-tags=embedded", "-o", bin, "./src/cmd/shop")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the shop: %v\n%s", err, out)

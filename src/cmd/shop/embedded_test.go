@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shop-platform/shop/src/internal/platform/testenv"
+)
+
+// make run builds the shop with -tags embedded, which leaves the
+// Elasticsearch and Stripe clients out. Asked for either, that binary
+// exits at once and says what to run instead; it never starts without
+// the backend its configuration names.
+func TestMakeRunsShopRefusesElasticsearch(t *testing.T) {
+	out := runEmbeddedShopUntilExit(t, "ELASTICSEARCH_URL=http://127.0.0.1:9")
+	if !strings.Contains(out, "ELASTICSEARCH_URL is set, but this binary was built with -tags embedded") {
+		t.Fatalf("the exit does not say why:\n%s", out)
+	}
+}
+
+func TestMakeRunsShopRefusesStripe(t *testing.T) {
+	out := runEmbeddedShopUntilExit(t, "PAYMENT_PROVIDER=stripe", "STRIPE_SECRET_KEY=sk_test_embedded")
+	if !strings.Contains(out, "PAYMENT_PROVIDER=stripe, but this binary was built with -tags embedded") {
+		t.Fatalf("the exit does not say why:\n%s", out)
+	}
+}
+
+// runEmbeddedShopUntilExit runs make run's build of the shop with env on
+// free ports, requires it to fail within 30 seconds and returns its output.
+func runEmbeddedShopUntilExit(t *testing.T, env ...string) string {
+	t.Helper()
+	bin := buildShop(t, "-tags=embedded")
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "HOST=127.0.0.1"}, env...)
+	for _, name := range []string{"CATALOG", "SEARCH", "ORDER", "PAYMENT", "FRONTEND"} {
+		cmd.Env = append(cmd.Env, fmt.Sprintf("%s_PORT=%d", name, testenv.FreePort(t)))
+	}
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if ctx.Err() != nil || !errors.As(err, &exit) {
+		t.Fatalf("want a failed exit, got %v (context: %v):\n%s", err, ctx.Err(), out)
+	}
+	return string(out)
+}
