@@ -17,25 +17,30 @@ import (
 // Elasticsearch and Stripe clients out. Asked for either, that binary
 // exits at once and says what to run instead; it never starts without
 // the backend its configuration names.
-func TestMakeRunsShopRefusesElasticsearch(t *testing.T) {
-	out := runEmbeddedShopUntilExit(t, "ELASTICSEARCH_URL=http://127.0.0.1:9")
+func TestMakeRunsShop(t *testing.T) {
+	bin := buildShop(t, "-tags=embedded")
+	t.Run("RefusesElasticsearch", func(t *testing.T) { refusesElasticsearch(t, bin) })
+	t.Run("RefusesStripe", func(t *testing.T) { refusesStripe(t, bin) })
+}
+
+func refusesElasticsearch(t *testing.T, bin string) {
+	out := runUntilExit(t, bin, "ELASTICSEARCH_URL=http://127.0.0.1:9")
 	if !strings.Contains(out, "ELASTICSEARCH_URL is set, but this binary was built with -tags embedded") {
 		t.Fatalf("the exit does not say why:\n%s", out)
 	}
 }
 
-func TestMakeRunsShopRefusesStripe(t *testing.T) {
-	out := runEmbeddedShopUntilExit(t, "PAYMENT_PROVIDER=stripe", "STRIPE_SECRET_KEY=sk_test_embedded")
+func refusesStripe(t *testing.T, bin string) {
+	out := runUntilExit(t, bin, "PAYMENT_PROVIDER=stripe", "STRIPE_SECRET_KEY=sk_test_embedded")
 	if !strings.Contains(out, "PAYMENT_PROVIDER=stripe, but this binary was built with -tags embedded") {
 		t.Fatalf("the exit does not say why:\n%s", out)
 	}
 }
 
-// runEmbeddedShopUntilExit runs make run's build of the shop with env on
-// free ports, requires it to fail within 30 seconds and returns its output.
-func runEmbeddedShopUntilExit(t *testing.T, env ...string) string {
+// runUntilExit runs the shop binary bin with env on free ports, requires it
+// to fail within 30 seconds and returns its output.
+func runUntilExit(t *testing.T, bin string, env ...string) string {
 	t.Helper()
-	bin := buildShop(t, "-tags=embedded")
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin)

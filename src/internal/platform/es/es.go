@@ -1,5 +1,3 @@
-//go:build !embedded
-
 // Package es connects services to Elasticsearch with the official client's
 // request builders (esapi) over its transport (elastictransport), and turns
 // every answer that is not a success into an error that says what
