@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,10 @@ import (
 // exits at once and says what to run instead; it never starts without
 // the backend its configuration names.
 func TestMakeRunsShop(t *testing.T) {
-	bin := buildShop(t, "-tags=embedded")
+	bin := filepath.Join(t.TempDir(), "shop")
+	if err := testenv.BuildMakeRunShop("../../..", bin); err != nil {
+		t.Fatal(err)
+	}
 	t.Run("RefusesElasticsearch", func(t *testing.T) { refusesElasticsearch(t, bin) })
 	t.Run("RefusesStripe", func(t *testing.T) { refusesStripe(t, bin) })
 }

@@ -30,8 +30,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	shopBin = filepath.Join(dir, "shop")
-	if out, err := exec.Command("go", "build", "-tags=embedded", "-o", shopBin, "../../cmd/shop").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the shop: %v\n%s", err, out)
+	if err := testenv.BuildMakeRunShop("../../..", shopBin); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()

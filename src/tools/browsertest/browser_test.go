@@ -50,10 +50,8 @@ func startShop(t *testing.T) string {
 func startShopWithCatalog(t *testing.T) (site, catalogURL string) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "shop")
-	build := exec.Command("go", "build", "-tags=embedded", "-o", bin, "./src/cmd/shop")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build -tags=embedded ./src/cmd/shop: %v\n%s", err, out)
+	if err := testenv.BuildMakeRunShop(repoRoot, bin); err != nil {
+		t.Fatal(err)
 	}
 	cmd := exec.Command(bin)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "HOST=127.0.0.1", "LOG_LEVEL=error", "ADMIN_TOKEN=" + browserAdminToken}

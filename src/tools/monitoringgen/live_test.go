@@ -243,10 +243,8 @@ const adminToken = "monitoring-test-admin-token"
 func startShop(t *testing.T, dbURL, amqpURL string, ports map[string]int) *testenv.Output {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "shop")
-	build := exec.Command("go", "build", "-tags=embedded", "-o", bin, "./src/cmd/shop")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the shop: %v\n%s", err, out)
+	if err := testenv.BuildMakeRunShop(root, bin); err != nil {
+		t.Fatal(err)
 	}
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(),

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,4 +80,17 @@ func (o *Output) String() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.b.String()
+}
+
+// BuildMakeRunShop builds the all-in-one shop (src/cmd/shop below the
+// repository root) into bin as make run builds it: with -tags embedded,
+// which leaves the Elasticsearch and Stripe clients out. It returns the
+// compiler's output with any error, for the test to show.
+func BuildMakeRunShop(root, bin string) error {
+	cmd := exec.Command("go", "build", "-tags=embedded", "-o", bin, "./src/cmd/shop")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build -tags=embedded ./src/cmd/shop: %w\n%s", err, out)
+	}
+	return nil
 }
