@@ -138,21 +138,10 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	app.Post("/cart/update", sameSite, h.cartUpdate)
 	app.Post("/cart/remove", sameSite, h.cartRemove)
 	app.Get("/checkout", h.checkoutForm)
-	app.Post("/checkout", sameSite, limiter.New(limiter.Config{
-		Max:        cfg.CheckoutRateLimit,
-		Expiration: time.Minute,
-		// Keyed on the shopper, not the Ingress or gateway in front.
-		KeyGenerator: cfg.ClientIP,
-		LimitReached: func(*fiber.Ctx) error { return errTooManyCheckouts },
-	}), h.checkout)
+	app.Post("/checkout", sameSite, perShopperPerMinute(cfg, cfg.CheckoutRateLimit, errTooManyCheckouts), h.checkout)
 	app.Get("/orders/:id", h.order)
 	app.Get("/find-order", h.findOrderForm)
-	app.Post("/find-order", sameSite, limiter.New(limiter.Config{
-		Max:          cfg.FindOrderRateLimit,
-		Expiration:   time.Minute,
-		KeyGenerator: cfg.ClientIP,
-		LimitReached: func(*fiber.Ctx) error { return errTooManyLookups },
-	}), h.findOrder)
+	app.Post("/find-order", sameSite, perShopperPerMinute(cfg, cfg.FindOrderRateLimit, errTooManyLookups), h.findOrder)
 	app.Post("/orders/:id/cancel", sameSite, h.cancelOrder)
 	methodNotAllowedPages(app)
 	app.Use(func(*fiber.Ctx) error { return notFoundPage("that page") })
@@ -210,6 +199,16 @@ func (h *handlers) serverErrorPage(app *fiber.App, base platform.Base) func(*fas
 			fctx.Error(http.StatusText(pe.status), pe.status)
 		}
 	}
+}
+
+// perShopperPerMinute lets each shopper through limit times a minute and
+// answers the rest with tooMany. It is keyed on the shopper's address
+// (cfg.ClientIP), not on the Ingress or gateway in front.
+func perShopperPerMinute(cfg Config, limit int, tooMany error) fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max: limit, Expiration: time.Minute, KeyGenerator: cfg.ClientIP,
+		LimitReached: func(*fiber.Ctx) error { return tooMany },
+	})
 }
 
 var errTooManyCheckouts = &pageError{status: http.StatusTooManyRequests, title: "Slow down a little",
