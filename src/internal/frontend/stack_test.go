@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -52,18 +51,8 @@ func serveAPI(t testing.TB, app *fiber.App) string {
 	return serve(t, app)
 }
 
-// deadURL is the address of a port nothing listens on: a backend that is
-// down.
-func deadURL(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return "http://" + addr
-}
+// deadURL is the address of a backend that is down (testenv.DeadURL).
+func deadURL(t testing.TB) string { return testenv.DeadURL(t) }
 
 // backendURLs says where the storefront finds its backends.
 type backendURLs struct{ catalog, search, order string }

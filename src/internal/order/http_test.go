@@ -238,9 +238,7 @@ func TestCreateOrderOfAProductTheCatalogCannotReturnIs422(t *testing.T) {
 }
 
 func TestCreateOrderIsUnavailableWhileTheCatalogIsDown(t *testing.T) {
-	srv := catalogServer(t, testProducts)
-	srv.Close()
-	app, box := newTestApp(t, srv.URL)
+	app, box := newTestApp(t, testenv.DeadURL(t))
 	if status, body, _ := post(t, app, validBody, "application/json", nil); status != http.StatusServiceUnavailable {
 		t.Fatalf("catalog down: %d %s, want 503", status, body)
 	}

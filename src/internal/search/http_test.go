@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/apitest"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
+	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
 
 const testToken = "test-admin-token"
@@ -253,20 +253,8 @@ func TestProductEventsReachTheIndexThroughTheBus(t *testing.T) {
 	})
 }
 
-// closedURL is an address where nothing listens.
-func closedURL(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return "http://" + addr
-}
-
 func TestElasticsearchDownAnswers503AndNotReady(t *testing.T) {
-	s := newTestService(t, map[string]string{"ELASTICSEARCH_URL": closedURL(t), "REQUEST_TIMEOUT": "3s"})
+	s := newTestService(t, map[string]string{"ELASTICSEARCH_URL": testenv.DeadURL(t), "REQUEST_TIMEOUT": "3s"})
 	start := time.Now()
 	status, body := s.do(t, "GET", "/search?q=mug", nil, nil)
 	if status != 503 || !strings.Contains(body, "search_unavailable") || !strings.Contains(body, "elasticsearch") {

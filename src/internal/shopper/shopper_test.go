@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -215,13 +214,7 @@ func TestCheckAndOrderOnTheRealShop(t *testing.T) {
 }
 
 func TestErrorsAreCountedByKind(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close() // nobody listens here now
-	o := testOptions(t, "http://"+addr, "browse=1", time.Second)
+	o := testOptions(t, testenv.DeadURL(t), "browse=1", time.Second)
 	rep := Run(t.Context(), o, NewRecorder(time.Now()), nil, nil)
 	if rep.Requests == 0 || rep.Errors != rep.Requests || rep.ErrorsByKind["connection_refused"] != rep.Requests {
 		t.Fatalf("against a closed port: %d requests, errors %v", rep.Requests, rep.ErrorsByKind)

@@ -94,3 +94,14 @@ func BuildMakeRunShop(root, bin string) error {
 	}
 	return nil
 }
+
+// DeadURL is the address of a loopback port nothing listens on: a backend
+// that is down. It is not a port the kernel handed out for port 0 and that
+// was closed again, since the kernel can hand that port at once to another
+// test's server, which then answers for the backend that should be down
+// (CI saw an order priced by another test's catalog). FreePort's ports are
+// below that range and are not handed out twice.
+func DeadURL(t testing.TB) string {
+	t.Helper()
+	return fmt.Sprintf("http://127.0.0.1:%d", FreePort(t))
+}
