@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/shop-platform/shop/src/internal/platform/testenv"
 )
 
 func TestBadArgumentsSayWhatIsWrong(t *testing.T) {
@@ -39,7 +42,9 @@ func TestSelfFindsWritableDirsAndMissingFiles(t *testing.T) {
 // dial tells a port that accepts connections from one that refuses them:
 // what make e2e's NetworkPolicy matrix asks of each caller's pod.
 func TestDialConnectsOrFails(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// Below the ephemeral range (testenv.FreePort), so the port is not
+	// handed to another listener once closed.
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
