@@ -115,7 +115,7 @@ func (td *teardown) trace(ctx context.Context, logger *slog.Logger, name string,
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		base.Tracer = p.TracerProvider
+		base.Tracer = p
 		return nil
 	}
 	tracer, stop, err := tracing.Start(ctx, cfg, name, logger)

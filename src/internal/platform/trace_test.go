@@ -44,13 +44,7 @@ func TestLogsCarryTheTraceAndSpanID(t *testing.T) {
 // make no spans.
 func TestAppMakesServerSpansThatContinueTheCaller(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	base, err := LoadConfig[Base](map[string]string{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base.Tracer = tp
-	app := NewApp("test", base, slog.New(slog.DiscardHandler), NewRegistry(), Checks{})
+	app := tracedApp(t, sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
 	var inHandler trace.SpanContext
 	app.Get("/orders/:id", func(c *fiber.Ctx) error {
 		inHandler = trace.SpanContextFromContext(c.UserContext())
@@ -85,12 +79,7 @@ func TestAppMakesServerSpansThatContinueTheCaller(t *testing.T) {
 // (the metrics middleware reads it from the server span in the request context),
 // in the OpenMetrics format Prometheus scrapes exemplars from.
 func TestLatencyHistogramCarriesTheTraceID(t *testing.T) {
-	base, err := LoadConfig[Base](map[string]string{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base.Tracer = sdktrace.NewTracerProvider()
-	app := NewApp("test", base, slog.New(slog.DiscardHandler), NewRegistry(), Checks{})
+	app := tracedApp(t, sdktrace.NewTracerProvider())
 	app.Get("/orders/:id", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	req := httptest.NewRequest("GET", "/orders/42", nil)
 	req.Header.Set("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
@@ -180,23 +169,30 @@ func TestTraceSettingsAreValidated(t *testing.T) {
 }
 
 // BenchmarkRequestTracing measures what tracing adds to one request through
-// the app factory's middleware: off (no provider: nothing installed), and
-// on with every trace dropped (what a request past make run's budget pays),
-// at 10% and 100% sampling, exporting to a processor that drops spans
-// (the export itself runs off the request path, in the batcher).
+// the app factory's middleware: off (no provider: nothing installed), on
+// with every trace dropped by the sampler, a read past a ReadSampler's
+// budget (what a read past make run's budget pays: no span), and 10% and
+// 100% sampling, exporting to a processor that drops spans (the export
+// itself runs off the request path, in the batcher).
 func BenchmarkRequestTracing(b *testing.B) {
 	for _, bc := range []struct {
 		name    string
 		sampler sdktrace.Sampler
-	}{{"off", nil}, {"on-dropped", sdktrace.NeverSample()}, {"on-10pct", sdktrace.TraceIDRatioBased(0.1)}, {"on-100pct", sdktrace.AlwaysSample()}} {
+		budget  bool
+	}{{"off", nil, false}, {"on-dropped", sdktrace.NeverSample(), false}, {"on-past-read-budget", sdktrace.AlwaysSample(), true},
+		{"on-10pct", sdktrace.TraceIDRatioBased(0.1), false}, {"on-100pct", sdktrace.AlwaysSample(), false}} {
 		b.Run(bc.name, func(b *testing.B) {
 			base, err := LoadConfig[Base](map[string]string{})
 			if err != nil {
 				b.Fatal(err)
 			}
 			if bc.sampler != nil {
-				base.Tracer = sdktrace.NewTracerProvider(sdktrace.WithSampler(bc.sampler),
+				tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(bc.sampler),
 					sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(discardExporter{})))
+				base.Tracer = tp
+				if bc.budget {
+					base.Tracer = noReadBudget{tp}
+				}
 			}
 			app := NewApp("bench", base, slog.New(slog.DiscardHandler), NewRegistry(), Checks{})
 			app.Get("/catalog/:id", func(c *fiber.Ctx) error { return c.SendString("ok") })

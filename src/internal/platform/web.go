@@ -3,9 +3,11 @@ package platform
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"strconv"
@@ -120,7 +122,7 @@ func NewApp(service string, base Base, logger *slog.Logger, reg *prometheus.Regi
 	// since every answer is compressed afresh.
 	app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	if base.Tracer != nil {
-		app.Use(serverSpans(base.Tracer.Tracer(service)))
+		app.Use(serverSpans(base.Tracer, service))
 	}
 	app.Use(metrics.handler)
 	// Errors are turned into responses here, inside the metrics middleware,
@@ -213,13 +215,21 @@ func refuseUnknownMethods(app *fiber.App) {
 // serverSpans makes each request a server span, a child of the caller's
 // span when it sent a W3C traceparent (another service, or Istio's Envoy).
 // The probes and the scrape are left out: they would drown the traces.
-func serverSpans(tracer trace.Tracer) fiber.Handler {
+func serverSpans(tp trace.TracerProvider, service string) fiber.Handler {
+	tracer := tp.Tracer(service)
+	reads, _ := tp.(ReadSampler)
 	return func(c *fiber.Ctx) error {
 		switch c.Path() {
 		case HealthPath, ReadyPath, MetricsPath:
 			return c.Next()
 		}
 		ctx := propagation.TraceContext{}.Extract(c.UserContext(), fasthttpCarrier{&c.Request().Header})
+		if reads != nil {
+			if dropped, ok := skipSpan(ctx, c.Method(), reads); ok {
+				c.SetUserContext(dropped)
+				return c.Next()
+			}
+		}
 		// The method is known at the start, for the sampler: make run's
 		// traces every write (tracing.rateLimited).
 		ctx, span := tracer.Start(ctx, "HTTP", trace.WithSpanKind(trace.SpanKindServer),
@@ -246,6 +256,41 @@ func serverSpans(tracer trace.Tracer) fiber.Handler {
 		}
 		return err
 	}
+}
+
+// ReadSampler is a tracer provider whose sampler follows the caller's
+// decision and keeps a budget of reads: make run's in-memory traces
+// (tracing.Recorder). The server middleware asks it before it starts a
+// span, so that a request whose trace would be dropped starts none: the
+// SDK's dropped span cost seven allocations and about a tenth of a
+// catalog page (docs/benchmarks.md).
+type ReadSampler interface {
+	trace.TracerProvider
+	// SampleRead reports whether a GET or HEAD that starts a trace (no
+	// caller's traceparent) is traced, taking it from the budget.
+	SampleRead() bool
+}
+
+// skipSpan returns the context of a request that starts no span, and
+// true, when its trace is dropped anyway: the caller's trace is not
+// sampled, or it is a read past the budget. The second gets an unsampled
+// span context of its own, so that its child spans (the storefront's calls
+// to the catalog) are dropped with it and its log lines keep a trace id
+// of their own, as they would under a dropped span.
+func skipSpan(ctx context.Context, method string, reads ReadSampler) (context.Context, bool) {
+	parent := trace.SpanContextFromContext(ctx)
+	switch {
+	case parent.IsValid():
+		return ctx, !parent.IsSampled()
+	case method != fiber.MethodGet && method != fiber.MethodHead, reads.SampleRead():
+		return nil, false
+	}
+	var traceID trace.TraceID
+	var spanID trace.SpanID
+	binary.LittleEndian.PutUint64(traceID[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(traceID[8:], rand.Uint64())
+	binary.LittleEndian.PutUint64(spanID[:], rand.Uint64())
+	return trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{TraceID: traceID, SpanID: spanID})), true
 }
 
 // fasthttpCarrier reads and writes trace context headers of a Fiber request.

@@ -96,21 +96,21 @@ func (r *Recorder) ForceFlush(context.Context) error { return nil }
 // cfg's sampler; by default parent-based with at most
 // memoryTracesPerSecond new traces a second (rateLimited), so every
 // request of a shopper clicking around `make run` is kept and a load test
-// does not pay for recording each of its requests.
-func (r *Recorder) Provider(ctx context.Context, cfg platform.TraceConfig, service string) (*Provider, error) {
+// does not pay for recording each of its requests. The default provider is
+// a platform.ReadSampler: a read past the budget starts no span at all.
+func (r *Recorder) Provider(ctx context.Context, cfg platform.TraceConfig, service string) (trace.TracerProvider, error) {
 	res, err := resource.New(ctx, resource.WithAttributes(semconv.ServiceName(service)))
 	if err != nil {
 		return nil, err
 	}
-	s := sampler(cfg)
-	if cfg.Sampler == "" {
-		s = sdktrace.ParentBased(newRateLimited(memoryTracesPerSecond, time.Now))
+	provider := func(s sdktrace.Sampler) *sdktrace.TracerProvider {
+		return sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(r), sdktrace.WithResource(res), sdktrace.WithSampler(s))
 	}
-	return &Provider{sdktrace.NewTracerProvider(
-		sdktrace.WithSpanProcessor(r),
-		sdktrace.WithResource(res),
-		sdktrace.WithSampler(s),
-	)}, nil
+	if cfg.Sampler != "" {
+		return provider(sampler(cfg)), nil
+	}
+	budget := newRateLimited(memoryTracesPerSecond, time.Now)
+	return readBudgetProvider{provider(sdktrace.ParentBased(budget)), budget}, nil
 }
 
 // TraceSummary is one line of the list of recent traces.

@@ -38,9 +38,12 @@ func newRateLimited(perSecond int, now func() time.Time) *rateLimited {
 
 // ShouldSample keeps every request that may write (any method but GET and
 // HEAD: placing an order is always traced) and reads while the budget lasts.
+// A server span that starts a trace has been through the budget already:
+// the server middleware asks SampleRead before it starts one (see
+// readBudgetProvider), and starts none for a read past the budget.
 func (r *rateLimited) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
 	decision := sdktrace.Drop
-	if writes(p.Attributes) || r.take() {
+	if p.Kind == trace.SpanKindServer || writes(p.Attributes) || r.take() {
 		decision = sdktrace.RecordAndSample
 	}
 	return sdktrace.SamplingResult{Decision: decision, Tracestate: trace.SpanContextFromContext(p.ParentContext).TraceState()}
@@ -74,3 +77,15 @@ func (r *rateLimited) take() bool {
 func (r *rateLimited) Description() string {
 	return "RateLimited{" + strconv.FormatFloat(r.perSecond, 'g', -1, 64) + "/s}"
 }
+
+// readBudgetProvider is make run's default tracer provider: parent-based
+// over rateLimited, and a platform.ReadSampler, so that the server
+// middleware takes a read's trace from the same budget before it starts a
+// span, and starts none past it.
+type readBudgetProvider struct {
+	*sdktrace.TracerProvider
+	budget *rateLimited
+}
+
+// SampleRead takes a trace for a read from the second's budget.
+func (p readBudgetProvider) SampleRead() bool { return p.budget.take() }

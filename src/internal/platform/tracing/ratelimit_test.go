@@ -1,12 +1,18 @@
 package tracing
 
 import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/shop-platform/shop/src/internal/platform"
 )
 
 // The in-memory recorder's sampler keeps the first requests of each
@@ -49,5 +55,43 @@ func TestRateLimitedSamplerKeepsEveryWrite(t *testing.T) {
 		if s.ShouldSample(write).Decision != sdktrace.RecordAndSample {
 			t.Fatalf("write %d dropped", i)
 		}
+	}
+}
+
+// make run's default provider, under the app's middleware, traces the
+// first reads of a burst and every write, and a read past the budget
+// leaves nothing in the recorder.
+func TestMakeRunTracesAFewReadsASecondAndEveryWrite(t *testing.T) {
+	rec := NewRecorder(1000, 10)
+	tp, err := rec.Provider(context.Background(), platform.TraceConfig{}, "catalog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := platform.LoadConfig[platform.Base](map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base.Tracer = tp
+	app := platform.NewApp("catalog", base, slog.New(slog.DiscardHandler), platform.NewRegistry(), platform.Checks{})
+	app.Get("/catalog", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Post("/catalog", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	send := func(method string, n int) {
+		for range n {
+			if _, err := app.Test(httptest.NewRequest(method, "/catalog", nil)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	start := time.Now()
+	send("GET", 200)
+	// The bucket refills at memoryTracesPerSecond while the burst runs.
+	most := memoryTracesPerSecond + int(time.Since(start).Seconds()*memoryTracesPerSecond) + 1
+	if n := len(rec.Traces()); n < memoryTracesPerSecond || n > most {
+		t.Fatalf("a burst of 200 reads recorded %d traces, want %d to %d", n, memoryTracesPerSecond, most)
+	}
+	reads := len(rec.Traces())
+	send("POST", 50)
+	if n := len(rec.Traces()) - reads; n != 50 {
+		t.Errorf("50 writes recorded %d traces, want every one", n)
 	}
 }
