@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/shop-platform/shop/src/internal/platform"
 	"github.com/shop-platform/shop/src/internal/platform/mq"
@@ -28,10 +27,5 @@ type Config struct {
 
 // Validate reports every setting that cannot work.
 func (c Config) Validate() error {
-	var errs []error
-	if c.Port < 1 || c.Port > 65535 {
-		errs = append(errs, fmt.Errorf("PORT must be 1-65535, got %d", c.Port))
-	}
-	errs = append(errs, c.Base.Validate(), c.Database.Validate(), c.Broker.Validate())
-	return errors.Join(errs...)
+	return errors.Join(platform.ValidatePort("PORT", c.Port), c.Base.Validate(), c.Database.Validate(), c.Broker.Validate())
 }

@@ -48,10 +48,7 @@ type Config struct {
 
 // Validate reports every setting that cannot work.
 func (c Config) Validate() error {
-	var errs []error
-	if c.Port < 1 || c.Port > 65535 {
-		errs = append(errs, fmt.Errorf("PORT must be 1-65535, got %d", c.Port))
-	}
+	errs := []error{platform.ValidatePort("PORT", c.Port)}
 	if c.CookieSecret != "" && len(c.CookieSecret) < 32 {
 		errs = append(errs, errors.New("COOKIE_SECRET must be at least 32 bytes"))
 	}

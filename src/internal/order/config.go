@@ -64,10 +64,7 @@ func (c MailConfig) mailer() Mailer {
 
 // validate reports the mail settings that cannot work.
 func (c MailConfig) validate() error {
-	var errs []error
-	if c.Port < 1 || c.Port > 65535 {
-		errs = append(errs, fmt.Errorf("SMTP_PORT must be 1-65535, got %d", c.Port))
-	}
+	errs := []error{platform.ValidatePort("SMTP_PORT", c.Port)}
 	if _, err := mail.ParseAddress(c.From); err != nil {
 		errs = append(errs, fmt.Errorf("SMTP_FROM must be an address like Shop <shop@example.com>: %w", err))
 	}
@@ -82,10 +79,7 @@ func (c MailConfig) validate() error {
 
 // Validate reports every setting that cannot work.
 func (c Config) Validate() error {
-	var errs []error
-	if c.Port < 1 || c.Port > 65535 {
-		errs = append(errs, fmt.Errorf("PORT must be 1-65535, got %d", c.Port))
-	}
+	errs := []error{platform.ValidatePort("PORT", c.Port)}
 	errs = append(errs, c.Base.Validate(), c.Database.Validate(), c.Broker.Validate(), platform.ValidateURL("CATALOG_URL", c.CatalogURL), platform.ValidateURL("PAYMENT_URL", c.PaymentURL), c.Mail.validate())
 	if c.PaymentTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("PAYMENT_TIMEOUT must be positive, got %s", c.PaymentTimeout))

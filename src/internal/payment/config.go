@@ -36,10 +36,7 @@ type Config struct {
 
 // Validate reports every setting that cannot work.
 func (c Config) Validate() error {
-	var errs []error
-	if c.Port < 1 || c.Port > 65535 {
-		errs = append(errs, fmt.Errorf("PORT must be 1-65535, got %d", c.Port))
-	}
+	errs := []error{platform.ValidatePort("PORT", c.Port)}
 	errs = append(errs, c.Base.Validate(), c.Database.Validate(), c.Broker.Validate())
 	switch c.Provider {
 	case "test":

@@ -243,3 +243,11 @@ func ValidateURL(name, raw string) error {
 	}
 	return nil
 }
+
+// ValidatePort checks that a port setting is 1-65535.
+func ValidatePort(name string, port int) error {
+	if port < 1 || port > 65535 {
+		return fmt.Errorf("%s must be 1-65535, got %d", name, port)
+	}
+	return nil
+}

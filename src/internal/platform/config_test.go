@@ -3,6 +3,7 @@ package platform
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -16,7 +17,9 @@ type testConfig struct {
 	Token Secret `env:"TOKEN,required"`
 }
 
-func (c testConfig) Validate() error { return c.Base.Validate() }
+func (c testConfig) Validate() error {
+	return errors.Join(ValidatePort("PORT", c.Port), c.Base.Validate())
+}
 
 func TestLoadConfigDefaultsAndOverrides(t *testing.T) {
 	cfg, err := LoadConfig[testConfig](map[string]string{"TOKEN": "s3cret", "REQUEST_TIMEOUT": "750ms"})
@@ -35,6 +38,7 @@ func TestLoadConfigNamesWhatIsWrong(t *testing.T) {
 		"LOG_LEVEL":       {"TOKEN": "x", "LOG_LEVEL": "loud"},
 		"BODY_LIMIT":      {"TOKEN": "x", "BODY_LIMIT": "10"},
 		"READY_TIMEOUT":   {"TOKEN": "x", "READY_TIMEOUT": "-1s"},
+		"PORT":            {"TOKEN": "x", "PORT": "70000"},
 	}
 	for name, environ := range cases {
 		_, err := LoadConfig[testConfig](environ)

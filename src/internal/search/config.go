@@ -48,10 +48,7 @@ var indexNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,99}$`)
 
 // Validate reports every setting that cannot work.
 func (c Config) Validate() error {
-	var errs []error
-	if c.Port < 1 || c.Port > 65535 {
-		errs = append(errs, fmt.Errorf("PORT must be 1-65535, got %d", c.Port))
-	}
+	errs := []error{platform.ValidatePort("PORT", c.Port)}
 	if c.ElasticsearchURL != "" {
 		errs = append(errs, platform.ValidateURL("ELASTICSEARCH_URL", c.ElasticsearchURL))
 	}
