@@ -20,7 +20,7 @@ import (
 // the backend its configuration names.
 func TestMakeRunsShop(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "shop")
-	if err := testenv.BuildMakeRunShop("../../..", bin); err != nil {
+	if err := testenv.BuildMakeRunShop(t.Context(), "../../..", bin); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("RefusesElasticsearch", func(t *testing.T) { refusesElasticsearch(t, bin) })

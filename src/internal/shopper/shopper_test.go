@@ -2,6 +2,7 @@ package shopper
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,7 +30,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	shopBin = filepath.Join(dir, "shop")
-	if err := testenv.BuildMakeRunShop("../../..", shopBin); err != nil {
+	if err := testenv.BuildMakeRunShop(context.Background(), "../../..", shopBin); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

@@ -50,7 +50,7 @@ func startShop(t *testing.T) string {
 func startShopWithCatalog(t *testing.T) (site, catalogURL string) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "shop")
-	if err := testenv.BuildMakeRunShop(repoRoot, bin); err != nil {
+	if err := testenv.BuildMakeRunShop(t.Context(), repoRoot, bin); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin)

@@ -243,7 +243,7 @@ const adminToken = "monitoring-test-admin-token"
 func startShop(t *testing.T, dbURL, amqpURL string, ports map[string]int) *testenv.Output {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "shop")
-	if err := testenv.BuildMakeRunShop(root, bin); err != nil {
+	if err := testenv.BuildMakeRunShop(t.Context(), root, bin); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin)

@@ -86,8 +86,8 @@ func (o *Output) String() string {
 // repository root) into bin as make run builds it: with -tags embedded,
 // which leaves the Elasticsearch and Stripe clients out. It returns the
 // compiler's output with any error, for the test to show.
-func BuildMakeRunShop(root, bin string) error {
-	cmd := exec.Command("go", "build", "-tags=embedded", "-o", bin, "./src/cmd/shop")
+func BuildMakeRunShop(ctx context.Context, root, bin string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags=embedded", "-o", bin, "./src/cmd/shop")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build -tags=embedded ./src/cmd/shop: %w\n%s", err, out)
