@@ -182,19 +182,16 @@ func BenchmarkRequestTracing(b *testing.B) {
 	}{{"off", nil, false}, {"on-dropped", sdktrace.NeverSample(), false}, {"on-past-read-budget", sdktrace.AlwaysSample(), true},
 		{"on-10pct", sdktrace.TraceIDRatioBased(0.1), false}, {"on-100pct", sdktrace.AlwaysSample(), false}} {
 		b.Run(bc.name, func(b *testing.B) {
-			base, err := LoadConfig[Base](map[string]string{})
-			if err != nil {
-				b.Fatal(err)
-			}
+			var tp trace.TracerProvider // nil: tracing off
 			if bc.sampler != nil {
-				tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(bc.sampler),
+				sdk := sdktrace.NewTracerProvider(sdktrace.WithSampler(bc.sampler),
 					sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(discardExporter{})))
-				base.Tracer = tp
+				tp = sdk
 				if bc.budget {
-					base.Tracer = noReadBudget{tp}
+					tp = noReadBudget{sdk}
 				}
 			}
-			app := NewApp("bench", base, slog.New(slog.DiscardHandler), NewRegistry(), Checks{})
+			app := tracedApp(b, tp)
 			app.Get("/catalog/:id", func(c *fiber.Ctx) error { return c.SendString("ok") })
 			h := app.Handler()
 			var ctx fasthttp.RequestCtx

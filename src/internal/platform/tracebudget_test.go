@@ -83,8 +83,8 @@ func TestReadsPastTheBudgetStartNoSpan(t *testing.T) {
 	}
 }
 
-// tracedApp is the app factory's app with tracing through tp.
-func tracedApp(t *testing.T, tp trace.TracerProvider) *fiber.App {
+// tracedApp is the app factory's app with tracing through tp (nil: off).
+func tracedApp(t testing.TB, tp trace.TracerProvider) *fiber.App {
 	t.Helper()
 	base, err := LoadConfig[Base](map[string]string{})
 	if err != nil {
