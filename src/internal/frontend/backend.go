@@ -14,9 +14,11 @@ import (
 
 	"github.com/sethvargo/go-retry"
 	"github.com/sony/gobreaker/v2"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/shop-platform/shop/src/internal/platform"
+	"github.com/shop-platform/shop/src/internal/platform/tracing"
 )
 
 // maxBackendBody bounds how much of a backend answer is read, so a broken
@@ -81,7 +83,9 @@ type reply struct {
 
 // backend is one service the storefront calls over HTTP, with a per-call
 // timeout, a circuit breaker and metrics. GETs may be retried and cached
-// for a short time; POSTs are sent once.
+// for a short time; POSTs are sent once. Each call carries the request id
+// and, with tracing on, is a client span whose traceparent the backend
+// continues.
 type backend struct {
 	name    string
 	base    string
@@ -93,15 +97,15 @@ type backend struct {
 	flight  singleflight.Group
 }
 
-func newBackend(name, base string, timeout, cacheTTL time.Duration, m *metrics) *backend {
+func newBackend(name, base string, timeout, cacheTTL time.Duration, tp trace.TracerProvider, m *metrics) *backend {
 	b := &backend{
 		name: name,
 		base: strings.TrimRight(base, "/"),
 		// No compression between services: on the same network it costs
 		// both sides CPU and saves nothing that matters.
-		client: &http.Client{Transport: &http.Transport{
+		client: &http.Client{Transport: tracing.Transport(tp, name, &http.Transport{
 			MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second, DisableCompression: true,
-		}},
+		})},
 		timeout: timeout,
 		metrics: m,
 		cache:   newTTLCache[[]byte](cacheTTL),

@@ -20,7 +20,6 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/shop-platform/shop/src/internal/platform"
-	"github.com/shop-platform/shop/src/internal/platform/tracing"
 )
 
 // contentSecurityPolicy allows only our own scripts, styles and images, no
@@ -92,22 +91,15 @@ func NewApp(cfg Config, logger *slog.Logger, reg *prometheus.Registry) (*fiber.A
 	}
 	h := &handlers{
 		backends: backends{
-			catalog: newBackend("catalog", cfg.CatalogURL, cfg.BackendTimeout, cfg.BackendCacheTTL, m),
-			search:  newBackend("search", cfg.SearchURL, cfg.BackendTimeout, cfg.BackendCacheTTL, m),
-			order:   newBackend("order", cfg.OrderURL, cfg.BackendTimeout, 0, m),
+			catalog: newBackend("catalog", cfg.CatalogURL, cfg.BackendTimeout, cfg.BackendCacheTTL, cfg.Tracer, m),
+			search:  newBackend("search", cfg.SearchURL, cfg.BackendTimeout, cfg.BackendCacheTTL, cfg.Tracer, m),
+			order:   newBackend("order", cfg.OrderURL, cfg.BackendTimeout, 0, cfg.Tracer, m),
 		},
 		cookies:   newCookies(secret, cfg.CookieSecure),
 		renderer:  r,
 		shared:    newTTLCache[sharedContent](cfg.BackendCacheTTL),
 		logger:    logger,
 		publicURL: cfg.PublicURL,
-	}
-	// Each backend call carries the request id and, with tracing on, is a
-	// client span whose traceparent the backend continues.
-	// (h.backends by name: handlers has methods named search and order.)
-	for _, b := range []*backend{h.backends.catalog, h.backends.search, h.backends.order} { //nolint:staticcheck
-
-		b.client.Transport = tracing.Transport(cfg.Tracer, b.name, b.client.Transport)
 	}
 	// Readiness is the catalog only: without it no page can be built, while
 	// search and order outages degrade single pages (and show on the

@@ -49,18 +49,13 @@ type CatalogClient struct {
 // lookupsAtOnce bounds the concurrent lookups of one order.
 const lookupsAtOnce = 8
 
-// NewCatalogClient returns a client of the catalog at base.
-func NewCatalogClient(base string, timeout time.Duration) *CatalogClient {
+// NewCatalogClient returns a client of the catalog at base. Each lookup
+// carries the caller's request id and, with tracing on (tp not nil), is a
+// client span whose W3C trace context goes to the catalog.
+func NewCatalogClient(base string, timeout time.Duration, tp trace.TracerProvider) *CatalogClient {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 64
-	return &CatalogClient{base: strings.TrimRight(base, "/"), client: &http.Client{Timeout: timeout, Transport: transport}}
-}
-
-// Traced makes each lookup a client span of tp (nil: tracing off) carrying
-// the W3C trace context to the catalog.
-func (c *CatalogClient) Traced(tp trace.TracerProvider) *CatalogClient {
-	c.client.Transport = tracing.Transport(tp, "catalog", c.client.Transport)
-	return c
+	return &CatalogClient{base: strings.TrimRight(base, "/"), client: &http.Client{Timeout: timeout, Transport: tracing.Transport(tp, "catalog", transport)}}
 }
 
 // Lookup implements Prices.
@@ -85,9 +80,6 @@ func (c *CatalogClient) get(ctx context.Context, id string) (Product, error) {
 		return p, fmt.Errorf("building catalog request: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
-	if rid := platform.RequestID(ctx); rid != "" {
-		req.Header.Set("X-Request-ID", rid)
-	}
 	resp, err := c.client.Do(req)
 	if err != nil {
 		return p, fmt.Errorf("looking up product %s: %w: %w", id, platform.ErrUnavailable, err)

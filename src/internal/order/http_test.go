@@ -57,6 +57,34 @@ func paymentServer(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// The catalog lookups and the card's tokenisation of an order carry the
+// request id of the create-order that made them, so one id finds the
+// order's log lines in all three services.
+func TestCallsToCatalogAndPaymentCarryTheRequestID(t *testing.T) {
+	seen := make(chan string, 2)
+	recording := func(srv *httptest.Server) *httptest.Server {
+		rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			seen <- r.Header.Get("X-Request-ID")
+			srv.Config.Handler.ServeHTTP(w, r)
+		}))
+		t.Cleanup(rec.Close)
+		return rec
+	}
+	ctx := platform.WithRequestID(t.Context(), "req-7")
+	if _, err := NewCatalogClient(recording(catalogServer(t, testProducts)).URL, time.Second, nil).Lookup(ctx, []string{"mug-001"}); err != nil {
+		t.Fatal(err)
+	}
+	card := platform.Card{Number: "4242424242424242", ExpMonth: 12, ExpYear: 2040, CVC: "123"}
+	if _, err := NewPaymentClient(recording(paymentServer(t)).URL, time.Second, nil).Tokenize(ctx, card); err != nil {
+		t.Fatal(err)
+	}
+	for _, callee := range []string{"catalog", "payment"} {
+		if id := <-seen; id != "req-7" {
+			t.Errorf("the %s got X-Request-ID %q, want req-7", callee, id)
+		}
+	}
+}
+
 // testApp is the order API served on a real listener (body limits are
 // enforced by the server, not by fiber's in-memory test harness).
 type testApp struct {
@@ -73,7 +101,7 @@ func newTestApp(t *testing.T, catalogURL string) (testApp, *outbox.Memory) {
 	box := &outbox.Memory{}
 	store := NewMemoryStore(box)
 	app := platform.NewApp("order", base.Base, slog.New(slog.DiscardHandler), platform.NewRegistry(), nil)
-	Routes(app, placer{store: store, prices: NewCatalogClient(catalogURL, time.Second), cards: NewPaymentClient(paymentServer(t).URL, time.Second),
+	Routes(app, placer{store: store, prices: NewCatalogClient(catalogURL, time.Second, nil), cards: NewPaymentClient(paymentServer(t).URL, time.Second, nil),
 		metrics: NewMetrics(platform.NewRegistry())}, testAdminToken)
 	apitest.LoadContract(t, app).Enforce(t, app)
 	return testApp{url: testenv.Serve(t, app), app: app, store: store}, box

@@ -37,16 +37,11 @@ type PaymentClient struct {
 	client *http.Client
 }
 
-// NewPaymentClient returns a client of the payment service at base.
-func NewPaymentClient(base string, timeout time.Duration) *PaymentClient {
-	return &PaymentClient{base: strings.TrimRight(base, "/"), client: &http.Client{Timeout: timeout, Transport: http.DefaultTransport}}
-}
-
-// Traced makes each call a client span of tp (nil: tracing off), so the
-// payment leg is in the order's trace.
-func (c *PaymentClient) Traced(tp trace.TracerProvider) *PaymentClient {
-	c.client.Transport = tracing.Transport(tp, "payment", c.client.Transport)
-	return c
+// NewPaymentClient returns a client of the payment service at base. Each
+// call carries the caller's request id and, with tracing on (tp not nil),
+// is a client span, so the payment leg is in the order's trace.
+func NewPaymentClient(base string, timeout time.Duration, tp trace.TracerProvider) *PaymentClient {
+	return &PaymentClient{base: strings.TrimRight(base, "/"), client: &http.Client{Timeout: timeout, Transport: tracing.Transport(tp, "payment", http.DefaultTransport)}}
 }
 
 // Tokenize implements Cards.
@@ -61,9 +56,6 @@ func (c *PaymentClient) Tokenize(ctx context.Context, card platform.Card) (Metho
 		return m, fmt.Errorf("building payment request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if rid := platform.RequestID(ctx); rid != "" {
-		req.Header.Set("X-Request-ID", rid)
-	}
 	resp, err := c.client.Do(req)
 	if err != nil {
 		return m, fmt.Errorf("tokenising card: %w: %w", platform.ErrUnavailable, err)

@@ -89,8 +89,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	svc.events, svc.orders = mq.NewMetrics(reg), NewMetrics(reg)
 	mq.RegisterOutboxMetrics(reg, svc.relayBox)
 	svc.App = platform.NewApp("order", cfg.Base, logger, reg, platform.Checks{"store": svc.Store.Ping})
-	Routes(svc.App, placer{store: svc.Store, prices: NewCatalogClient(cfg.CatalogURL, cfg.CatalogTimeout).Traced(cfg.Tracer),
-		cards: NewPaymentClient(cfg.PaymentURL, cfg.PaymentTimeout).Traced(cfg.Tracer), metrics: svc.orders}, cfg.AdminToken)
+	Routes(svc.App, placer{store: svc.Store, prices: NewCatalogClient(cfg.CatalogURL, cfg.CatalogTimeout, cfg.Tracer),
+		cards: NewPaymentClient(cfg.PaymentURL, cfg.PaymentTimeout, cfg.Tracer), metrics: svc.orders}, cfg.AdminToken)
 	return svc, nil
 }
 

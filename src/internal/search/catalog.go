@@ -32,23 +32,17 @@ const catalogPageSize = 100
 
 // NewCatalogClient reads from the catalog at base (CATALOG_URL). Each page
 // request has timeout and is retried twice, with a growing pause, when the
-// catalog is unreachable or answers 5xx.
-func NewCatalogClient(base string, timeout time.Duration) *CatalogClient {
+// catalog is unreachable or answers 5xx; with tracing on (tp not nil) it is
+// a client span whose W3C trace context goes to the catalog.
+func NewCatalogClient(base string, timeout time.Duration, tp trace.TracerProvider) *CatalogClient {
 	return &CatalogClient{
 		base:     base,
-		http:     &http.Client{Timeout: timeout},
+		http:     &http.Client{Timeout: timeout, Transport: tracing.Transport(tp, "catalog", nil)},
 		pageSize: catalogPageSize,
 		backoff: func() retry.Backoff {
 			return retry.WithMaxRetries(2, retry.NewExponential(200*time.Millisecond))
 		},
 	}
-}
-
-// Traced makes each page request a client span of tp (nil: tracing off)
-// carrying the W3C trace context to the catalog.
-func (c *CatalogClient) Traced(tp trace.TracerProvider) *CatalogClient {
-	c.http.Transport = tracing.Transport(tp, "catalog", c.http.Transport)
-	return c
 }
 
 type catalogPage struct {

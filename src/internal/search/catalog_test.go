@@ -30,7 +30,7 @@ func TestCatalogClientPagesThroughEveryProduct(t *testing.T) {
 		products = append(products, product(fmt.Sprintf("p-%03d", i), "Thing", "misc", 100, 1, ""))
 	}
 	cat := newFakeCatalog(t, products)
-	got, err := collect(t, NewCatalogClient(cat.URL, time.Second))
+	got, err := collect(t, NewCatalogClient(cat.URL, time.Second, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,12 +45,12 @@ func TestCatalogClientPagesThroughEveryProduct(t *testing.T) {
 func TestCatalogClientRetriesAnUnavailableCatalog(t *testing.T) {
 	cat := newFakeCatalog(t, fixture())
 	cat.failures = 2
-	got, err := collect(t, NewCatalogClient(cat.URL, time.Second))
+	got, err := collect(t, NewCatalogClient(cat.URL, time.Second, nil))
 	if err != nil || len(got) != 20 {
 		t.Fatalf("after two 503s: %d products, %v; want all 20", len(got), err)
 	}
 	cat.failures = 3
-	if _, err := collect(t, NewCatalogClient(cat.URL, time.Second)); !errors.Is(err, platform.ErrUnavailable) {
+	if _, err := collect(t, NewCatalogClient(cat.URL, time.Second, nil)); !errors.Is(err, platform.ErrUnavailable) {
 		t.Errorf("after three 503s: %v, want the catalog reported unavailable", err)
 	}
 }
@@ -61,7 +61,7 @@ func TestCatalogClientGivesUpOnASlowCatalog(t *testing.T) {
 	t.Cleanup(slow.Close)
 	t.Cleanup(func() { close(release) })
 	start := time.Now()
-	_, err := collect(t, NewCatalogClient(slow.URL, 100*time.Millisecond))
+	_, err := collect(t, NewCatalogClient(slow.URL, 100*time.Millisecond, nil))
 	if !errors.Is(err, platform.ErrUnavailable) {
 		t.Errorf("slow catalog: %v, want unavailable after the timeouts", err)
 	}
@@ -77,7 +77,7 @@ func TestCatalogClientDoesNotRetryARefusal(t *testing.T) {
 		http.Error(w, `{"error":{"code":"invalid_page_size"}}`, http.StatusBadRequest)
 	}))
 	t.Cleanup(srv.Close)
-	_, err := collect(t, NewCatalogClient(srv.URL, time.Second))
+	_, err := collect(t, NewCatalogClient(srv.URL, time.Second, nil))
 	if err == nil || errors.Is(err, platform.ErrUnavailable) || refused.Load() != 1 {
 		t.Errorf("a 400 from the catalog: %v after %d requests, want one request and a plain error", err, refused.Load())
 	}

@@ -83,7 +83,7 @@ func newTestIndexer(t *testing.T, cat *fakeCatalog) (*Indexer, *Embedded) {
 	}
 	t.Cleanup(func() { _ = b.Close() })
 	m := newMetrics(prometheus.NewRegistry(), b)
-	return NewIndexer(b, NewCatalogClient(cat.URL, 2*time.Second), quietLogger(), m, 0), b
+	return NewIndexer(b, NewCatalogClient(cat.URL, 2*time.Second, nil), quietLogger(), m, 0), b
 }
 
 // eventually polls cond until it holds or 10 seconds pass.

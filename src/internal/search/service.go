@@ -47,7 +47,7 @@ func Open(cfg Config, logger *slog.Logger) (*Service, error) {
 	}
 	reg := platform.NewRegistry()
 	m := newMetrics(reg, backend)
-	ix := NewIndexer(backend, NewCatalogClient(cfg.CatalogURL, cfg.CatalogTimeout).Traced(cfg.Tracer), logger, m, cfg.ReindexInterval)
+	ix := NewIndexer(backend, NewCatalogClient(cfg.CatalogURL, cfg.CatalogTimeout, cfg.Tracer), logger, m, cfg.ReindexInterval)
 	app := platform.NewApp("search", cfg.Base, logger, reg, platform.Checks{
 		"index":        backend.Ping,
 		"initial_load": ix.Loaded,
