@@ -19,34 +19,11 @@ import (
 // ErrNotFound is returned for an unknown product id.
 var ErrNotFound = errors.New("product not found")
 
-// Product is one item for sale. Prices are integer minor units (cents).
-type Product struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	Category    string    `json:"category"`
-	PriceCents  int64     `json:"price_cents"`
-	Currency    string    `json:"currency"`
-	Image       string    `json:"image"`
-	Stock       int       `json:"stock"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	// Revision rises with every write to any product (a PostgreSQL
-	// sequence, or the embedded store's counter): search orders a
-	// product's events by it, never by a replica's clock. A stored product
-	// always has one; only the seed file, which the store numbers as it
-	// loads it, goes without.
-	Revision int64 `json:"revision,omitempty"`
-}
-
-// Event is the product as announced on product.upserted.
-func (p Product) Event() events.Product {
-	return events.Product{
-		ID: p.ID, Name: p.Name, Description: p.Description, Category: p.Category,
-		PriceCents: p.PriceCents, Currency: p.Currency, Image: p.Image, Stock: p.Stock, UpdatedAt: p.UpdatedAt,
-		Revision: p.Revision,
-	}
-}
+// Product is one item for sale, in the JSON the catalog both answers GET
+// /catalog/{id} with and announces on product.upserted: one type, so the
+// two cannot drift. A stored product always has a revision; only the seed
+// file, which the store numbers as it loads it, goes without.
+type Product = events.Product
 
 // ProductInput is the body of PUT /catalog/{id}: every field a caller sets.
 type ProductInput struct {

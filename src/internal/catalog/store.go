@@ -55,7 +55,7 @@ type Versioned interface {
 const Source = "/shop/catalog"
 
 func upsertedEvent(p Product) (events.Envelope, error) {
-	e, err := events.New(Source, events.ProductUpserted, p.Event())
+	e, err := events.New(Source, events.ProductUpserted, p)
 	if err != nil {
 		return e, fmt.Errorf("building event: %w", err)
 	}

@@ -93,21 +93,27 @@ func (e Envelope) Decode(v any) error {
 	return nil
 }
 
-// Product is the payload of ProductUpserted: the product as it now is.
+// Product is the payload of ProductUpserted, the product as it now is: the
+// catalog's product (catalog.Product), as its API answers it too. Prices
+// are integer minor units (cents).
 type Product struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	Category    string    `json:"category"`
-	PriceCents  int64     `json:"price_cents"`
-	Currency    string    `json:"currency"`
-	Image       string    `json:"image"`
-	Stock       int       `json:"stock"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Category    string `json:"category"`
+	PriceCents  int64  `json:"price_cents"`
+	Currency    string `json:"currency"`
+	Image       string `json:"image"`
+	Stock       int    `json:"stock"`
+	// CreatedAt is absent from the events of catalogs older than this
+	// field; consumers do not need it.
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 	// Revision is assigned by the catalog's store in the write itself and
-	// rises with every write: consumers apply a product's events in
-	// revision order and skip older ones. 0 is an event from before
-	// revisions, applied as it comes.
+	// rises with every write (a PostgreSQL sequence, or the embedded
+	// store's counter): consumers apply a product's events in revision
+	// order, never by a replica's clock, and skip older ones. 0 is an
+	// event from before revisions, applied as it comes.
 	Revision int64 `json:"revision,omitempty"`
 }
 
