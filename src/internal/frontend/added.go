@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/shop-platform/shop/src/internal/events"
 )
@@ -33,7 +32,7 @@ func (h *handlers) rememberAdded(c *fiber.Ctx) error {
 	if err := c.Next(); err != nil {
 		return err
 	}
-	id := utils.CopyString(strings.TrimSpace(c.FormValue("product_id")))
+	id := strings.TrimSpace(c.FormValue("product_id"))
 	loc := string(c.Response().Header.Peek(fiber.HeaderLocation))
 	if c.Response().StatusCode() != http.StatusSeeOther || strings.Contains(loc, "soldout=") || !events.ValidProductID(id) {
 		return nil

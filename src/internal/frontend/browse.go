@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/shop-platform/shop/src/internal/events"
@@ -159,7 +158,7 @@ func (h *handlers) listing(c *fiber.Ctx, category string) (listingData, error) {
 }
 
 func (h *handlers) product(c *fiber.Ctx) error {
-	id := utils.CopyString(c.Params("id"))
+	id := c.Params("id")
 	if !events.ValidProductID(id) {
 		return notFoundPage("that product")
 	}

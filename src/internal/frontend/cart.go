@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/shop-platform/shop/src/internal/events"
@@ -211,7 +210,7 @@ func (h *handlers) cart(c *fiber.Ctx) error {
 
 // formProduct reads the product_id field of a cart form.
 func formProduct(c *fiber.Ctx) (string, error) {
-	id := utils.CopyString(strings.TrimSpace(c.FormValue("product_id")))
+	id := strings.TrimSpace(c.FormValue("product_id"))
 	if !events.ValidProductID(id) {
 		return "", notFoundPage("that product")
 	}

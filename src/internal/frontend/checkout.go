@@ -16,7 +16,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/shop-platform/shop/src/internal/platform"
 )
@@ -121,7 +120,7 @@ func (d checkoutData) RegionLabel() string {
 }
 
 func readCheckoutForm(c *fiber.Ctx) checkoutForm {
-	v := func(k string) string { return utils.CopyString(strings.TrimSpace(c.FormValue(k))) }
+	v := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
 	f := checkoutForm{
 		Name: v("name"), Email: v("email"), Phone: v("phone"), Line1: v("line1"), Line2: v("line2"), City: v("city"),
 		Region: v("region"), PostalCode: v("postal_code"), Country: strings.ToUpper(v("country")), Method: v("method"), Nonce: v("nonce"),
@@ -411,7 +410,7 @@ var orderIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 const orderRefreshSeconds = 2
 
 func (h *handlers) order(c *fiber.Ctx) error {
-	id := utils.CopyString(c.Params("id"))
+	id := c.Params("id")
 	if !orderIDPattern.MatchString(id) {
 		return notFoundPage("that order")
 	}
@@ -448,7 +447,7 @@ func (h *handlers) order(c *fiber.Ctx) error {
 // and shows the page again; an order that can no longer be cancelled (it
 // shipped) says so there.
 func (h *handlers) cancelOrder(c *fiber.Ctx) error {
-	id := utils.CopyString(c.Params("id"))
+	id := c.Params("id")
 	if !orderIDPattern.MatchString(id) {
 		return notFoundPage("that order")
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 )
 
 // findOrderData is what the "find my order" page shows.
@@ -29,7 +28,7 @@ var referenceShape = regexp.MustCompile(`^[A-Za-z0-9-]{4,20}$`)
 const findMiss = "We could not find an order with that reference and email. Check both against your confirmation email and try again."
 
 func (h *handlers) findOrderForm(c *fiber.Ctx) error {
-	d := findOrderData{Missed: c.Query("missed") != "", Reference: utils.CopyString(c.Query("reference"))}
+	d := findOrderData{Missed: c.Query("missed") != "", Reference: c.Query("reference")}
 	if !referenceShape.MatchString(d.Reference) {
 		d.Reference = ""
 	}

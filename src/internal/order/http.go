@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
 
 	"github.com/shop-platform/shop/src/internal/events"
@@ -70,11 +69,11 @@ func (h handlers) create(c *fiber.Ctx) error {
 func (h handlers) get(c *fiber.Ctx) error {
 	id := c.Params("id")
 	if _, err := uuid.Parse(id); err != nil {
-		return platform.NotFound("no order %q", utils.CopyString(id))
+		return platform.NotFound("no order %q", id)
 	}
 	o, err := h.placer.store.Get(c.UserContext(), id)
 	if errors.Is(err, ErrNotFound) {
-		return platform.NotFound("no order %s", utils.CopyString(id))
+		return platform.NotFound("no order %s", id)
 	}
 	if err != nil {
 		return err
@@ -118,9 +117,8 @@ func (h handlers) lookup(c *fiber.Ctx) error {
 func (h handlers) cancel(c *fiber.Ctx) error {
 	id := c.Params("id")
 	if _, err := uuid.Parse(id); err != nil {
-		return platform.NotFound("no order %q", utils.CopyString(id))
+		return platform.NotFound("no order %q", id)
 	}
-	id = utils.CopyString(id)
 	e, err := events.New(Source, events.OrderCancelled, events.OrderCancelledData{OrderID: id})
 	if err != nil {
 		return err
@@ -143,9 +141,8 @@ func (h handlers) cancel(c *fiber.Ctx) error {
 func (h handlers) ship(c *fiber.Ctx) error {
 	id := c.Params("id")
 	if _, err := uuid.Parse(id); err != nil {
-		return platform.NotFound("no order %q", utils.CopyString(id))
+		return platform.NotFound("no order %q", id)
 	}
-	id = utils.CopyString(id)
 	o, err := h.placer.store.Move(c.UserContext(), id, Shipped, nil)
 	if errors.Is(err, ErrConflict) {
 		return platform.NewError(http.StatusConflict, "not_shippable", "order %s is %s: only a confirmed order can be shipped", id, o.Status)

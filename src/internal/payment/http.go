@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
 
 	"github.com/shop-platform/shop/src/internal/platform"
@@ -78,11 +77,11 @@ func cardError(err error) error {
 func (h handlers) get(c *fiber.Ctx) error {
 	id := c.Params("id")
 	if _, err := uuid.Parse(id); err != nil {
-		return platform.NotFound("no payment for order %q", utils.CopyString(id))
+		return platform.NotFound("no payment for order %q", id)
 	}
 	p, err := h.store.Get(c.UserContext(), id)
 	if errors.Is(err, ErrNotFound) {
-		return platform.NotFound("no payment for order %s", utils.CopyString(id))
+		return platform.NotFound("no payment for order %s", id)
 	}
 	if err != nil {
 		return err
