@@ -32,8 +32,9 @@ const catalogPageSize = 100
 
 // NewCatalogClient reads from the catalog at base (CATALOG_URL). Each page
 // request has timeout and is retried twice, with a growing pause, when the
-// catalog is unreachable or answers 5xx; with tracing on (tp not nil) it is
-// a client span whose W3C trace context goes to the catalog.
+// catalog is unreachable or answers 5xx. Each carries the caller's request
+// id and, with tracing on (tp not nil), is a client span whose W3C trace
+// context goes to the catalog.
 func NewCatalogClient(base string, timeout time.Duration, tp trace.TracerProvider) *CatalogClient {
 	return &CatalogClient{
 		base:     base,
