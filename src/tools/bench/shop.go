@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/shop-platform/shop/src/internal/platform/testenv"
 	"github.com/shop-platform/shop/src/tools/proc"
 )
 
@@ -153,7 +154,7 @@ func startShop(ctx context.Context, c *cleanups, bin, traces string) (map[string
 func loopbackPorts(ctx context.Context, names ...string) (ports, urls map[string]string, err error) {
 	ports, urls = map[string]string{}, map[string]string{}
 	for _, name := range names {
-		port, err := proc.FreePort(ctx)
+		port, err := testenv.FreeLoopbackPort(ctx)
 		if err != nil {
 			return nil, nil, err
 		}

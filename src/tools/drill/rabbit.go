@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shop-platform/shop/src/internal/platform/testenv"
 	"github.com/shop-platform/shop/src/tools/proc"
 )
 
@@ -67,11 +68,11 @@ func startPrivateRabbit(ctx context.Context, dir, name string) (*rabbit, error) 
 	if err := os.MkdirAll(rdir, 0o700); err != nil {
 		return nil, err
 	}
-	port, err := proc.FreePort(ctx)
+	port, err := testenv.FreeLoopbackPort(ctx)
 	if err != nil {
 		return nil, err
 	}
-	dist, err := proc.FreePort(ctx)
+	dist, err := testenv.FreeLoopbackPort(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/shop-platform/shop/src/internal/platform/testenv"
 	"github.com/shop-platform/shop/src/internal/shopper"
 	"github.com/shop-platform/shop/src/tools/proc"
 )
@@ -188,7 +189,7 @@ func startPrivatePostgres(ctx context.Context, dir string) (*postgres, error) {
 	if err := os.Chown(pgDir, uid, gid); err != nil {
 		return nil, err
 	}
-	port, err := proc.FreePort(ctx)
+	port, err := testenv.FreeLoopbackPort(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +284,7 @@ func (f *stackFlags) startStack(ctx context.Context, dir, run string, pg *postgr
 		dbs:   map[string]string{"catalog": run + "_catalog", "order": run + "_orders", "payment": run + "_payments"},
 		token: randomHex(16), cookie: randomHex(32), shutdown: 10 * time.Second, extraEnv: f.serviceEnv}
 	for _, name := range serviceNames {
-		p, err := proc.FreePort(ctx)
+		p, err := testenv.FreeLoopbackPort(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,5 @@
 // Package proc runs the shop's programs as child processes for the tools
-// that measure or break them (bench, drill): a free loopback port to give
-// each, a start that notices when the process dies (with its output in a
+// that measure or break them (bench, drill): a start that notices when the process dies (with its output in a
 // log file, if asked), a wait until it answers, its memory from /proc, and
 // a stop that lets it drain. Output runs a command to its end (pg_ctl,
 // rabbitmqctl, helm) with what it said in its error.
@@ -10,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,16 +20,6 @@ import (
 
 	"github.com/shop-platform/shop/src/internal/shopper"
 )
-
-// FreePort asks the kernel for a loopback port nobody uses.
-func FreePort(ctx context.Context) (int, error) {
-	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = ln.Close() }()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
 
 // Process is a started command whose end is watched, so a wait for it to
 // become ready, or to stop, cannot outlive it.

@@ -24,24 +24,34 @@ import (
 // test binary are not handed out twice.
 func FreePort(t testing.TB) int {
 	t.Helper()
+	port, err := FreeLoopbackPort(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+// FreeLoopbackPort is FreePort for the programs that are not tests but
+// start processes on ports of their own, as the benchmarks and the load
+// drills do.
+func FreeLoopbackPort(ctx context.Context) (int, error) {
 	lowest, highest := 16384, min(ephemeralLow(), 30000)
 	for range 1000 {
 		port := lowest + rand.IntN(highest-lowest)
 		if _, taken := handedOut.LoadOrStore(port, true); taken {
 			continue
 		}
-		ln, err := new(net.ListenConfig).Listen(context.Background(), "tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		ln, err := new(net.ListenConfig).Listen(ctx, "tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
 			continue
 		}
 		_ = ln.Close()
-		return port
+		return port, nil
 	}
-	t.Fatalf("no free loopback port from %d to %d", lowest, highest-1)
-	return 0
+	return 0, fmt.Errorf("no free loopback port from %d to %d", lowest, highest-1)
 }
 
-// handedOut holds the ports FreePort returned in this test binary.
+// handedOut holds the ports FreeLoopbackPort returned in this process.
 var handedOut sync.Map
 
 // ephemeralLow is the first port the kernel uses for port 0 and for the
