@@ -1,8 +1,9 @@
 // Package proc runs the shop's programs as child processes for the tools
-// that measure or break them (bench, drill): a start that notices when the process dies (with its output in a
-// log file, if asked), a wait until it answers, its memory from /proc, and
-// a stop that lets it drain. Output runs a command to its end (pg_ctl,
-// rabbitmqctl, helm) with what it said in its error.
+// that measure or break them (bench, drill): a start that notices when the
+// process dies (with its output in a log file, if asked), a wait until it
+// answers, its memory from /proc, and a stop that lets it drain. Output
+// runs a command to its end (pg_ctl, rabbitmqctl, helm) with what it said
+// in its error.
 package proc
 
 import (
